@@ -1,0 +1,66 @@
+//! Writing outputs. Every file is written to a temporary name in the destination folder
+//! and renamed into place, so a crash never leaves a half-written table behind.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+/// Writes `path` atomically through `write`.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .context("output path has no file name")?
+        .to_string_lossy();
+    let temporary = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> Result<()> {
+        let file = File::create(&temporary)
+            .with_context(|| format!("creating {}", temporary.display()))?;
+        let mut writer = BufWriter::new(file);
+        write(&mut writer)?;
+        writer.flush()?;
+        writer.get_ref().sync_all()?;
+        Ok(())
+    })();
+    if let Err(error) = result {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error.context(format!("writing {}", path.display())));
+    }
+    std::fs::rename(&temporary, path).with_context(|| format!("renaming into {}", path.display()))
+}
+
+/// Parquet with zstd compression and statistics.
+pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
+    write_atomic(path, |writer| {
+        ParquetWriter::new(writer)
+            .with_compression(ParquetCompression::Zstd(None))
+            .finish(df)?;
+        Ok(())
+    })
+}
+
+/// Pretty JSON with a final newline.
+pub fn write_json<T: serde::Serialize>(value: &T, path: &Path) -> Result<()> {
+    write_atomic(path, |writer| {
+        serde_json::to_writer_pretty(&mut *writer, value)?;
+        writer.write_all(b"\n")?;
+        Ok(())
+    })
+}
+
+/// Reads a Parquet table written by an earlier stage.
+pub fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let df = ParquetReader::new(file).finish();
+    anyhow::Context::with_context(df, || format!("reading {} as Parquet", path.display()))
+}

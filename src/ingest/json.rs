@@ -1,0 +1,96 @@
+//! Helpers shared by the JSON readers: error classification and whole-document files
+//! (JSON arrays, search responses, pretty-printed 4chan threads).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde_json::error::Category;
+use serde_json::value::RawValue;
+
+use super::record::Collector;
+
+/// Counts a record serde_json could not read, under a reason that groups well.
+pub fn skip_json_error(
+    bytes: &[u8],
+    line: u64,
+    error: &serde_json::Error,
+    collector: &mut Collector<'_>,
+) {
+    let reason = if std::str::from_utf8(bytes).is_err() {
+        "invalid UTF-8"
+    } else {
+        match error.classify() {
+            Category::Eof => "truncated JSON",
+            Category::Syntax => "invalid JSON",
+            Category::Data => "wrong field type",
+            Category::Io => "read error",
+        }
+    };
+    collector.skip(line, reason, Some(&error.to_string()));
+}
+
+/// A whole JSON document held in memory. Only used for shapes that are one document by
+/// nature (API responses, thread files), which are small; line-delimited files stream.
+pub struct JsonDocument {
+    pub bytes: Vec<u8>,
+}
+
+impl JsonDocument {
+    /// The items of the document: the elements of a top-level array, or of the array under
+    /// the first of `keys` that the top-level object has, or the object itself. Each comes
+    /// with the line it starts on.
+    pub fn items<'a>(
+        &'a self,
+        keys: &[&str],
+    ) -> Result<Vec<(&'a RawValue, u64)>, serde_json::Error> {
+        let root: &RawValue = serde_json::from_slice(&self.bytes)?;
+        let text = root.get().trim_start();
+        let items: Vec<&RawValue> = if text.starts_with('[') {
+            serde_json::from_str(root.get())?
+        } else if text.starts_with('{') {
+            let object: BTreeMap<Cow<'a, str>, &'a RawValue> = serde_json::from_str(root.get())?;
+            match keys.iter().find_map(|k| object.get(*k)) {
+                Some(array) if array.get().trim_start().starts_with('[') => {
+                    serde_json::from_str(array.get())?
+                }
+                _ => vec![root],
+            }
+        } else {
+            vec![root]
+        };
+        let base = self.bytes.as_ptr() as usize;
+        let mut line = 1u64;
+        let mut scanned = 0usize;
+        Ok(items
+            .into_iter()
+            .map(|item| {
+                let offset = (item.get().as_ptr() as usize)
+                    .saturating_sub(base)
+                    .min(self.bytes.len());
+                if offset > scanned {
+                    line += memchr::memchr_iter(b'\n', &self.bytes[scanned..offset]).count() as u64;
+                    scanned = offset;
+                }
+                (item, line)
+            })
+            .collect())
+    }
+
+    /// Calls `parse` on every item; a document that is not valid JSON counts as one skipped
+    /// record at the line serde_json names.
+    pub fn for_each_item(
+        &self,
+        keys: &[&str],
+        collector: &mut Collector<'_>,
+        parse: fn(&[u8], u64, &mut Collector<'_>),
+    ) {
+        match self.items(keys) {
+            Ok(items) => {
+                for (item, line) in items {
+                    parse(item.get().as_bytes(), line, collector);
+                }
+            }
+            Err(error) => skip_json_error(&self.bytes, error.line() as u64, &error, collector),
+        }
+    }
+}

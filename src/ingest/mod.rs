@@ -1,0 +1,459 @@
+//! Stage 1: every export format into the canonical `posts` and `accounts` DataFrames
+//! (DESIGN.md, "Canonical tables"), with an account of every input record.
+//!
+//! Files are found (folders recursively, sorted), decompressed (gzip, zstd) and their
+//! format recognised from content; line-delimited files stream through parallel parsers
+//! (see [`chunks`]); documents (arrays, pretty-printed threads) are parsed whole. Posts are
+//! deduplicated on `(platform, post_id)` keeping the first seen, parent columns missing in
+//! an export are filled from the collected posts, and rows are sorted by time.
+
+pub mod chunks;
+pub mod csv_readers;
+pub mod fourchan;
+pub mod json;
+pub mod record;
+pub mod source;
+pub mod text;
+pub mod twitter_v1;
+pub mod twitter_v2;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use chunks::FileOutput;
+use json::JsonDocument;
+use record::{AccountMap, Collector, Counts, RecordFilter, SkipExample};
+use source::{Compression, Format, Sniffed};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {reason}")]
+    Format { path: String, reason: String },
+    #[error("{0}")]
+    Polars(#[from] PolarsError),
+    #[error("--strict: {skipped} input record(s) skipped, first at {first}")]
+    Strict { skipped: u64, first: String },
+    #[error("no input files found")]
+    NoInput,
+}
+
+/// What to read and how.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Force one format instead of recognising each file's.
+    pub format: Option<Format>,
+    /// Keep posts carrying any of these tags (any spelling; see [`text::normalize_hashtag`]).
+    pub tags: Vec<String>,
+    /// Keep posts at or after this time (Unix ms).
+    pub since_ms: Option<i64>,
+    /// Keep posts before this time (Unix ms).
+    pub until_ms: Option<i64>,
+    /// Fail when any input record is skipped, or a file in a folder is not recognised.
+    pub strict: bool,
+    /// Column mapping for generic CSVs (`--map`).
+    pub column_map: Option<BTreeMap<String, String>>,
+    /// 4chan board for thread files that do not name theirs.
+    pub board: Option<String>,
+}
+
+/// How one input file went.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub format: Option<&'static str>,
+    pub compression: Compression,
+    pub bytes: u64,
+    /// `read`, `empty`, or `refused` (a file in a folder that is not posts).
+    pub status: &'static str,
+    pub note: Option<String>,
+    pub records: u64,
+    pub kept: u64,
+    pub filtered_out: u64,
+    pub skipped: u64,
+    pub blank_lines: u64,
+}
+
+/// `ingest_report.json`: every input record accounted for, as
+/// `records_read = posts + duplicates + filtered_out + skipped`.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestReport {
+    pub records_read: u64,
+    pub posts: u64,
+    pub duplicates: u64,
+    pub filtered_out: u64,
+    pub skipped: u64,
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    pub skip_examples: Vec<SkipExample>,
+    pub accounts: u64,
+    pub posts_by_platform: BTreeMap<String, u64>,
+    pub posts_by_kind: BTreeMap<String, u64>,
+    pub first_post_at: Option<String>,
+    pub last_post_at: Option<String>,
+    pub filters: FilterReport,
+    pub files: Vec<FileReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterReport {
+    pub tags: Vec<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+/// The canonical tables and the report.
+pub struct Ingested {
+    pub posts: DataFrame,
+    pub accounts: DataFrame,
+    pub report: IngestReport,
+}
+
+/// Reads every input into the canonical tables.
+pub fn ingest(inputs: &[PathBuf], options: &IngestOptions) -> Result<Ingested, IngestError> {
+    ingest_with_progress(inputs, options, &|_, _| {})
+}
+
+/// As [`ingest`], calling `progress(file_index, file_count)` as each file starts.
+pub fn ingest_with_progress(
+    inputs: &[PathBuf],
+    options: &IngestOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Ingested, IngestError> {
+    let files = source::expand_inputs(inputs)?;
+    if files.is_empty() {
+        return Err(IngestError::NoInput);
+    }
+    let filter = RecordFilter::new(&options.tags, options.since_ms, options.until_ms);
+    let mut frames = Vec::new();
+    let mut accounts = AccountMap::default();
+    let mut counts = Counts::default();
+    let mut file_reports = Vec::new();
+    for (index, (path, explicit)) in files.iter().enumerate() {
+        progress(index, files.len());
+        let (report, output) = read_file(index as u32, path, *explicit, options, &filter)?;
+        file_reports.push(report);
+        frames.extend(output.frames);
+        accounts.absorb(output.accounts);
+        counts.absorb(output.counts);
+    }
+    if options.strict {
+        if let Some(refused) = file_reports.iter().find(|f| f.status == "refused") {
+            return Err(IngestError::Format {
+                path: refused.path.clone(),
+                reason: format!(
+                    "--strict: not recognised ({})",
+                    refused.note.clone().unwrap_or_default()
+                ),
+            });
+        }
+        if counts.skipped() > 0 {
+            let first = counts
+                .skip_examples
+                .first()
+                .map(|e| format!("{}:{} ({})", e.file, e.line, e.reason))
+                .unwrap_or_default();
+            return Err(IngestError::Strict {
+                skipped: counts.skipped(),
+                first,
+            });
+        }
+    }
+    let paths: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    let posts = finish_posts(frames, &paths)?;
+    let accounts = record::accounts_dataframe(accounts)?;
+    let report = build_report(&posts, &accounts, counts, file_reports, options)?;
+    Ok(Ingested {
+        posts,
+        accounts,
+        report,
+    })
+}
+
+/// Whether a JSON file holds one value per line rather than one pretty-printed document:
+/// its first line runs past the sniffed head (a long compact line, e.g. a twarc2 page), or
+/// one of its first lines that opens an object is a complete JSON object (a broken first
+/// line does not turn a JSONL file into a document). A top-level array is a document.
+fn is_line_delimited(head: &[u8]) -> bool {
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(|line| line.trim_ascii())
+        .filter(|line| !line.is_empty())
+        .peekable();
+    let Some(first) = lines.peek() else {
+        return false;
+    };
+    if first.starts_with(b"[") {
+        return false;
+    }
+    let first_line_end = head.iter().position(|&b| b == b'\n');
+    if first_line_end.is_none() && head.len() >= source::SNIFF_BYTES {
+        return true;
+    }
+    lines.take(5).any(|line| {
+        line.starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
+    })
+}
+
+fn read_file(
+    index: u32,
+    path: &Path,
+    explicit: bool,
+    options: &IngestOptions,
+    filter: &RecordFilter,
+) -> Result<(FileReport, FileOutput), IngestError> {
+    let label = path.display().to_string();
+    let bytes = std::fs::metadata(path)
+        .map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
+    let head = source::read_head(path)?;
+    let (reader, compression) = source::open_decompressed(path)?;
+    let mut report = FileReport {
+        path: label.clone(),
+        format: None,
+        compression,
+        bytes,
+        status: "read",
+        note: None,
+        records: 0,
+        kept: 0,
+        filtered_out: 0,
+        skipped: 0,
+        blank_lines: 0,
+    };
+    let sniffed = match sniff_or_forced(&head, options.format) {
+        Sniffed::Format(format) => format,
+        Sniffed::Empty => {
+            report.status = "empty";
+            report.note = Some("file holds no data".into());
+            return Ok((report, FileOutput::default()));
+        }
+        Sniffed::NotPosts(reason) | Sniffed::Unknown(reason) => {
+            let reason =
+                format!("not a recognised export of posts: {reason} (use --format to force one)");
+            if explicit {
+                return Err(IngestError::Format {
+                    path: label,
+                    reason,
+                });
+            }
+            report.status = "refused";
+            report.note = Some(reason);
+            return Ok((report, FileOutput::default()));
+        }
+    };
+    report.format = Some(sniffed.name());
+    let output = match sniffed {
+        Format::TwitterV1 | Format::TwitterV2 | Format::Fourchan => {
+            let board = options
+                .board
+                .clone()
+                .or_else(|| fourchan::board_from_path(path))
+                .unwrap_or_else(|| "unknown".to_string());
+            if is_line_delimited(&head) {
+                match sniffed {
+                    Format::TwitterV1 => chunks::read_lines_parallel(
+                        reader,
+                        filter,
+                        index,
+                        &label,
+                        twitter_v1::parse_status,
+                    )?,
+                    Format::TwitterV2 => chunks::read_lines_parallel(
+                        reader,
+                        filter,
+                        index,
+                        &label,
+                        twitter_v2::parse_line,
+                    )?,
+                    _ => chunks::read_lines_parallel(
+                        reader,
+                        filter,
+                        index,
+                        &label,
+                        |bytes, line, collector| {
+                            fourchan::parse_thread_line(bytes, line, &board, collector)
+                        },
+                    )?,
+                }
+            } else {
+                let document = read_document(reader, path)?;
+                let mut collector = Collector::new(filter, index, &label);
+                match sniffed {
+                    Format::TwitterV1 => twitter_v1::parse_document(&document, &mut collector),
+                    Format::TwitterV2 => twitter_v2::parse_document(&document, &mut collector),
+                    _ => fourchan::parse_document(&document, &board, &mut collector),
+                }
+                let mut output = FileOutput::default();
+                output.absorb_collector(collector)?;
+                output
+            }
+        }
+        Format::TwarcCsv | Format::GenericCsv => {
+            let mut collector = Collector::new(filter, index, &label);
+            if sniffed == Format::TwarcCsv {
+                csv_readers::read_twarc_csv(reader, &label, &mut collector)?;
+            } else {
+                let map = options.column_map.as_ref().ok_or_else(|| IngestError::Format {
+                    path: label.clone(),
+                    reason: "a CSV that is not twarc-csv output needs --map id=COLUMN,time=COLUMN,... \
+                             (see `tagscope ingest --help`)"
+                        .into(),
+                })?;
+                csv_readers::read_generic_csv(reader, &label, map, &mut collector)?;
+            }
+            let mut output = FileOutput::default();
+            output.absorb_collector(collector)?;
+            output
+        }
+    };
+    report.records = output.counts.records;
+    report.kept = output.counts.kept;
+    report.filtered_out = output.counts.filtered_out;
+    report.skipped = output.counts.skipped();
+    report.blank_lines = output.blank_lines;
+    Ok((report, output))
+}
+
+fn sniff_or_forced(head: &[u8], forced: Option<Format>) -> Sniffed {
+    match (source::sniff(head), forced) {
+        (Sniffed::Empty, _) => Sniffed::Empty,
+        (_, Some(format)) => Sniffed::Format(format),
+        (sniffed, None) => sniffed,
+    }
+}
+
+fn read_document(
+    mut reader: Box<dyn Read + Send>,
+    path: &Path,
+) -> Result<JsonDocument, IngestError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(JsonDocument { bytes })
+}
+
+/// Concatenates the chunks, names source files, deduplicates on (platform, post_id) keeping
+/// the first seen, fills parent author and time from the collected posts where the export
+/// lacks them (v1.1 replies, 4chan quotelinks), and sorts by time.
+fn finish_posts(frames: Vec<DataFrame>, paths: &[String]) -> Result<DataFrame, IngestError> {
+    let frames = if frames.is_empty() {
+        vec![record::PostColumns::default().into_dataframe()?]
+    } else {
+        frames
+    };
+    let mut posts = frames[0].clone();
+    for frame in &frames[1..] {
+        posts.vstack_mut(frame)?;
+    }
+    drop(frames);
+    posts.rechunk_mut();
+    let file_names: Vec<&str> = posts
+        .column("source_file")?
+        .u32()?
+        .into_no_null_iter()
+        .map(|i| paths[i as usize].as_str())
+        .collect();
+    posts.with_column(Column::new("source_file".into(), file_names))?;
+
+    let keys = [col("platform"), col("post_id")];
+    let unique = posts
+        .lazy()
+        .unique_stable_generic(Some(keys.to_vec()), UniqueKeepStrategy::First);
+    let parents = unique.clone().select([
+        col("platform"),
+        col("post_id").alias("resolved_parent_id"),
+        col("author_id").alias("resolved_parent_author_id"),
+        col("created_at").alias("resolved_parent_created_at"),
+    ]);
+    let fill = |column: &str, resolved: &str| {
+        when(col(column).is_null())
+            .then(col(resolved))
+            .otherwise(col(column))
+            .alias(column)
+    };
+    let posts = unique
+        .join(
+            parents,
+            [col("platform"), col("parent_post_id")],
+            [col("platform"), col("resolved_parent_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            fill("parent_author_id", "resolved_parent_author_id"),
+            fill("parent_created_at", "resolved_parent_created_at"),
+        ])
+        .drop(by_name(
+            ["resolved_parent_author_id", "resolved_parent_created_at"],
+            true,
+            false,
+        ))
+        .sort_by_exprs(
+            [col("created_at"), col("platform"), col("post_id")],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .collect()?;
+    Ok(posts)
+}
+
+fn value_counts(df: &DataFrame, column: &str) -> Result<BTreeMap<String, u64>, IngestError> {
+    let mut counts = BTreeMap::new();
+    for value in df.column(column)?.str()?.iter().flatten() {
+        *counts.entry(value.to_string()).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
+fn format_ms(ms: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+fn build_report(
+    posts: &DataFrame,
+    accounts: &DataFrame,
+    counts: Counts,
+    files: Vec<FileReport>,
+    options: &IngestOptions,
+) -> Result<IngestReport, IngestError> {
+    let unique = posts.height() as u64;
+    let skipped = counts.skipped();
+    let created = posts
+        .column("created_at")?
+        .as_materialized_series()
+        .to_physical_repr();
+    let created = created.i64()?;
+    Ok(IngestReport {
+        records_read: counts.records,
+        posts: unique,
+        duplicates: counts.kept - unique,
+        filtered_out: counts.filtered_out,
+        skipped,
+        skipped_by_reason: counts.skipped_by_reason,
+        skip_examples: counts.skip_examples,
+        accounts: accounts.height() as u64,
+        posts_by_platform: value_counts(posts, "platform")?,
+        posts_by_kind: value_counts(posts, "kind")?,
+        first_post_at: created.min().and_then(format_ms),
+        last_post_at: created.max().and_then(format_ms),
+        filters: FilterReport {
+            tags: RecordFilter::new(&options.tags, None, None).tags,
+            since: options.since_ms.and_then(format_ms),
+            until: options.until_ms.and_then(format_ms),
+        },
+        files,
+    })
+}

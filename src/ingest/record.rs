@@ -1,0 +1,476 @@
+//! What every reader produces: canonical post and account records, collected per chunk
+//! into columns, with every input record accounted for (kept, filtered out or skipped).
+
+use std::collections::{BTreeMap, HashMap};
+
+use polars::prelude::*;
+
+use super::text::normalize_hashtag;
+
+/// Platforms in the canonical tables.
+pub const TWITTER: &str = "twitter";
+pub const FOURCHAN: &str = "4chan";
+
+/// How many offending `file:line` examples the ingest report keeps.
+pub const MAX_SKIP_EXAMPLES: usize = 20;
+
+/// The kind of a post. 4chan posts are `thread` (opener) or `reply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostKind {
+    Original,
+    Retweet,
+    Quote,
+    Reply,
+    Thread,
+}
+
+impl PostKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostKind::Original => "original",
+            PostKind::Retweet => "retweet",
+            PostKind::Quote => "quote",
+            PostKind::Reply => "reply",
+            PostKind::Thread => "thread",
+        }
+    }
+}
+
+/// One post in canonical form (a row of `posts`).
+#[derive(Debug, Clone)]
+pub struct PostRecord {
+    pub platform: &'static str,
+    pub post_id: String,
+    pub author_id: Option<String>,
+    pub author_handle: Option<String>,
+    pub created_at_ms: i64,
+    pub kind: PostKind,
+    pub parent_post_id: Option<String>,
+    pub parent_author_id: Option<String>,
+    pub parent_created_at_ms: Option<i64>,
+    pub text: Option<String>,
+    pub hashtags: Vec<String>,
+    pub urls: Vec<String>,
+    pub mentions: Vec<String>,
+    pub lang: Option<String>,
+    pub source_app: Option<String>,
+    pub thread_id: Option<String>,
+    pub board: Option<String>,
+    pub country: Option<String>,
+    /// The post's own engagement counts at collection time; null for retweets, whose
+    /// counts in every export are the original's.
+    pub retweet_count: Option<i64>,
+    pub like_count: Option<i64>,
+    pub source_line: u64,
+}
+
+impl PostRecord {
+    pub fn new(
+        platform: &'static str,
+        post_id: String,
+        created_at_ms: i64,
+        kind: PostKind,
+    ) -> Self {
+        PostRecord {
+            platform,
+            post_id,
+            author_id: None,
+            author_handle: None,
+            created_at_ms,
+            kind,
+            parent_post_id: None,
+            parent_author_id: None,
+            parent_created_at_ms: None,
+            text: None,
+            hashtags: Vec::new(),
+            urls: Vec::new(),
+            mentions: Vec::new(),
+            lang: None,
+            source_app: None,
+            thread_id: None,
+            board: None,
+            country: None,
+            retweet_count: None,
+            like_count: None,
+            source_line: 0,
+        }
+    }
+}
+
+/// One snapshot of an account profile, as embedded in a post (a row of `accounts` once
+/// the latest snapshot per account is chosen).
+#[derive(Debug, Clone, Default)]
+pub struct AccountRecord {
+    pub platform: &'static str,
+    pub account_id: String,
+    pub handle: Option<String>,
+    pub display_name: Option<String>,
+    pub account_created_at_ms: Option<i64>,
+    pub followers: Option<i64>,
+    pub friends: Option<i64>,
+    pub statuses_count: Option<i64>,
+    pub favourites_count: Option<i64>,
+    pub listed_count: Option<i64>,
+    pub verified: Option<bool>,
+    pub default_profile: Option<bool>,
+    pub default_profile_image: Option<bool>,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    /// When this snapshot was taken: the time of the post that carried it.
+    pub observed_at_ms: i64,
+    /// Input order, to break ties between snapshots taken at the same time.
+    pub input_order: (u32, u64),
+}
+
+impl AccountRecord {
+    fn is_newer_than(&self, other: &AccountRecord) -> bool {
+        (self.observed_at_ms, self.input_order) > (other.observed_at_ms, other.input_order)
+    }
+
+    /// Merge another snapshot of the same account: the newer snapshot's known values win,
+    /// fields it lacks (v2 has no favourites count) keep the older snapshot's values.
+    pub fn merge(&mut self, other: AccountRecord) {
+        let (mut newer, older) = if other.is_newer_than(self) {
+            (other, std::mem::take(self))
+        } else {
+            (std::mem::take(self), other)
+        };
+        macro_rules! fill {
+            ($($field:ident),*) => { $( if newer.$field.is_none() { newer.$field = older.$field; } )* };
+        }
+        fill!(
+            handle,
+            display_name,
+            account_created_at_ms,
+            followers,
+            friends,
+            statuses_count,
+            favourites_count,
+            listed_count,
+            verified,
+            default_profile,
+            default_profile_image,
+            description,
+            location
+        );
+        *self = newer;
+    }
+}
+
+/// Filters applied while reading, so filtered posts never reach memory.
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    /// Normalised tags; a post is kept when it carries any of them.
+    pub tags: Vec<String>,
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+}
+
+impl RecordFilter {
+    pub fn new(tags: &[String], since_ms: Option<i64>, until_ms: Option<i64>) -> Self {
+        RecordFilter {
+            tags: tags.iter().map(|t| normalize_hashtag(t)).collect(),
+            since_ms,
+            until_ms,
+        }
+    }
+
+    /// Twitter posts match on hashtags (a retweet carries its original's). 4chan has no
+    /// hashtag entities and posters often write the tag without `#`, so a 4chan post also
+    /// matches when its text contains the tag, case-insensitively.
+    pub fn keeps(&self, post: &PostRecord) -> bool {
+        if self
+            .since_ms
+            .is_some_and(|since| post.created_at_ms < since)
+        {
+            return false;
+        }
+        if self
+            .until_ms
+            .is_some_and(|until| post.created_at_ms >= until)
+        {
+            return false;
+        }
+        if self.tags.is_empty() {
+            return true;
+        }
+        if post.hashtags.iter().any(|h| self.tags.contains(h)) {
+            return true;
+        }
+        if post.platform == FOURCHAN {
+            if let Some(text) = &post.text {
+                let folded = normalize_hashtag(text);
+                return self.tags.iter().any(|tag| folded.contains(tag.as_str()));
+            }
+        }
+        false
+    }
+}
+
+/// A skipped input record, for the report.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+pub struct SkipExample {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Per-chunk accounting of input records.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    pub records: u64,
+    pub kept: u64,
+    pub filtered_out: u64,
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    pub skip_examples: Vec<SkipExample>,
+}
+
+impl Counts {
+    pub fn skipped(&self) -> u64 {
+        self.skipped_by_reason.values().sum()
+    }
+
+    pub fn absorb(&mut self, other: Counts) {
+        self.records += other.records;
+        self.kept += other.kept;
+        self.filtered_out += other.filtered_out;
+        for (reason, n) in other.skipped_by_reason {
+            *self.skipped_by_reason.entry(reason).or_default() += n;
+        }
+        for example in other.skip_examples {
+            if self.skip_examples.len() < MAX_SKIP_EXAMPLES {
+                self.skip_examples.push(example);
+            }
+        }
+    }
+}
+
+pub type AccountKey = (&'static str, String);
+
+/// Latest snapshot per account, merged field by field.
+#[derive(Debug, Default)]
+pub struct AccountMap(pub HashMap<AccountKey, AccountRecord>);
+
+impl AccountMap {
+    pub fn add(&mut self, account: AccountRecord) {
+        let key = (account.platform, account.account_id.clone());
+        match self.0.get_mut(&key) {
+            Some(existing) => existing.merge(account),
+            None => {
+                self.0.insert(key, account);
+            }
+        }
+    }
+
+    pub fn absorb(&mut self, other: AccountMap) {
+        for (_, account) in other.0 {
+            self.add(account);
+        }
+    }
+}
+
+/// Collects the records of one chunk of one file. Readers call [`Collector::post`] for
+/// every post they read and [`Collector::skip`] for every record they cannot use, so that
+/// read = kept + filtered out + skipped holds for every chunk (duplicates are counted later,
+/// across files).
+pub struct Collector<'f> {
+    filter: &'f RecordFilter,
+    file_index: u32,
+    file_label: &'f str,
+    pub posts: PostColumns,
+    pub accounts: AccountMap,
+    pub counts: Counts,
+}
+
+impl<'f> Collector<'f> {
+    pub fn new(filter: &'f RecordFilter, file_index: u32, file_label: &'f str) -> Self {
+        Collector {
+            filter,
+            file_index,
+            file_label,
+            posts: PostColumns::default(),
+            accounts: AccountMap::default(),
+            counts: Counts::default(),
+        }
+    }
+
+    /// One post with the account snapshots it carries (its author, the authors of the
+    /// posts it references). Accounts are recorded only when the post is kept.
+    pub fn post(&mut self, mut post: PostRecord, line: u64, accounts: Vec<AccountRecord>) {
+        self.counts.records += 1;
+        if !self.filter.keeps(&post) {
+            self.counts.filtered_out += 1;
+            return;
+        }
+        self.counts.kept += 1;
+        post.source_line = line;
+        for mut account in accounts {
+            account.observed_at_ms = post.created_at_ms;
+            account.input_order = (self.file_index, line);
+            self.accounts.add(account);
+        }
+        self.posts.push(post, self.file_index);
+    }
+
+    /// An input record that yields no post, with a short reason that groups well in the
+    /// report (`invalid JSON`, `delete notice`, ...) and a detail for the examples.
+    pub fn skip(&mut self, line: u64, reason: &str, detail: Option<&str>) {
+        self.counts.records += 1;
+        *self
+            .counts
+            .skipped_by_reason
+            .entry(reason.to_string())
+            .or_default() += 1;
+        if self.counts.skip_examples.len() < MAX_SKIP_EXAMPLES {
+            let reason = match detail {
+                Some(detail) => format!("{reason}: {detail}"),
+                None => reason.to_string(),
+            };
+            self.counts.skip_examples.push(SkipExample {
+                file: self.file_label.to_string(),
+                line,
+                reason,
+            });
+        }
+    }
+}
+
+/// Column buffers for posts. A chunk's columns become a DataFrame as soon as the chunk is
+/// done, so memory follows polars' compact columns rather than one `String` per cell.
+#[derive(Debug, Default)]
+pub struct PostColumns {
+    platform: Vec<&'static str>,
+    post_id: Vec<String>,
+    author_id: Vec<Option<String>>,
+    author_handle: Vec<Option<String>>,
+    created_at: Vec<i64>,
+    kind: Vec<&'static str>,
+    parent_post_id: Vec<Option<String>>,
+    parent_author_id: Vec<Option<String>>,
+    parent_created_at: Vec<Option<i64>>,
+    text: Vec<Option<String>>,
+    hashtags: Vec<Vec<String>>,
+    urls: Vec<Vec<String>>,
+    mentions: Vec<Vec<String>>,
+    lang: Vec<Option<String>>,
+    source_app: Vec<Option<String>>,
+    thread_id: Vec<Option<String>>,
+    board: Vec<Option<String>>,
+    country: Vec<Option<String>>,
+    retweet_count: Vec<Option<i64>>,
+    like_count: Vec<Option<i64>>,
+    source_file: Vec<u32>,
+    source_line: Vec<u64>,
+}
+
+impl PostColumns {
+    pub fn len(&self) -> usize {
+        self.post_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.post_id.is_empty()
+    }
+
+    fn push(&mut self, post: PostRecord, file_index: u32) {
+        self.platform.push(post.platform);
+        self.post_id.push(post.post_id);
+        self.author_id.push(post.author_id);
+        self.author_handle.push(post.author_handle);
+        self.created_at.push(post.created_at_ms);
+        self.kind.push(post.kind.as_str());
+        self.parent_post_id.push(post.parent_post_id);
+        self.parent_author_id.push(post.parent_author_id);
+        self.parent_created_at.push(post.parent_created_at_ms);
+        self.text.push(post.text);
+        self.hashtags.push(post.hashtags);
+        self.urls.push(post.urls);
+        self.mentions.push(post.mentions);
+        self.lang.push(post.lang);
+        self.source_app.push(post.source_app);
+        self.thread_id.push(post.thread_id);
+        self.board.push(post.board);
+        self.country.push(post.country);
+        self.retweet_count.push(post.retweet_count);
+        self.like_count.push(post.like_count);
+        self.source_file.push(file_index);
+        self.source_line.push(post.source_line);
+    }
+
+    /// The canonical posts columns (`source_file` as an index into the ingest's file list;
+    /// the orchestrator replaces it with the path).
+    pub fn into_dataframe(self) -> PolarsResult<DataFrame> {
+        let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+        let columns = vec![
+            Column::new("platform".into(), self.platform),
+            Column::new("post_id".into(), self.post_id),
+            Column::new("author_id".into(), self.author_id),
+            Column::new("author_handle".into(), self.author_handle),
+            Column::new("created_at".into(), self.created_at).cast(&datetime)?,
+            Column::new("kind".into(), self.kind),
+            Column::new("parent_post_id".into(), self.parent_post_id),
+            Column::new("parent_author_id".into(), self.parent_author_id),
+            Column::new("parent_created_at".into(), self.parent_created_at).cast(&datetime)?,
+            Column::new("text".into(), self.text),
+            string_list_column("hashtags", &self.hashtags),
+            string_list_column("urls", &self.urls),
+            string_list_column("mentions", &self.mentions),
+            Column::new("lang".into(), self.lang),
+            Column::new("source_app".into(), self.source_app),
+            Column::new("thread_id".into(), self.thread_id),
+            Column::new("board".into(), self.board),
+            Column::new("country".into(), self.country),
+            Column::new("retweet_count".into(), self.retweet_count),
+            Column::new("like_count".into(), self.like_count),
+            Column::new("source_file".into(), self.source_file),
+            Column::new("source_line".into(), self.source_line),
+        ];
+        DataFrame::new_infer_height(columns)
+    }
+}
+
+fn string_list_column(name: &str, lists: &[Vec<String>]) -> Column {
+    let values: usize = lists.iter().map(Vec::len).sum();
+    let mut builder = ListStringChunkedBuilder::new(name.into(), lists.len(), values);
+    for list in lists {
+        builder.append_values_iter(list.iter().map(String::as_str));
+    }
+    builder.finish().into_series().into()
+}
+
+/// The canonical accounts table, sorted by platform and id for stable output.
+pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
+    let mut rows: Vec<AccountRecord> = accounts.0.into_values().collect();
+    rows.sort_by(|a, b| (a.platform, &a.account_id).cmp(&(b.platform, &b.account_id)));
+    let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+    macro_rules! col {
+        ($name:literal, $field:ident) => {
+            Column::new(
+                $name.into(),
+                rows.iter().map(|r| r.$field.clone()).collect::<Vec<_>>(),
+            )
+        };
+    }
+    let columns = vec![
+        Column::new(
+            "platform".into(),
+            rows.iter().map(|r| r.platform).collect::<Vec<_>>(),
+        ),
+        col!("account_id", account_id),
+        col!("handle", handle),
+        col!("display_name", display_name),
+        col!("account_created_at", account_created_at_ms).cast(&datetime)?,
+        col!("followers", followers),
+        col!("friends", friends),
+        col!("statuses_count", statuses_count),
+        col!("favourites_count", favourites_count),
+        col!("listed_count", listed_count),
+        col!("verified", verified),
+        col!("default_profile", default_profile),
+        col!("default_profile_image", default_profile_image),
+        col!("description", description),
+        col!("location", location),
+        col!("profile_observed_at", observed_at_ms).cast(&datetime)?,
+    ];
+    DataFrame::new_infer_height(columns)
+}

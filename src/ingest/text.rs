@@ -1,0 +1,252 @@
+//! Text normalisation shared by every reader: hashtags, HTML, client names, timestamps.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use unicode_normalization::UnicodeNormalization;
+
+/// Canonical form of a hashtag: NFKC (so full-width `＃ＭａｃｒｏｎＬｅａｋｓ` folds to ASCII),
+/// lower case, without the leading `#`. One campaign tag then has one spelling.
+pub fn normalize_hashtag(tag: &str) -> String {
+    let folded: String = tag.nfkc().collect::<String>().to_lowercase();
+    folded.trim_start_matches('#').to_string()
+}
+
+/// Hashtags written in free text (4chan posts, CSVs without entities): `#` followed by
+/// letters, digits or underscores, as Twitter's own tokenizer does for the common case.
+pub fn hashtags_in_text(text: &str) -> Vec<String> {
+    let folded: String = text.nfkc().collect();
+    let mut tags = Vec::new();
+    let mut chars = folded.char_indices().peekable();
+    let mut previous: Option<char> = None;
+    while let Some((start, c)) = chars.next() {
+        let at_word_start = previous.is_none_or(|p| !(p.is_alphanumeric() || p == '_' || p == '&'));
+        if c == '#' && at_word_start {
+            let body_start = start + 1;
+            let mut end = body_start;
+            while let Some(&(i, next)) = chars.peek() {
+                if next.is_alphanumeric() || next == '_' {
+                    end = i + next.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let body = &folded[body_start..end];
+            if body.chars().any(|ch| !ch.is_ascii_digit()) {
+                tags.push(body.to_lowercase());
+            }
+            previous = folded[..end].chars().next_back();
+            continue;
+        }
+        previous = Some(c);
+    }
+    tags
+}
+
+/// URLs written in free text: tokens starting with `http://` or `https://`, trailing
+/// punctuation removed.
+pub fn urls_in_text(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+        .filter(|token| token.starts_with("http://") || token.starts_with("https://"))
+        .map(|token| {
+            token
+                .trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '\''])
+                .to_string()
+        })
+        .filter(|url| url.len() > "https://".len())
+        .collect()
+}
+
+/// Plain text of 4chan's comment HTML: `<br>` becomes a newline, `<wbr>` (inserted inside
+/// long URLs) disappears, other tags are stripped and entities (`&gt;`, `&#039;`) decoded.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            out.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
+        if tag == "br" || tag == "br/" || tag == "br /" {
+            out.push('\n');
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    html_escape::decode_html_entities(&out).into_owned()
+}
+
+/// Twitter v1.1 `source` is an HTML anchor (`<a href="...">Twitter for iPhone</a>`):
+/// keep the client name only.
+pub fn client_name(source: &str) -> String {
+    if source.contains('<') {
+        html_to_text(source).trim().to_string()
+    } else {
+        source.trim().to_string()
+    }
+}
+
+/// Twitter v1.1 timestamps, e.g. `Fri May 05 18:49:12 +0000 2017`, to Unix milliseconds.
+pub fn parse_twitter_v1_time(value: &str) -> Option<i64> {
+    let mut parts = value.split_ascii_whitespace();
+    let _weekday = parts.next()?;
+    let month = match parts.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let day: u32 = parts.next()?.parse().ok()?;
+    let clock = parts.next()?;
+    let offset = parts.next()?;
+    let year: i32 = parts.next()?.parse().ok()?;
+    let mut hms = clock.split(':');
+    let hour: u32 = hms.next()?.parse().ok()?;
+    let minute: u32 = hms.next()?.parse().ok()?;
+    let second: u32 = hms.next()?.parse().ok()?;
+    let naive = NaiveDate::from_ymd_opt(year, month, day)?.and_hms_opt(hour, minute, second)?;
+    let offset_seconds = parse_utc_offset(offset)?;
+    Some(naive.and_utc().timestamp_millis() - offset_seconds * 1000)
+}
+
+fn parse_utc_offset(offset: &str) -> Option<i64> {
+    let (sign, digits) = match offset.as_bytes().first()? {
+        b'+' => (1, &offset[1..]),
+        b'-' => (-1, &offset[1..]),
+        _ => return None,
+    };
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i64 = digits[..2].parse().ok()?;
+    let minutes: i64 = digits[2..].parse().ok()?;
+    Some(sign * (hours * 3600 + minutes * 60))
+}
+
+/// ISO 8601 / RFC 3339 timestamps (Twitter v2: `2021-04-01T15:52:32.000Z`) to Unix ms.
+pub fn parse_iso_time(value: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(value.trim())
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+/// Timestamps in generic CSVs: Unix seconds or milliseconds, ISO 8601, `YYYY-MM-DD HH:MM:SS`
+/// (taken as UTC) or the Twitter v1.1 layout.
+pub fn parse_any_time(value: &str) -> Option<i64> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    if let Ok(number) = value.parse::<f64>() {
+        if !number.is_finite() {
+            return None;
+        }
+        // Unix seconds stay below 1e11 until the year 5138; larger values are milliseconds.
+        return Some(if number.abs() < 1e11 {
+            (number * 1000.0).round() as i64
+        } else {
+            number.round() as i64
+        });
+    }
+    if let Some(ms) = parse_iso_time(value) {
+        return Some(ms);
+    }
+    for layout in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(value, layout) {
+            return Some(naive.and_utc().timestamp_millis());
+        }
+    }
+    parse_twitter_v1_time(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashtag_variants_fold_to_one() {
+        for variant in [
+            "#MacronLeaks",
+            "macronleaks",
+            "＃ＭａｃｒｏｎＬｅａｋｓ",
+            "MACRONLEAKS",
+        ] {
+            assert_eq!(normalize_hashtag(variant), "macronleaks", "{variant}");
+        }
+    }
+
+    #[test]
+    fn hashtags_found_in_free_text() {
+        let tags =
+            hashtags_in_text("Leak is out #MacronLeaks! see ＃Ｆｒａｎｃｅ and #2017 a#b &#039;");
+        assert_eq!(tags, vec!["macronleaks", "france"]);
+    }
+
+    #[test]
+    fn fourchan_html_becomes_text() {
+        let html = "<a href=\"#p123\" class=\"quotelink\">&gt;&gt;123</a><br><span class=\"quote\">&gt;implying</span><br>https://paste<wbr>bin.com/abc isn&#039;t";
+        assert_eq!(
+            html_to_text(html),
+            ">>123\n>implying\nhttps://pastebin.com/abc isn't"
+        );
+    }
+
+    #[test]
+    fn v1_time_parses_with_offsets() {
+        let utc = parse_twitter_v1_time("Fri May 05 18:49:12 +0000 2017").unwrap();
+        assert_eq!(utc, 1_494_010_152_000);
+        let paris = parse_twitter_v1_time("Fri May 05 20:49:12 +0200 2017").unwrap();
+        assert_eq!(paris, utc);
+        assert!(parse_twitter_v1_time("Fri Foo 05 18:49:12 +0000 2017").is_none());
+        assert!(parse_twitter_v1_time("garbage").is_none());
+    }
+
+    #[test]
+    fn generic_times() {
+        assert_eq!(parse_any_time("1494010152"), Some(1_494_010_152_000));
+        assert_eq!(parse_any_time("1494010152000"), Some(1_494_010_152_000));
+        assert_eq!(
+            parse_any_time("2017-05-05T18:49:12Z"),
+            Some(1_494_010_152_000)
+        );
+        assert_eq!(
+            parse_any_time("2017-05-05 18:49:12"),
+            Some(1_494_010_152_000)
+        );
+        assert_eq!(parse_any_time("soon"), None);
+    }
+
+    #[test]
+    fn client_names_lose_html() {
+        assert_eq!(
+            client_name(
+                "<a href=\"http://twitter.com/download/iphone\" rel=\"nofollow\">Twitter for iPhone</a>"
+            ),
+            "Twitter for iPhone"
+        );
+        assert_eq!(client_name("Twitter Web App"), "Twitter Web App");
+    }
+
+    #[test]
+    fn urls_from_text() {
+        assert_eq!(
+            urls_in_text("see https://pastebin.com/abc. and http://x.org/a)"),
+            vec!["https://pastebin.com/abc", "http://x.org/a"]
+        );
+    }
+}

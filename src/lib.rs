@@ -1,0 +1,6 @@
+//! tagscope: how a hashtag campaign spread across Twitter and 4chan exports, and who
+//! pushed it. See ARCHITECTURE.md for the map of stages.
+
+pub mod cli;
+pub mod export;
+pub mod ingest;
