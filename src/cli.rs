@@ -29,6 +29,83 @@ pub enum Command {
         tagscope ingest qut.csv --map id=message_id,author=user_id,time=timestamp,retweet_of=repost_id,text=message -o out"
     )]
     Ingest(IngestArgs),
+    /// Write a synthetic leak campaign in the real export formats, with planted bots and
+    /// ground truth (truth.csv).
+    #[command(
+        after_help = "Example:\n  tagscope simulate -o sim --seed 7 --posts 100000\n  \
+        tagscope ingest sim/twitter_v1 sim/4chan -o sim-tables"
+    )]
+    Simulate(SimulateArgs),
+    /// Measure a ranking of accounts against ground truth: ROC AUC, average precision,
+    /// precision@k and recall of each bot kind in the top k.
+    #[command(
+        after_help = "Example:\n  tagscope evaluate --truth sim/truth.csv out/suspicious_accounts.csv --json"
+    )]
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Output folder.
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Random seed: the same seed and options give byte-identical files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Number of tweets.
+    #[arg(long, default_value_t = 100_000)]
+    pub posts: u64,
+    /// Twitter accounts (0: posts / 5).
+    #[arg(long, default_value_t = 0)]
+    pub accounts: u64,
+    /// Campaign hashtag, without '#'.
+    #[arg(long, default_value = "MacronLeaks")]
+    pub tag: String,
+    /// Time of the 4chan leak post (ISO 8601).
+    #[arg(long, default_value = "2017-05-05T18:35:00Z")]
+    pub start: String,
+    /// Hours the Twitter cascade runs after the first tweet.
+    #[arg(long, default_value_t = 48.0)]
+    pub duration_hours: f64,
+    /// Minutes between the 4chan leak post and the first tweet.
+    #[arg(long, default_value_t = 14.0)]
+    pub first_tweet_delay_minutes: f64,
+    /// Share of accounts that are high-volume amplifier bots.
+    #[arg(long)]
+    pub amplifier_share: Option<f64>,
+    /// Share of accounts in coordinated retweet groups.
+    #[arg(long)]
+    pub coordinated_share: Option<f64>,
+    /// Mean size of a coordinated group.
+    #[arg(long)]
+    pub coordinated_group_size: Option<usize>,
+    /// Share of accounts posting on a clock.
+    #[arg(long)]
+    pub scheduled_share: Option<f64>,
+    /// Share of accounts that are low-volume bots.
+    #[arg(long)]
+    pub low_volume_share: Option<f64>,
+    /// Share of accounts that are hyperactive humans (hard negatives).
+    #[arg(long)]
+    pub hyperactive_share: Option<f64>,
+    /// Write plain JSONL instead of gzip.
+    #[arg(long)]
+    pub no_gzip: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct EvaluateArgs {
+    /// Ground truth CSV: platform, account_id, handle, is_bot, kind.
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// Scores CSV with platform, account_id and score columns (e.g. suspicious_accounts.csv).
+    pub scores: PathBuf,
+    /// k for precision@k (default: the number of true bots).
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options shared by every command that reads exports.

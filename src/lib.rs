@@ -2,5 +2,7 @@
 //! pushed it. See ARCHITECTURE.md for the map of stages.
 
 pub mod cli;
+pub mod evaluate;
 pub mod export;
 pub mod ingest;
+pub mod simulate;

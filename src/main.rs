@@ -4,9 +4,9 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use tagscope::cli::{Cli, Command, InputArgs};
-use tagscope::export;
+use tagscope::cli::{Cli, Command, EvaluateArgs, InputArgs, SimulateArgs};
 use tagscope::ingest::{self, IngestOptions, csv_readers, text};
+use tagscope::{evaluate, export, simulate};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -45,7 +45,60 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Simulate(args) => run_simulate(&args, cli.quiet),
+        Command::Evaluate(args) => run_evaluate(&args),
     }
+}
+
+fn run_simulate(args: &SimulateArgs, quiet: bool) -> Result<()> {
+    let start = text::parse_iso_time(&args.start)
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .with_context(|| format!("--start {}: not an ISO 8601 time", args.start))?;
+    let defaults = simulate::SimConfig::default();
+    let config = simulate::SimConfig {
+        seed: args.seed,
+        posts: args.posts,
+        accounts: args.accounts,
+        tag: args.tag.trim_start_matches('#').to_string(),
+        start,
+        first_tweet_delay_minutes: args.first_tweet_delay_minutes,
+        duration_hours: args.duration_hours,
+        gzip: !args.no_gzip,
+        amplifier_share: args.amplifier_share.unwrap_or(defaults.amplifier_share),
+        coordinated_share: args.coordinated_share.unwrap_or(defaults.coordinated_share),
+        coordinated_group_size: args
+            .coordinated_group_size
+            .unwrap_or(defaults.coordinated_group_size),
+        scheduled_share: args.scheduled_share.unwrap_or(defaults.scheduled_share),
+        low_volume_share: args.low_volume_share.unwrap_or(defaults.low_volume_share),
+        hyperactive_share: args.hyperactive_share.unwrap_or(defaults.hyperactive_share),
+        ..defaults
+    };
+    let began = std::time::Instant::now();
+    let summary = simulate::simulate(&config, &args.out)?;
+    if !quiet {
+        let seconds = began.elapsed().as_secs_f64();
+        eprintln!(
+            "simulated {} tweets ({} accounts, {} bots) and {} 4chan posts in {seconds:.1} s ({:.0} tweets/s) -> {}",
+            summary.tweets,
+            summary.twitter_accounts,
+            summary.twitter_bots,
+            summary.fourchan_posts,
+            summary.tweets as f64 / seconds.max(1e-9),
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn run_evaluate(args: &EvaluateArgs) -> Result<()> {
+    let report = evaluate::evaluate(&args.truth, &args.scores, args.k)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_table());
+    }
+    Ok(())
 }
 
 fn parse_time_flag(flag: &str, value: &Option<String>) -> Result<Option<i64>> {

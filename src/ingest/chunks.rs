@@ -155,15 +155,14 @@ where
         .map(|&(start, end, lines_before)| {
             let mut collector = Collector::new(filter, file_index, file_label);
             let mut blank_lines = 0;
-            let mut line_number = first_line + lines_before;
-            for line in block[start..end].split(|&b| b == b'\n') {
+            let lines = block[start..end].split(|&b| b == b'\n');
+            for (line_number, line) in (first_line + lines_before..).zip(lines) {
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 if line.iter().all(u8::is_ascii_whitespace) {
                     blank_lines += 1;
                 } else {
                     parse_line(line, line_number, &mut collector);
                 }
-                line_number += 1;
             }
             let mut output = FileOutput {
                 blank_lines,
@@ -232,6 +231,6 @@ mod tests {
         }
         let no_final_newline = b"x\ny";
         let pieces = split_at_lines(no_final_newline, 1, 1);
-        assert_eq!(pieces, vec![(0, 4, 0)]);
+        assert_eq!(pieces, vec![(0, 3, 0)]);
     }
 }

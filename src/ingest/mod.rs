@@ -252,6 +252,20 @@ fn read_file(
             return Ok((report, FileOutput::default()));
         }
     };
+    if sniffed == Format::GenericCsv && options.column_map.is_none() {
+        let reason = "a CSV that is not twarc-csv output needs --map id=COLUMN,time=COLUMN,... \
+                      (see `tagscope ingest --help`)"
+            .to_string();
+        if explicit {
+            return Err(IngestError::Format {
+                path: label,
+                reason,
+            });
+        }
+        report.status = "refused";
+        report.note = Some(reason);
+        return Ok((report, FileOutput::default()));
+    }
     report.format = Some(sniffed.name());
     let output = match sniffed {
         Format::TwitterV1 | Format::TwitterV2 | Format::Fourchan => {
@@ -304,12 +318,7 @@ fn read_file(
             if sniffed == Format::TwarcCsv {
                 csv_readers::read_twarc_csv(reader, &label, &mut collector)?;
             } else {
-                let map = options.column_map.as_ref().ok_or_else(|| IngestError::Format {
-                    path: label.clone(),
-                    reason: "a CSV that is not twarc-csv output needs --map id=COLUMN,time=COLUMN,... \
-                             (see `tagscope ingest --help`)"
-                        .into(),
-                })?;
+                let map = options.column_map.as_ref().expect("checked above");
                 csv_readers::read_generic_csv(reader, &label, map, &mut collector)?;
             }
             let mut output = FileOutput::default();

@@ -134,15 +134,26 @@ pub fn open_decompressed(path: &Path) -> Result<(Box<dyn Read + Send>, Compressi
 pub const SNIFF_BYTES: usize = 256 * 1024;
 
 pub fn read_head(path: &Path) -> Result<Vec<u8>, IngestError> {
-    let (reader, _) = open_decompressed(path)?;
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
-    reader
-        .take(SNIFF_BYTES as u64)
-        .read_to_end(&mut head)
-        .map_err(|e| IngestError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
+    let (mut reader, _) = open_decompressed(path)?;
+    let mut head = vec![0u8; SNIFF_BYTES];
+    let mut filled = 0;
+    while filled < head.len() {
+        match reader.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // A damaged stream (truncated gzip): sniff what could be read; the reader
+            // reports the damage where it happens.
+            Err(_) if filled > 0 => break,
+            Err(source) => {
+                return Err(IngestError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+    }
+    head.truncate(filled);
     Ok(head)
 }
 
