@@ -29,6 +29,12 @@ pub enum Command {
         tagscope ingest qut.csv --map id=message_id,author=user_id,time=timestamp,retweet_of=repost_id,text=message -o out"
     )]
     Ingest(IngestArgs),
+    /// Score every account for bot-like timing, amplification and profile signals, with
+    /// reasons: features.parquet, suspicious_accounts.csv, signals.json.
+    #[command(after_help = "Example:\n  tagscope ingest data/demo -o out/tables\n  \
+        tagscope score out/tables -o out/score --min-posts 5 --top 500\n  \
+        tagscope evaluate --truth data/demo/truth.csv out/score/suspicious_accounts.csv")]
+    Score(ScoreArgs),
     /// Write a synthetic leak campaign in the real export formats, with planted bots and
     /// ground truth (truth.csv).
     #[command(
@@ -147,4 +153,29 @@ pub struct IngestArgs {
     /// Output folder.
     #[arg(short, long)]
     pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ScoreArgs {
+    /// Folder with posts.parquet and accounts.parquet (from `tagscope ingest`).
+    pub tables: PathBuf,
+    /// Output folder.
+    #[arg(short, long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub options: ScoreOptions,
+}
+
+/// Options of the scoring stage.
+#[derive(Args, Debug, Clone)]
+pub struct ScoreOptions {
+    /// Signal weights overriding the defaults: a JSON object or TOML table {signal = weight}.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Leave accounts with fewer posts than this out of suspicious_accounts.csv.
+    #[arg(long, default_value_t = 1)]
+    pub min_posts: u32,
+    /// Keep only the N highest-scoring accounts in suspicious_accounts.csv.
+    #[arg(long)]
+    pub top: Option<usize>,
 }

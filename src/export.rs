@@ -64,3 +64,15 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame> {
     let df = ParquetReader::new(file).finish();
     anyhow::Context::with_context(df, || format!("reading {} as Parquet", path.display()))
 }
+
+/// CSV with a header, times as ISO 8601 UTC, floats as polars writes them (shortest
+/// round-trip form of values already rounded by the stage that made them).
+pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
+    write_atomic(path, |writer| {
+        CsvWriter::new(writer)
+            .include_header(true)
+            .with_datetime_format(Some("%Y-%m-%dT%H:%M:%S%.3fZ".into()))
+            .finish(df)?;
+        Ok(())
+    })
+}

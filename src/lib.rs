@@ -4,5 +4,7 @@
 pub mod cli;
 pub mod evaluate;
 pub mod export;
+pub mod features;
 pub mod ingest;
+pub mod score;
 pub mod simulate;

@@ -4,9 +4,9 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use tagscope::cli::{Cli, Command, EvaluateArgs, InputArgs, SimulateArgs};
+use tagscope::cli::{Cli, Command, EvaluateArgs, InputArgs, ScoreArgs, SimulateArgs};
 use tagscope::ingest::{self, IngestOptions, csv_readers, text};
-use tagscope::{evaluate, export, simulate};
+use tagscope::{evaluate, export, features, score, simulate};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -45,9 +45,42 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Score(args) => run_score(&args, cli.quiet),
         Command::Simulate(args) => run_simulate(&args, cli.quiet),
         Command::Evaluate(args) => run_evaluate(&args),
     }
+}
+
+fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
+    let posts = export::read_parquet(&args.tables.join("posts.parquet"))?;
+    let accounts = export::read_parquet(&args.tables.join("accounts.parquet"))?;
+    let weights = match &args.options.weights {
+        Some(path) => score::Weights::load(path)?,
+        None => score::Weights::defaults(),
+    };
+    let began = std::time::Instant::now();
+    let features = features::compute(&posts, &accounts)?;
+    let scored = score::score(features, &weights);
+    let mut all = score::table(&scored)?;
+    export::write_parquet(&mut all, &args.out.join("features.parquet"))?;
+    let kept: Vec<score::ScoredAccount> = scored
+        .into_iter()
+        .filter(|s| s.features.posts >= args.options.min_posts)
+        .take(args.options.top.unwrap_or(usize::MAX))
+        .collect();
+    let mut suspicious = score::table(&kept)?;
+    export::write_csv(&mut suspicious, &args.out.join("suspicious_accounts.csv"))?;
+    export::write_json(&score::method(&weights), &args.out.join("signals.json"))?;
+    if !quiet {
+        eprintln!(
+            "scored {} accounts in {:.1} s; {} in suspicious_accounts.csv -> {}",
+            all.height(),
+            began.elapsed().as_secs_f64(),
+            suspicious.height(),
+            args.out.display()
+        );
+    }
+    Ok(())
 }
 
 fn run_simulate(args: &SimulateArgs, quiet: bool) -> Result<()> {

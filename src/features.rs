@@ -1,0 +1,847 @@
+//! Stage 2: per-account signals of automation (timing, amplification, profile), computed
+//! from the canonical tables. Every signal is a named value with the minimum number of
+//! events it needs; below that minimum, or when the export lacks the field (Twitter v2 has
+//! no default-profile flags), the value is null — "insufficient data" or "unavailable" —
+//! never zero. How values become suspicions is in [`crate::score`].
+//!
+//! Posts are sorted by (platform, author, time) once; each account's posts are then a
+//! contiguous slice, processed in parallel with rayon.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use rayon::prelude::*;
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+/// Signal families, for the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Timing,
+    Amplification,
+    Profile,
+    Coordination,
+}
+
+/// One signal: what it measures, how much data it needs, and where its threshold comes from.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SignalSpec {
+    pub name: &'static str,
+    pub family: Family,
+    pub unit: &'static str,
+    pub description: &'static str,
+    /// Minimum events (posts, gaps or retweets, as `description` says) for a value.
+    pub min_events: u32,
+    /// Piecewise-linear map from value to suspicion: (value, suspicion) knots in increasing
+    /// value order; flat outside. See [`crate::score::suspicion`].
+    pub knots: &'static [(f64, f64)],
+    /// Whether the knots apply to log10(value) (p-values).
+    pub log10: bool,
+    /// Default weight in the combined score.
+    pub weight: f64,
+    pub source: &'static str,
+}
+
+/// Posts an account needs in the data before its rate and shares mean anything.
+pub const MIN_POSTS: u32 = 10;
+/// Inter-event gaps needed for the regularity statistics.
+pub const MIN_GAPS: u32 = 10;
+/// Posts needed for the clock chi-square tests (expected ≥ 0.5 per 60 bins; the test is
+/// used as a screen for strong clock effects, not as a calibrated test with few posts).
+pub const MIN_CLOCK_POSTS: u32 = 30;
+/// Retweets with a known original time needed for latency signals: two, so that
+/// low-volume amplifiers (a handful of retweets in a campaign) are not invisible.
+pub const MIN_RETWEETS: u32 = 2;
+/// "First retweets of a cascade": the first N retweets of an original in the data.
+pub const EARLY_RETWEET_RANK: u32 = 10;
+/// Only cascades with at least this many retweets in the data say who was early: in a
+/// small cascade every retweet is among the first ten.
+pub const EARLY_RETWEET_MIN_CASCADE: u32 = 3 * EARLY_RETWEET_RANK;
+
+/// Every signal, in output order.
+pub const SIGNALS: &[SignalSpec] = &[
+    SignalSpec {
+        name: "posts_per_day",
+        family: Family::Timing,
+        unit: "posts/day",
+        description: "posts in the data per day of the account's active span (span floored at 1 day), ≥ 10 posts",
+        min_events: MIN_POSTS,
+        knots: &[(50.0, 0.0), (72.0, 0.5), (144.0, 1.0)],
+        log10: false,
+        weight: 1.0,
+        source: "DFRLab #BotSpot (Nimmo 2017): 72/day suspicious, 144/day highly suspicious; Oxford Internet Institute: 50/day",
+    },
+    SignalSpec {
+        name: "lifetime_posts_per_day",
+        family: Family::Timing,
+        unit: "posts/day",
+        description: "profile statuses_count / account age in days at the latest snapshot",
+        min_events: 1,
+        knots: &[(50.0, 0.0), (72.0, 0.5), (144.0, 1.0)],
+        log10: false,
+        weight: 1.0,
+        source: "DFRLab #BotSpot (Nimmo 2017); Oxford Internet Institute 50/day",
+    },
+    SignalSpec {
+        name: "interval_cv",
+        family: Family::Timing,
+        unit: "σ/m",
+        description: "coefficient of variation of inter-post gaps, ≥ 10 gaps; 0 = clockwork, 1 = Poisson, > 1 bursty (human)",
+        min_events: MIN_GAPS,
+        knots: &[(0.3, 1.0), (0.8, 0.0)],
+        log10: false,
+        weight: 1.0,
+        source: "Goh & Barabási, EPL 2008; Chu et al., IEEE TDSC 2012",
+    },
+    SignalSpec {
+        name: "burstiness",
+        family: Family::Timing,
+        unit: "B",
+        description: "Goh–Barabási burstiness (σ−m)/(σ+m) of gaps: −1 periodic, 0 Poisson, → 1 bursty; a transform of interval_cv, so weight 0",
+        min_events: MIN_GAPS,
+        knots: &[(-0.55, 1.0), (-0.1, 0.0)],
+        log10: false,
+        weight: 0.0,
+        source: "Goh & Barabási, EPL 2008",
+    },
+    SignalSpec {
+        name: "memory_coefficient",
+        family: Family::Timing,
+        unit: "M",
+        description: "correlation of consecutive gaps (Goh–Barabási memory); descriptive, weight 0",
+        min_events: MIN_GAPS,
+        knots: &[(0.0, 0.0)],
+        log10: false,
+        weight: 0.0,
+        source: "Goh & Barabási, EPL 2008",
+    },
+    SignalSpec {
+        name: "gap_entropy",
+        family: Family::Timing,
+        unit: "",
+        description: "normalised entropy of gaps binned by log2(seconds), ≥ 10 gaps; low = the same gap again and again",
+        min_events: MIN_GAPS,
+        knots: &[(0.25, 1.0), (0.55, 0.0)],
+        log10: false,
+        weight: 1.0,
+        source: "Chu et al., 'Detecting automation of Twitter accounts', IEEE TDSC 2012 (entropy of inter-tweet delays)",
+    },
+    SignalSpec {
+        name: "second_of_minute_p",
+        family: Family::Timing,
+        unit: "p",
+        description: "chi-square test of uniform second-of-minute (59 df), ≥ 30 posts; tiny p = posting on a clock",
+        min_events: MIN_CLOCK_POSTS,
+        knots: &[(-8.0, 1.0), (-4.0, 0.5), (-2.0, 0.0)],
+        log10: true,
+        weight: 1.0,
+        source: "Chu et al. 2012; DESIGN.md clock regularity; statrs χ² distribution",
+    },
+    SignalSpec {
+        name: "minute_of_hour_p",
+        family: Family::Timing,
+        unit: "p",
+        description: "chi-square test of uniform minute-of-hour (59 df), ≥ 30 posts",
+        min_events: MIN_CLOCK_POSTS,
+        knots: &[(-8.0, 1.0), (-4.0, 0.5), (-2.0, 0.0)],
+        log10: true,
+        weight: 0.5,
+        source: "Chu et al. 2012; statrs χ² distribution",
+    },
+    SignalSpec {
+        name: "hour_of_day_entropy",
+        family: Family::Timing,
+        unit: "",
+        description: "normalised entropy of the 24 hour-of-day counts, ≥ 48 posts over ≥ 24 h; near 1 = no sleep",
+        min_events: 48,
+        knots: &[(0.9, 0.0), (0.98, 1.0)],
+        log10: false,
+        weight: 0.5,
+        source: "circadian activity as a human marker (Chu et al. 2012; Ferrara et al., CACM 2016)",
+    },
+    SignalSpec {
+        name: "retweet_latency_median_s",
+        family: Family::Timing,
+        unit: "s",
+        description: "median seconds from original to retweet, ≥ 2 retweets with known original time",
+        min_events: MIN_RETWEETS,
+        knots: &[(15.0, 1.0), (60.0, 0.6), (600.0, 0.0)],
+        log10: false,
+        weight: 1.5,
+        source: "RTbust (Mazza et al., WebSci 2019): bots retweet within seconds",
+    },
+    SignalSpec {
+        name: "retweet_latency_min_s",
+        family: Family::Timing,
+        unit: "s",
+        description: "fastest retweet in seconds, ≥ 2 retweets; descriptive, weight 0",
+        min_events: MIN_RETWEETS,
+        knots: &[(2.0, 1.0), (30.0, 0.0)],
+        log10: false,
+        weight: 0.0,
+        source: "RTbust (Mazza et al. 2019)",
+    },
+    SignalSpec {
+        name: "retweets_within_60s_share",
+        family: Family::Timing,
+        unit: "",
+        description: "share of retweets made within 60 s of the original, ≥ 2 retweets",
+        min_events: MIN_RETWEETS,
+        knots: &[(0.2, 0.0), (0.8, 1.0)],
+        log10: false,
+        weight: 1.0,
+        source: "RTbust (Mazza et al. 2019)",
+    },
+    SignalSpec {
+        name: "retweet_share",
+        family: Family::Amplification,
+        unit: "",
+        description: "retweets / posts, ≥ 10 posts",
+        min_events: MIN_POSTS,
+        knots: &[(0.8, 0.0), (0.975, 1.0)],
+        log10: false,
+        weight: 1.0,
+        source: "DFRLab #BotSpot: 195 of an account's last 200 posts were retweets",
+    },
+    SignalSpec {
+        name: "early_retweet_share",
+        family: Family::Amplification,
+        unit: "",
+        description: "share of the account's retweets of cascades with ≥ 30 retweets that are among the first 10 of their cascade, ≥ 2 such retweets",
+        min_events: MIN_RETWEETS,
+        knots: &[(0.3, 0.0), (0.9, 1.0)],
+        log10: false,
+        weight: 1.0,
+        source: "first-retweeter amplification: RTbust (Mazza et al., WebSci 2019); DFRLab cascade analyses",
+    },
+    SignalSpec {
+        name: "top_source_share",
+        family: Family::Amplification,
+        unit: "",
+        description: "share of retweets that go to the single most-retweeted account, ≥ 5 retweets",
+        min_events: 5,
+        knots: &[(0.5, 0.0), (0.95, 1.0)],
+        log10: false,
+        weight: 0.5,
+        source: "concentration on few sources (DESIGN.md amplification)",
+    },
+    SignalSpec {
+        name: "retweets_received_per_follower",
+        family: Family::Amplification,
+        unit: "retweets/follower",
+        description: "retweets of the account's posts in the data / (followers + 1); engagement far above the audience",
+        min_events: 1,
+        knots: &[(1.0, 0.0), (20.0, 1.0)],
+        log10: false,
+        weight: 0.25,
+        source: "DESIGN.md: few followers but very high engagement",
+    },
+    SignalSpec {
+        name: "account_age_days",
+        family: Family::Profile,
+        unit: "days",
+        description: "days from account creation to its first post in the data",
+        min_events: 1,
+        knots: &[(14.0, 1.0), (60.0, 0.5), (365.0, 0.0)],
+        log10: false,
+        weight: 1.0,
+        source: "BotometerLite (Yang et al., AAAI 2020): account age; DFRLab: accounts created days before a campaign",
+    },
+    SignalSpec {
+        name: "handle_digits",
+        family: Family::Profile,
+        unit: "digits",
+        description: "digits in the handle (auto-generated handles end in 8 digits)",
+        min_events: 1,
+        knots: &[(2.0, 0.0), (6.0, 1.0)],
+        log10: false,
+        weight: 0.75,
+        source: "BotometerLite (Yang et al., AAAI 2020): screen-name digit count",
+    },
+    SignalSpec {
+        name: "default_profile",
+        family: Family::Profile,
+        unit: "",
+        description: "profile never customised (v1.1 only; unavailable in v2)",
+        min_events: 1,
+        knots: &[(0.0, 0.0), (1.0, 1.0)],
+        log10: false,
+        weight: 0.5,
+        source: "BotometerLite (Yang et al., AAAI 2020)",
+    },
+    SignalSpec {
+        name: "default_profile_image",
+        family: Family::Profile,
+        unit: "",
+        description: "default avatar (v1.1 only; unavailable in v2)",
+        min_events: 1,
+        knots: &[(0.0, 0.0), (1.0, 1.0)],
+        log10: false,
+        weight: 0.5,
+        source: "BotometerLite (Yang et al., AAAI 2020)",
+    },
+    SignalSpec {
+        name: "followers_friends_ratio",
+        family: Family::Profile,
+        unit: "",
+        description: "followers / (friends + 1)",
+        min_events: 1,
+        knots: &[(0.05, 1.0), (0.5, 0.0)],
+        log10: false,
+        weight: 0.5,
+        source: "BotometerLite (Yang et al., AAAI 2020): followers/friends",
+    },
+    SignalSpec {
+        name: "followers_growth_per_day",
+        family: Family::Profile,
+        unit: "followers/day",
+        description: "followers / account age in days (growth rate); descriptive, weight 0",
+        min_events: 1,
+        knots: &[(0.0, 0.0)],
+        log10: false,
+        weight: 0.0,
+        source: "BotometerLite (Yang et al., AAAI 2020): growth rates",
+    },
+];
+
+/// Index of a signal by name.
+pub fn signal_index(name: &str) -> Option<usize> {
+    SIGNALS.iter().position(|s| s.name == name)
+}
+
+/// One account's signals.
+#[derive(Debug, Clone)]
+pub struct AccountFeatures {
+    pub platform: String,
+    pub account_id: String,
+    pub handle: Option<String>,
+    pub posts: u32,
+    pub retweets: u32,
+    pub first_post_ms: i64,
+    pub last_post_ms: i64,
+    /// One value per [`SIGNALS`] entry; `None` = insufficient data or unavailable.
+    pub values: Vec<Option<f64>>,
+}
+
+/// Profile fields needed from `accounts`.
+#[derive(Debug, Clone, Default)]
+struct Profile {
+    handle: Option<String>,
+    created_ms: Option<i64>,
+    observed_ms: Option<i64>,
+    followers: Option<i64>,
+    friends: Option<i64>,
+    statuses: Option<i64>,
+    default_profile: Option<bool>,
+    default_profile_image: Option<bool>,
+}
+
+fn datetime_ms(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let series = df.column(name)?.as_materialized_series().to_physical_repr();
+    Ok(series.i64()?.iter().collect())
+}
+
+fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+fn profiles(accounts: &DataFrame) -> Result<HashMap<(String, String), Profile>> {
+    let platform = strings(accounts, "platform")?;
+    let id = strings(accounts, "account_id")?;
+    let handle = strings(accounts, "handle")?;
+    let created = datetime_ms(accounts, "account_created_at")?;
+    let observed = datetime_ms(accounts, "profile_observed_at")?;
+    let int = |name: &str| -> Result<Vec<Option<i64>>> {
+        Ok(accounts.column(name)?.i64()?.iter().collect())
+    };
+    let boolean = |name: &str| -> Result<Vec<Option<bool>>> {
+        Ok(accounts.column(name)?.bool()?.iter().collect())
+    };
+    let followers = int("followers")?;
+    let friends = int("friends")?;
+    let statuses = int("statuses_count")?;
+    let default_profile = boolean("default_profile")?;
+    let default_image = boolean("default_profile_image")?;
+    let mut map = HashMap::with_capacity(accounts.height());
+    for i in 0..accounts.height() {
+        let (Some(p), Some(a)) = (&platform[i], &id[i]) else {
+            continue;
+        };
+        map.insert(
+            (p.clone(), a.clone()),
+            Profile {
+                handle: handle[i].clone(),
+                created_ms: created[i],
+                observed_ms: observed[i],
+                followers: followers[i],
+                friends: friends[i],
+                statuses: statuses[i],
+                default_profile: default_profile[i],
+                default_profile_image: default_image[i],
+            },
+        );
+    }
+    Ok(map)
+}
+
+/// Per-post columns the signals need, sorted by (platform, author, time).
+struct SortedPosts {
+    platform: Vec<String>,
+    author: Vec<String>,
+    handle: Vec<Option<String>>,
+    time_ms: Vec<i64>,
+    is_retweet: Vec<bool>,
+    latency_s: Vec<Option<f64>>,
+    parent_author: Vec<Option<String>>,
+    /// Whether a retweet is among the first of a large cascade; `None` for posts that are
+    /// not retweets of a large cascade.
+    early_retweet: Vec<Option<bool>>,
+}
+
+/// Marks retweets that are among the first [`EARLY_RETWEET_RANK`] retweets of their
+/// original in the data (by time, ties by post id), for cascades of at least
+/// [`EARLY_RETWEET_MIN_CASCADE`] retweets.
+fn early_retweet_flags(posts: &DataFrame) -> Result<Vec<Option<bool>>> {
+    let order = posts
+        .clone()
+        .lazy()
+        .with_row_index("row", None)
+        .filter(
+            col("kind")
+                .eq(lit("retweet"))
+                .and(col("parent_post_id").is_not_null()),
+        )
+        .sort_by_exprs(
+            [
+                col("platform"),
+                col("parent_post_id"),
+                col("created_at"),
+                col("post_id"),
+            ],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .select([col("row"), col("platform"), col("parent_post_id")])
+        .collect()?;
+    let rows: Vec<IdxSize> = order.column("row")?.idx()?.into_no_null_iter().collect();
+    let parents = order.column("parent_post_id")?.str()?;
+    let platforms = order.column("platform")?.str()?;
+    let mut flags = vec![None; posts.height()];
+    let mut start = 0;
+    for i in 1..=rows.len() {
+        let same = i < rows.len()
+            && parents.get(i) == parents.get(start)
+            && platforms.get(i) == platforms.get(start);
+        if same {
+            continue;
+        }
+        if (i - start) as u32 >= EARLY_RETWEET_MIN_CASCADE {
+            for (rank, &row) in rows[start..i].iter().enumerate() {
+                flags[row as usize] = Some(rank < EARLY_RETWEET_RANK as usize);
+            }
+        }
+        start = i;
+    }
+    Ok(flags)
+}
+
+fn sorted_posts(posts: &DataFrame) -> Result<SortedPosts> {
+    let early = early_retweet_flags(posts)?;
+    let mut with_flags = posts.select([
+        "platform",
+        "author_id",
+        "author_handle",
+        "created_at",
+        "kind",
+        "parent_created_at",
+        "parent_author_id",
+    ])?;
+    with_flags.with_column(Column::new("early_retweet".into(), early))?;
+    let sorted = with_flags
+        .lazy()
+        .filter(col("author_id").is_not_null())
+        .sort_by_exprs(
+            [col("platform"), col("author_id"), col("created_at")],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .collect()?;
+    let time_ms: Vec<i64> = datetime_ms(&sorted, "created_at")?
+        .into_iter()
+        .map(|t| t.unwrap_or(0))
+        .collect();
+    let parent_ms = datetime_ms(&sorted, "parent_created_at")?;
+    let is_retweet: Vec<bool> = sorted
+        .column("kind")?
+        .str()?
+        .iter()
+        .map(|k| k == Some("retweet"))
+        .collect();
+    let latency_s = is_retweet
+        .iter()
+        .zip(&time_ms)
+        .zip(&parent_ms)
+        .map(|((&rt, &t), &p)| match (rt, p) {
+            (true, Some(p)) => Some(((t - p) as f64 / 1000.0).max(0.0)),
+            _ => None,
+        })
+        .collect();
+    Ok(SortedPosts {
+        platform: strings(&sorted, "platform")?
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect(),
+        author: strings(&sorted, "author_id")?
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect(),
+        handle: strings(&sorted, "author_handle")?,
+        time_ms,
+        is_retweet,
+        latency_s,
+        parent_author: strings(&sorted, "parent_author_id")?,
+        early_retweet: sorted.column("early_retweet")?.bool()?.iter().collect(),
+    })
+}
+
+fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+/// Goh–Barabási memory coefficient: Pearson correlation of consecutive gaps.
+fn memory_coefficient(gaps: &[f64]) -> Option<f64> {
+    if gaps.len() < 3 {
+        return None;
+    }
+    let (m1, s1) = mean_sd(&gaps[..gaps.len() - 1]);
+    let (m2, s2) = mean_sd(&gaps[1..]);
+    if s1 == 0.0 || s2 == 0.0 {
+        return None;
+    }
+    let n = (gaps.len() - 1) as f64;
+    let sum: f64 = gaps.windows(2).map(|w| (w[0] - m1) * (w[1] - m2)).sum();
+    Some(sum / (n * s1 * s2))
+}
+
+/// Normalised Shannon entropy of counts (0 = one bin, 1 = uniform over `bins`).
+fn normalised_entropy(counts: &[u32], bins: usize) -> f64 {
+    let total: u32 = counts.iter().sum();
+    if total == 0 || bins < 2 {
+        return 0.0;
+    }
+    let h: f64 = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / total as f64;
+            -p * p.ln()
+        })
+        .sum();
+    h / (bins as f64).ln()
+}
+
+/// p-value of Pearson's chi-square test that `counts` are uniform.
+fn uniformity_p(counts: &[u32]) -> Option<f64> {
+    let total: u32 = counts.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let expected = total as f64 / counts.len() as f64;
+    let statistic: f64 = counts
+        .iter()
+        .map(|&c| (c as f64 - expected).powi(2) / expected)
+        .sum();
+    let distribution = ChiSquared::new((counts.len() - 1) as f64).ok()?;
+    Some(distribution.sf(statistic).max(f64::MIN_POSITIVE))
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+const DAY_MS: f64 = 86_400_000.0;
+
+fn account_signals(
+    sorted: &SortedPosts,
+    range: std::ops::Range<usize>,
+    profile: Option<&Profile>,
+    received: u32,
+) -> AccountFeatures {
+    let times = &sorted.time_ms[range.clone()];
+    let posts = times.len() as u32;
+    let retweet_rows: Vec<usize> = range.clone().filter(|&i| sorted.is_retweet[i]).collect();
+    let retweets = retweet_rows.len() as u32;
+    let first = times[0];
+    let last = *times.last().unwrap_or(&first);
+    let mut values = vec![None; SIGNALS.len()];
+    let mut set = |name: &str, value: Option<f64>| {
+        let index = signal_index(name).expect("known signal");
+        values[index] = value.filter(|v| v.is_finite());
+    };
+
+    let span_days = ((last - first) as f64 / DAY_MS).max(1.0);
+    set(
+        "posts_per_day",
+        (posts >= MIN_POSTS).then(|| posts as f64 / span_days),
+    );
+
+    let gaps: Vec<f64> = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]) as f64 / 1000.0)
+        .collect();
+    if gaps.len() as u32 >= MIN_GAPS {
+        let (mean, sd) = mean_sd(&gaps);
+        if mean > 0.0 {
+            set("interval_cv", Some(sd / mean));
+        }
+        if sd + mean > 0.0 {
+            set("burstiness", Some((sd - mean) / (sd + mean)));
+        }
+        set("memory_coefficient", memory_coefficient(&gaps));
+        // Gaps binned by powers of two seconds: 0–1 s, 1–2 s, 2–4 s, ... up to ~12 days.
+        let mut bins = [0u32; 21];
+        for &gap in &gaps {
+            let bin = if gap < 1.0 {
+                0
+            } else {
+                (gap.log2().floor() as usize + 1).min(20)
+            };
+            bins[bin] += 1;
+        }
+        set("gap_entropy", Some(normalised_entropy(&bins, bins.len())));
+    }
+    if posts >= MIN_CLOCK_POSTS {
+        let mut seconds = [0u32; 60];
+        let mut minutes = [0u32; 60];
+        for &t in times {
+            let second_of_day = t.div_euclid(1000).rem_euclid(86_400);
+            seconds[(second_of_day % 60) as usize] += 1;
+            minutes[((second_of_day / 60) % 60) as usize] += 1;
+        }
+        set("second_of_minute_p", uniformity_p(&seconds));
+        set("minute_of_hour_p", uniformity_p(&minutes));
+    }
+    if posts >= 48 && (last - first) as f64 >= DAY_MS {
+        let mut hours = [0u32; 24];
+        for &t in times {
+            hours[(t.div_euclid(3_600_000).rem_euclid(24)) as usize] += 1;
+        }
+        set("hour_of_day_entropy", Some(normalised_entropy(&hours, 24)));
+    }
+
+    let mut latencies: Vec<f64> = retweet_rows
+        .iter()
+        .filter_map(|&i| sorted.latency_s[i])
+        .collect();
+    if latencies.len() as u32 >= MIN_RETWEETS {
+        let within =
+            latencies.iter().filter(|&&l| l <= 60.0).count() as f64 / latencies.len() as f64;
+        set("retweets_within_60s_share", Some(within));
+        set("retweet_latency_median_s", Some(median(&mut latencies)));
+        set("retweet_latency_min_s", latencies.first().copied());
+    }
+    set(
+        "retweet_share",
+        (posts >= MIN_POSTS).then(|| retweets as f64 / posts as f64),
+    );
+    let in_large_cascades: Vec<bool> = retweet_rows
+        .iter()
+        .filter_map(|&i| sorted.early_retweet[i])
+        .collect();
+    if in_large_cascades.len() as u32 >= MIN_RETWEETS {
+        let early = in_large_cascades.iter().filter(|&&e| e).count();
+        set(
+            "early_retweet_share",
+            Some(early as f64 / in_large_cascades.len() as f64),
+        );
+    }
+    if retweets >= 5 {
+        let mut sources: HashMap<&str, u32> = HashMap::new();
+        for &i in &retweet_rows {
+            if let Some(source) = &sorted.parent_author[i] {
+                *sources.entry(source.as_str()).or_default() += 1;
+            }
+        }
+        let known: u32 = sources.values().sum();
+        if known >= 5 {
+            let top = sources.values().copied().max().unwrap_or(0);
+            set("top_source_share", Some(top as f64 / known as f64));
+        }
+    }
+
+    let handle = profile.and_then(|p| p.handle.clone()).or_else(|| {
+        sorted.handle[range.clone()]
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .cloned()
+    });
+    if let Some(profile) = profile {
+        let age_at_snapshot = match (profile.created_ms, profile.observed_ms) {
+            (Some(created), Some(observed)) => {
+                Some(((observed - created) as f64 / DAY_MS).max(1.0))
+            }
+            _ => None,
+        };
+        if let (Some(statuses), Some(age)) = (profile.statuses, age_at_snapshot) {
+            set("lifetime_posts_per_day", Some(statuses as f64 / age));
+        }
+        if let (Some(followers), Some(age)) = (profile.followers, age_at_snapshot) {
+            set("followers_growth_per_day", Some(followers as f64 / age));
+        }
+        if let Some(created) = profile.created_ms {
+            set(
+                "account_age_days",
+                Some(((first - created) as f64 / DAY_MS).max(0.0)),
+            );
+        }
+        if let (Some(followers), Some(friends)) = (profile.followers, profile.friends) {
+            set(
+                "followers_friends_ratio",
+                Some(followers as f64 / (friends as f64 + 1.0)),
+            );
+        }
+        set(
+            "default_profile",
+            profile.default_profile.map(|b| f64::from(u8::from(b))),
+        );
+        set(
+            "default_profile_image",
+            profile
+                .default_profile_image
+                .map(|b| f64::from(u8::from(b))),
+        );
+        if received > 0 {
+            if let Some(followers) = profile.followers {
+                set(
+                    "retweets_received_per_follower",
+                    Some(received as f64 / (followers as f64 + 1.0)),
+                );
+            }
+        }
+    }
+    if sorted.platform[range.start] == crate::ingest::record::TWITTER {
+        if let Some(handle) = &handle {
+            set(
+                "handle_digits",
+                Some(handle.chars().filter(char::is_ascii_digit).count() as f64),
+            );
+        }
+    }
+    AccountFeatures {
+        platform: sorted.platform[range.start].clone(),
+        account_id: sorted.author[range.start].clone(),
+        handle,
+        posts,
+        retweets,
+        first_post_ms: first,
+        last_post_ms: last,
+        values,
+    }
+}
+
+/// Signals for every account that posted in the data, sorted by (platform, account_id).
+pub fn compute(posts: &DataFrame, accounts: &DataFrame) -> Result<Vec<AccountFeatures>> {
+    let profiles = profiles(accounts).context("reading account profiles")?;
+    let sorted = sorted_posts(posts).context("sorting posts by author and time")?;
+    let mut received: HashMap<(&str, &str), u32> = HashMap::new();
+    for i in 0..sorted.author.len() {
+        if let (true, Some(parent)) = (sorted.is_retweet[i], &sorted.parent_author[i]) {
+            *received
+                .entry((sorted.platform[i].as_str(), parent.as_str()))
+                .or_default() += 1;
+        }
+    }
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for i in 1..=sorted.author.len() {
+        if i == sorted.author.len()
+            || sorted.author[i] != sorted.author[start]
+            || sorted.platform[i] != sorted.platform[start]
+        {
+            if i > start {
+                groups.push(start..i);
+            }
+            start = i;
+        }
+    }
+    Ok(groups
+        .into_par_iter()
+        .map(|range| {
+            let key = (
+                sorted.platform[range.start].clone(),
+                sorted.author[range.start].clone(),
+            );
+            let got = received
+                .get(&(key.0.as_str(), key.1.as_str()))
+                .copied()
+                .unwrap_or(0);
+            account_signals(&sorted, range, profiles.get(&key), got)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burstiness_extremes() {
+        // Clockwork gaps: CV 0, B = −1; entropy 0.
+        let periodic = vec![60.0; 20];
+        let (m, s) = mean_sd(&periodic);
+        assert_eq!(s / m, 0.0);
+        assert_eq!((s - m) / (s + m), -1.0);
+        let mut bins = [0u32; 21];
+        bins[6] = 20;
+        assert_eq!(normalised_entropy(&bins, 21), 0.0);
+        assert!((normalised_entropy(&[5, 5, 5, 5], 4) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn chi_square_uniformity() {
+        assert!(uniformity_p(&[10; 60]).unwrap() > 0.99);
+        let mut clock = [0u32; 60];
+        clock[0] = 60;
+        assert!(uniformity_p(&clock).unwrap() < 1e-20);
+    }
+
+    #[test]
+    fn memory_of_alternating_gaps_is_negative() {
+        let gaps: Vec<f64> = (0..20)
+            .map(|i| if i % 2 == 0 { 1.0 } else { 100.0 })
+            .collect();
+        assert!(memory_coefficient(&gaps).unwrap() < -0.9);
+        assert!(memory_coefficient(&[5.0; 10]).is_none());
+    }
+
+    #[test]
+    fn every_signal_has_increasing_knots() {
+        for spec in SIGNALS {
+            assert!(
+                spec.knots.windows(2).all(|w| w[0].0 < w[1].0),
+                "{}",
+                spec.name
+            );
+            assert!(
+                spec.knots.iter().all(|k| (0.0..=1.0).contains(&k.1)),
+                "{}",
+                spec.name
+            );
+        }
+    }
+}

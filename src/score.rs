@@ -1,0 +1,452 @@
+//! Stage 3: from signal values to an explainable score.
+//!
+//! Each signal's value becomes a 0–1 suspicion through a piecewise-linear map whose knots
+//! are the published thresholds ([`crate::features::SIGNALS`]). The score is the weighted
+//! mean of the available suspicions, with the denominator floored at
+//! [`COVERAGE_FLOOR`] of the total weight so that an account with one suspicious signal
+//! and nothing else known cannot reach the top on that alone. It is a ranking, not a
+//! probability: it is not calibrated on labels.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use polars::prelude::*;
+
+use crate::features::{AccountFeatures, SIGNALS, SignalSpec};
+
+/// Share of the total weight that the denominator never falls below.
+pub const COVERAGE_FLOOR: f64 = 0.5;
+/// Suspicion from which a signal is named in `reasons`.
+pub const REASON_THRESHOLD: f64 = 0.5;
+
+/// Weight per signal name.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Weights(pub BTreeMap<String, f64>);
+
+impl Weights {
+    pub fn defaults() -> Self {
+        Weights(
+            SIGNALS
+                .iter()
+                .map(|s| (s.name.to_string(), s.weight))
+                .collect(),
+        )
+    }
+
+    /// Reads overrides from a JSON object or TOML table `{signal = weight}`; signals not
+    /// named keep their defaults.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let overrides: BTreeMap<String, f64> = if text.trim_start().starts_with('{') {
+            serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a JSON object of weights", path.display()))?
+        } else {
+            toml::from_str(&text)
+                .with_context(|| format!("{}: not a TOML table of weights", path.display()))?
+        };
+        let mut weights = Self::defaults();
+        for (name, weight) in overrides {
+            if !weights.0.contains_key(&name) {
+                let known: Vec<&str> = SIGNALS.iter().map(|s| s.name).collect();
+                bail!(
+                    "{}: unknown signal `{name}` (known: {})",
+                    path.display(),
+                    known.join(", ")
+                );
+            }
+            if !(weight.is_finite() && weight >= 0.0) {
+                bail!(
+                    "{}: weight of `{name}` must be a number ≥ 0",
+                    path.display()
+                );
+            }
+            weights.0.insert(name, weight);
+        }
+        Ok(weights)
+    }
+
+    fn of(&self, spec: &SignalSpec) -> f64 {
+        self.0.get(spec.name).copied().unwrap_or(spec.weight)
+    }
+}
+
+/// A signal's suspicion for a value: linear between knots, flat outside them.
+pub fn suspicion(spec: &SignalSpec, value: f64) -> f64 {
+    let x = if spec.log10 {
+        value.max(f64::MIN_POSITIVE).log10()
+    } else {
+        value
+    };
+    let knots = spec.knots;
+    if x <= knots[0].0 {
+        return knots[0].1;
+    }
+    for pair in knots.windows(2) {
+        let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+        if x <= x1 {
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0);
+        }
+    }
+    knots[knots.len() - 1].1
+}
+
+fn format_value(value: f64) -> String {
+    if value.abs() >= 100.0 || value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else if value.abs() >= 1.0 {
+        format!("{value:.1}")
+    } else if value.abs() >= 0.001 || value == 0.0 {
+        format!("{value:.3}")
+    } else {
+        format!("{value:.1e}")
+    }
+}
+
+/// The knot value where the suspicion is highest (the threshold quoted in reasons).
+fn full_threshold(spec: &SignalSpec) -> (f64, bool) {
+    let increasing = spec.knots[spec.knots.len() - 1].1 >= spec.knots[0].1;
+    let knot = if increasing {
+        spec.knots.iter().find(|k| k.1 >= 1.0).or(spec.knots.last())
+    } else {
+        spec.knots
+            .iter()
+            .rev()
+            .find(|k| k.1 >= 1.0)
+            .or(spec.knots.first())
+    };
+    let x = knot.map_or(0.0, |k| k.0);
+    (if spec.log10 { 10f64.powf(x) } else { x }, increasing)
+}
+
+/// The reason a rule fired, in words: value, the threshold it is measured against, source.
+pub fn reason(spec: &SignalSpec, value: f64) -> String {
+    let (threshold, increasing) = full_threshold(spec);
+    let comparison = match (
+        increasing,
+        if increasing {
+            value >= threshold
+        } else {
+            value <= threshold
+        },
+    ) {
+        (true, true) => "≥",
+        (true, false) => "approaching",
+        (false, true) => "≤",
+        (false, false) => "approaching",
+    };
+    let source = spec
+        .source
+        .split([':', ';', '('])
+        .next()
+        .unwrap_or(spec.source)
+        .trim();
+    let with_unit = |x: f64| {
+        if spec.unit.is_empty() {
+            format_value(x)
+        } else {
+            format!("{} {}", format_value(x), spec.unit)
+        }
+    };
+    format!(
+        "{} {} ({comparison} {}; {source})",
+        spec.name,
+        with_unit(value),
+        with_unit(threshold)
+    )
+}
+
+/// One account with its suspicions, score and reasons.
+#[derive(Debug, Clone)]
+pub struct ScoredAccount {
+    pub features: AccountFeatures,
+    pub suspicions: Vec<Option<f64>>,
+    pub score: f64,
+    pub reasons: Vec<String>,
+    pub cluster_id: Option<u32>,
+}
+
+/// Scores every account; sorted by score (highest first), ties by platform and id.
+pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAccount> {
+    let total_weight: f64 = SIGNALS.iter().map(|s| weights.of(s)).sum();
+    let mut scored: Vec<ScoredAccount> = features
+        .into_iter()
+        .map(|features| {
+            let suspicions: Vec<Option<f64>> = SIGNALS
+                .iter()
+                .zip(&features.values)
+                .map(|(spec, value)| value.map(|v| suspicion(spec, v)))
+                .collect();
+            let mut weighted = 0.0;
+            let mut available = 0.0;
+            let mut fired: Vec<(f64, String)> = Vec::new();
+            for ((spec, value), s) in SIGNALS.iter().zip(&features.values).zip(&suspicions) {
+                let (Some(value), Some(s)) = (value, s) else {
+                    continue;
+                };
+                let w = weights.of(spec);
+                weighted += w * s;
+                available += w;
+                if w > 0.0 && *s >= REASON_THRESHOLD {
+                    fired.push((w * s, reason(spec, *value)));
+                }
+            }
+            fired.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            let denominator = available.max(COVERAGE_FLOOR * total_weight);
+            ScoredAccount {
+                score: if denominator > 0.0 {
+                    weighted / denominator
+                } else {
+                    0.0
+                },
+                reasons: fired.into_iter().map(|(_, r)| r).collect(),
+                suspicions,
+                features,
+                cluster_id: None,
+            }
+        })
+        .collect();
+    scored.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.features.platform.cmp(&b.features.platform))
+            .then_with(|| a.features.account_id.cmp(&b.features.account_id))
+    });
+    scored
+}
+
+/// Scores rounded for output, so that CSV and Parquet agree and stay byte-stable.
+fn rounded(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
+}
+
+/// The table of every account: identity, counts, every signal's value and suspicion,
+/// score, reasons and cluster. `rank` follows the score order.
+pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
+    let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+    let mut columns = vec![
+        Column::new("rank".into(), (1..=scored.len() as u32).collect::<Vec<_>>()),
+        Column::new(
+            "platform".into(),
+            scored
+                .iter()
+                .map(|s| s.features.platform.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "account_id".into(),
+            scored
+                .iter()
+                .map(|s| s.features.account_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "handle".into(),
+            scored
+                .iter()
+                .map(|s| s.features.handle.as_deref())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "score".into(),
+            scored.iter().map(|s| rounded(s.score)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "posts".into(),
+            scored.iter().map(|s| s.features.posts).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "reasons".into(),
+            scored
+                .iter()
+                .map(|s| s.reasons.join("; "))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "cluster_id".into(),
+            scored.iter().map(|s| s.cluster_id).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "retweets".into(),
+            scored
+                .iter()
+                .map(|s| s.features.retweets)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "first_post_at".into(),
+            scored
+                .iter()
+                .map(|s| s.features.first_post_ms)
+                .collect::<Vec<_>>(),
+        )
+        .cast(&datetime)?,
+        Column::new(
+            "last_post_at".into(),
+            scored
+                .iter()
+                .map(|s| s.features.last_post_ms)
+                .collect::<Vec<_>>(),
+        )
+        .cast(&datetime)?,
+    ];
+    for (index, spec) in SIGNALS.iter().enumerate() {
+        columns.push(Column::new(
+            spec.name.into(),
+            scored
+                .iter()
+                .map(|s| s.features.values[index].map(rounded))
+                .collect::<Vec<_>>(),
+        ));
+        columns.push(Column::new(
+            format!("{}_suspicion", spec.name).into(),
+            scored
+                .iter()
+                .map(|s| s.suspicions[index].map(rounded))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    Ok(DataFrame::new(scored.len(), columns)?)
+}
+
+/// What `signals.json` records: every signal with its unit, data needs, knots, weight and
+/// source, and how they combine.
+#[derive(Debug, serde::Serialize)]
+pub struct ScoringMethod {
+    pub combination: &'static str,
+    pub coverage_floor: f64,
+    pub reason_threshold: f64,
+    pub signals: Vec<SignalEntry>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct SignalEntry {
+    #[serde(flatten)]
+    pub spec: SignalSpec,
+    pub weight_used: f64,
+}
+
+pub fn method(weights: &Weights) -> ScoringMethod {
+    ScoringMethod {
+        combination: "score = Σ weight·suspicion over available signals / max(Σ available weights, coverage_floor · Σ all weights); a ranking, not a probability",
+        coverage_floor: COVERAGE_FLOOR,
+        reason_threshold: REASON_THRESHOLD,
+        signals: SIGNALS
+            .iter()
+            .map(|spec| SignalEntry {
+                spec: spec.clone(),
+                weight_used: weights.of(spec),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::signal_index;
+
+    fn spec(name: &str) -> &'static SignalSpec {
+        &SIGNALS[signal_index(name).unwrap()]
+    }
+
+    #[test]
+    fn suspicion_follows_published_thresholds() {
+        let rate = spec("posts_per_day");
+        assert_eq!(suspicion(rate, 10.0), 0.0);
+        assert_eq!(suspicion(rate, 50.0), 0.0);
+        assert!((suspicion(rate, 72.0) - 0.5).abs() < 1e-12);
+        assert_eq!(suspicion(rate, 144.0), 1.0);
+        assert_eq!(suspicion(rate, 412.0), 1.0);
+        let latency = spec("retweet_latency_median_s");
+        assert_eq!(suspicion(latency, 3.0), 1.0);
+        assert_eq!(suspicion(latency, 3600.0), 0.0);
+        let clock = spec("second_of_minute_p");
+        assert_eq!(suspicion(clock, 1e-12), 1.0);
+        assert!((suspicion(clock, 1e-4) - 0.5).abs() < 1e-9);
+        assert_eq!(suspicion(clock, 0.5), 0.0);
+    }
+
+    #[test]
+    fn reasons_name_value_threshold_and_source() {
+        let text = reason(spec("posts_per_day"), 412.0);
+        assert_eq!(
+            text,
+            "posts_per_day 412 posts/day (≥ 144 posts/day; DFRLab #BotSpot)"
+        );
+        let text = reason(spec("retweet_latency_median_s"), 3.0);
+        assert!(
+            text.starts_with("retweet_latency_median_s 3 s (≤ 15 s; RTbust"),
+            "{text}"
+        );
+    }
+
+    fn account(values: &[(&str, f64)]) -> AccountFeatures {
+        let mut all = vec![None; SIGNALS.len()];
+        for (name, v) in values {
+            all[signal_index(name).unwrap()] = Some(*v);
+        }
+        AccountFeatures {
+            platform: "twitter".into(),
+            account_id: format!("{}", values.len()),
+            handle: None,
+            posts: 10,
+            retweets: 0,
+            first_post_ms: 0,
+            last_post_ms: 0,
+            values: all,
+        }
+    }
+
+    #[test]
+    fn coverage_floor_keeps_thin_evidence_down() {
+        let weights = Weights::defaults();
+        let thin = score(vec![account(&[("handle_digits", 8.0)])], &weights);
+        assert!(
+            thin[0].score < 0.1,
+            "one profile signal alone: {}",
+            thin[0].score
+        );
+        let strong = score(
+            vec![account(&[
+                ("posts_per_day", 400.0),
+                ("retweet_share", 1.0),
+                ("retweet_latency_median_s", 4.0),
+                ("retweets_within_60s_share", 1.0),
+                ("interval_cv", 0.1),
+                ("gap_entropy", 0.1),
+                ("account_age_days", 3.0),
+                ("early_retweet_share", 1.0),
+                ("second_of_minute_p", 1e-10),
+                ("lifetime_posts_per_day", 300.0),
+                ("handle_digits", 8.0),
+            ])],
+            &weights,
+        );
+        assert!(strong[0].score > 0.9, "{}", strong[0].score);
+        assert!(
+            strong[0]
+                .reasons
+                .iter()
+                .any(|r| r.starts_with("retweet_latency_median_s"))
+        );
+    }
+
+    #[test]
+    fn weights_override_and_reject_unknown_signals() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.toml");
+        std::fs::write(&path, "posts_per_day = 3.0\n").unwrap();
+        let weights = Weights::load(&path).unwrap();
+        assert_eq!(weights.0["posts_per_day"], 3.0);
+        assert_eq!(weights.0["retweet_share"], 1.0);
+        std::fs::write(&path, "{\"nonsense\": 1}").unwrap();
+        assert!(
+            Weights::load(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown signal")
+        );
+    }
+}
