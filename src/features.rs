@@ -80,7 +80,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         min_events: 1,
         knots: &[(50.0, 0.0), (72.0, 0.5), (144.0, 1.0)],
         log10: false,
-        weight: 1.0,
+        weight: 0.5,
         source: "DFRLab #BotSpot (Nimmo 2017); Oxford Internet Institute 50/day",
     },
     SignalSpec {
@@ -168,7 +168,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         min_events: MIN_RETWEETS,
         knots: &[(15.0, 1.0), (60.0, 0.6), (600.0, 0.0)],
         log10: false,
-        weight: 1.5,
+        weight: 2.5,
         source: "RTbust (Mazza et al., WebSci 2019): bots retweet within seconds",
     },
     SignalSpec {
@@ -267,7 +267,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         min_events: 1,
         knots: &[(0.0, 0.0), (1.0, 1.0)],
         log10: false,
-        weight: 0.5,
+        weight: 0.25,
         source: "BotometerLite (Yang et al., AAAI 2020)",
     },
     SignalSpec {
@@ -289,7 +289,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         min_events: 1,
         knots: &[(0.05, 1.0), (0.5, 0.0)],
         log10: false,
-        weight: 0.5,
+        weight: 0.25,
         source: "BotometerLite (Yang et al., AAAI 2020): followers/friends",
     },
     SignalSpec {
