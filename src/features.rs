@@ -725,22 +725,22 @@ fn account_signals(
                 .default_profile_image
                 .map(|b| f64::from(u8::from(b))),
         );
-        if received > 0 {
-            if let Some(followers) = profile.followers {
-                set(
-                    "retweets_received_per_follower",
-                    Some(received as f64 / (followers as f64 + 1.0)),
-                );
-            }
-        }
-    }
-    if sorted.platform[range.start] == crate::ingest::record::TWITTER {
-        if let Some(handle) = &handle {
+        if received > 0
+            && let Some(followers) = profile.followers
+        {
             set(
-                "handle_digits",
-                Some(handle.chars().filter(char::is_ascii_digit).count() as f64),
+                "retweets_received_per_follower",
+                Some(received as f64 / (followers as f64 + 1.0)),
             );
         }
+    }
+    if sorted.platform[range.start] == crate::ingest::record::TWITTER
+        && let Some(handle) = &handle
+    {
+        set(
+            "handle_digits",
+            Some(handle.chars().filter(char::is_ascii_digit).count() as f64),
+        );
     }
     AccountFeatures {
         platform: sorted.platform[range.start].clone(),

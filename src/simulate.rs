@@ -2136,7 +2136,7 @@ impl World<'_> {
 /// Buffered file, optionally gzip-compressed (fast level: speed over size).
 enum Sink {
     Plain(BufWriter<File>),
-    Gzip(BufWriter<GzEncoder<File>>),
+    Gzip(Box<BufWriter<GzEncoder<File>>>),
 }
 
 impl Sink {
@@ -2147,10 +2147,10 @@ impl Sink {
         let file =
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         Ok(if gzip {
-            Sink::Gzip(BufWriter::with_capacity(
+            Sink::Gzip(Box::new(BufWriter::with_capacity(
                 1 << 18,
                 GzEncoder::new(file, Compression::fast()),
-            ))
+            )))
         } else {
             Sink::Plain(BufWriter::with_capacity(1 << 18, file))
         })
@@ -2166,7 +2166,7 @@ impl Sink {
         match self {
             Sink::Plain(mut w) => w.flush()?,
             Sink::Gzip(w) => {
-                w.into_inner()
+                (*w).into_inner()
                     .map_err(|e| e.into_error())?
                     .finish()?
                     .flush()?;

@@ -86,19 +86,19 @@ fn for_each_row(
 /// or plain text separated by spaces, commas or semicolons.
 fn list_cell(cell: Option<&str>, object_keys: &[&str]) -> Vec<String> {
     let Some(cell) = cell else { return Vec::new() };
-    if cell.starts_with('[') {
-        if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(cell) {
-            return items
-                .iter()
-                .filter_map(|item| match item {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Object(map) => object_keys
-                        .iter()
-                        .find_map(|k| map.get(*k).and_then(Value::as_str).map(str::to_string)),
-                    _ => None,
-                })
-                .collect();
-        }
+    if cell.starts_with('[')
+        && let Ok(Value::Array(items)) = serde_json::from_str::<Value>(cell)
+    {
+        return items
+            .iter()
+            .filter_map(|item| match item {
+                Value::String(s) => Some(s.clone()),
+                Value::Object(map) => object_keys
+                    .iter()
+                    .find_map(|k| map.get(*k).and_then(Value::as_str).map(str::to_string)),
+                _ => None,
+            })
+            .collect();
     }
     cell.split([' ', ',', ';', '|'])
         .map(str::trim)
@@ -128,10 +128,12 @@ fn parse_int(cell: Option<&str>) -> Option<i64> {
 /// twarc-csv writes text either JSON-encoded (`--json-encode-text`) or with newlines
 /// escaped as a literal `\n`.
 fn twarc_text(cell: &str) -> String {
-    if cell.len() >= 2 && cell.starts_with('"') && cell.ends_with('"') {
-        if let Ok(decoded) = serde_json::from_str::<String>(cell) {
-            return decoded;
-        }
+    if cell.len() >= 2
+        && cell.starts_with('"')
+        && cell.ends_with('"')
+        && let Ok(decoded) = serde_json::from_str::<String>(cell)
+    {
+        return decoded;
     }
     cell.replace("\\n", "\n")
 }

@@ -107,10 +107,10 @@ pub fn quotelinks(text: &str) -> Vec<u64> {
             while end < bytes.len() && bytes[end].is_ascii_digit() {
                 end += 1;
             }
-            if end > digits_start {
-                if let Ok(number) = text[digits_start..end].parse() {
-                    links.push(number);
-                }
+            if end > digits_start
+                && let Ok(number) = text[digits_start..end].parse()
+            {
+                links.push(number);
             }
             i = end.max(i + 1);
         } else {

@@ -197,11 +197,11 @@ impl RecordFilter {
         if post.hashtags.iter().any(|h| self.tags.contains(h)) {
             return true;
         }
-        if post.platform == FOURCHAN {
-            if let Some(text) = &post.text {
-                let folded = normalize_hashtag(text);
-                return self.tags.iter().any(|tag| folded.contains(tag.as_str()));
-            }
+        if post.platform == FOURCHAN
+            && let Some(text) = &post.text
+        {
+            let folded = normalize_hashtag(text);
+            return self.tags.iter().any(|tag| folded.contains(tag.as_str()));
         }
         false
     }

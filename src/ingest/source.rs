@@ -191,10 +191,10 @@ fn sniff_json(body: &[u8]) -> Sniffed {
         }
         // A stream that starts with notices: look at the next lines.
         for line in body.split(|&b| b == b'\n').skip(1).take(200) {
-            if let Ok(value) = serde_json::from_slice::<Value>(line) {
-                if let Some(verdict) = classify_value(&value) {
-                    return verdict;
-                }
+            if let Ok(value) = serde_json::from_slice::<Value>(line)
+                && let Some(verdict) = classify_value(&value)
+            {
+                return verdict;
             }
         }
         return Sniffed::Unknown(format!("JSON object with keys {}", keys_of(&value)));
@@ -274,10 +274,10 @@ fn classify_value(value: &Value) -> Option<Sniffed> {
     if object.contains_key("statuses") {
         return Some(Sniffed::Format(Format::TwitterV1));
     }
-    if let Some(Value::Array(posts)) = object.get("posts") {
-        if posts.first().is_none_or(|p| p.get("no").is_some()) {
-            return Some(Sniffed::Format(Format::Fourchan));
-        }
+    if let Some(Value::Array(posts)) = object.get("posts")
+        && posts.first().is_none_or(|p| p.get("no").is_some())
+    {
+        return Some(Sniffed::Format(Format::Fourchan));
     }
     if let Some(data) = object.get("data") {
         let item = match data {
