@@ -35,6 +35,12 @@ pub enum Command {
         tagscope score out/tables -o out/score --min-posts 5 --top 500\n  \
         tagscope evaluate --truth data/demo/truth.csv out/score/suspicious_accounts.csv")]
     Score(ScoreArgs),
+    /// Find coordinated accounts: pairs acting on the same retweeted post, URL, text or
+    /// hashtag sequence within seconds, beyond a null model; clusters of them.
+    #[command(
+        after_help = "Example:\n  tagscope coord out/tables -o out/coord --window 10 --window 60"
+    )]
+    Coord(CoordArgs),
     /// Write a synthetic leak campaign in the real export formats, with planted bots and
     /// ground truth (truth.csv).
     #[command(
@@ -164,6 +170,8 @@ pub struct ScoreArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub options: ScoreOptions,
+    #[command(flatten)]
+    pub coord: CoordFlags,
 }
 
 /// Options of the scoring stage.
@@ -178,4 +186,62 @@ pub struct ScoreOptions {
     /// Keep only the N highest-scoring accounts in suspicious_accounts.csv.
     #[arg(long)]
     pub top: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct CoordArgs {
+    /// Folder with posts.parquet (from `tagscope ingest`).
+    pub tables: PathBuf,
+    /// Output folder (coordination/edges.csv, coordination/clusters.csv, coordination/summary.json).
+    #[arg(short, long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub options: CoordFlags,
+}
+
+/// Options of the coordination stage.
+#[derive(Args, Debug, Clone)]
+pub struct CoordFlags {
+    /// Co-action window in seconds; repeat for several (the first drives clusters and scores).
+    /// 10 s is CooRTweet's default.
+    #[arg(long = "window", value_name = "SECONDS", default_values_t = vec![10.0])]
+    pub windows: Vec<f64>,
+    /// Object kinds to use (default: all).
+    #[arg(long = "object", value_enum)]
+    pub objects: Vec<crate::coordination::ObjectKind>,
+    /// Distinct shared objects a pair needs to be an edge.
+    #[arg(long, default_value_t = 3)]
+    pub min_coactions: u32,
+    /// Null-model shuffles.
+    #[arg(long, default_value_t = 20)]
+    pub shuffles: u32,
+    /// Null model: shift each account's timeline (default) or permute times within objects.
+    #[arg(long, value_enum, default_value = "time-shift")]
+    pub null: crate::coordination::NullModel,
+    /// Family-wise error rate for significant edges (Bonferroni over candidate pairs).
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Seed of the null model.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl CoordFlags {
+    pub fn to_options(&self) -> crate::coordination::CoordOptions {
+        let defaults = crate::coordination::CoordOptions::default();
+        crate::coordination::CoordOptions {
+            windows_s: self.windows.clone(),
+            kinds: if self.objects.is_empty() {
+                defaults.kinds.clone()
+            } else {
+                self.objects.clone()
+            },
+            min_coactions: self.min_coactions,
+            shuffles: self.shuffles,
+            null: self.null,
+            alpha: self.alpha,
+            seed: self.seed,
+            ..defaults
+        }
+    }
 }

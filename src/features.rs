@@ -303,7 +303,44 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.0,
         source: "BotometerLite (Yang et al., AAAI 2020): growth rates",
     },
+    SignalSpec {
+        name: "coordination_degree",
+        family: Family::Coordination,
+        unit: "accounts",
+        description: "accounts it co-acted with significantly (same retweet, URL, text or hashtag sequence within the window, beyond the null model), ≥ 2 posts",
+        min_events: 2,
+        knots: &[(0.0, 0.0), (1.0, 0.6), (5.0, 1.0)],
+        log10: false,
+        weight: 1.5,
+        source: "Pacheco et al., ICWSM 2021; Keller et al., Political Communication 2020",
+    },
+    SignalSpec {
+        name: "coordination_cluster_size",
+        family: Family::Coordination,
+        unit: "accounts",
+        description: "size of its coordination cluster (1 = none), ≥ 2 posts",
+        min_events: 2,
+        knots: &[(1.0, 0.0), (3.0, 0.6), (10.0, 1.0)],
+        log10: false,
+        weight: 0.5,
+        source: "Pacheco et al., ICWSM 2021",
+    },
 ];
+
+/// Adds the coordination signals from [`crate::coordination::detect`]; accounts with fewer
+/// than two posts keep them null.
+pub fn apply_coordination(
+    features: &mut [AccountFeatures],
+    coordination: &HashMap<(String, String), crate::coordination::AccountCoordination>,
+) {
+    let degree = signal_index("coordination_degree").expect("known signal");
+    let size = signal_index("coordination_cluster_size").expect("known signal");
+    for account in features.iter_mut().filter(|a| a.posts >= 2) {
+        let found = coordination.get(&(account.platform.clone(), account.account_id.clone()));
+        account.values[degree] = Some(found.map_or(0.0, |c| f64::from(c.degree)));
+        account.values[size] = Some(found.and_then(|c| c.cluster_size).map_or(1.0, f64::from));
+    }
+}
 
 /// Index of a signal by name.
 pub fn signal_index(name: &str) -> Option<usize> {

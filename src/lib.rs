@@ -2,6 +2,7 @@
 //! pushed it. See ARCHITECTURE.md for the map of stages.
 
 pub mod cli;
+pub mod coordination;
 pub mod evaluate;
 pub mod export;
 pub mod features;

@@ -4,9 +4,9 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use tagscope::cli::{Cli, Command, EvaluateArgs, InputArgs, ScoreArgs, SimulateArgs};
+use tagscope::cli::{Cli, Command, CoordArgs, EvaluateArgs, InputArgs, ScoreArgs, SimulateArgs};
 use tagscope::ingest::{self, IngestOptions, csv_readers, text};
-use tagscope::{evaluate, export, features, score, simulate};
+use tagscope::{coordination, evaluate, export, features, score, simulate};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -46,6 +46,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Score(args) => run_score(&args, cli.quiet),
+        Command::Coord(args) => run_coord(&args, cli.quiet),
         Command::Simulate(args) => run_simulate(&args, cli.quiet),
         Command::Evaluate(args) => run_evaluate(&args),
     }
@@ -59,8 +60,11 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
         None => score::Weights::defaults(),
     };
     let began = std::time::Instant::now();
-    let features = features::compute(&posts, &accounts)?;
-    let scored = score::score(features, &weights);
+    let mut features = features::compute(&posts, &accounts)?;
+    let coordination = coordination::detect(&posts, &args.coord.to_options())?;
+    features::apply_coordination(&mut features, &coordination.by_account);
+    let mut scored = score::score(features, &weights);
+    score::attach_clusters(&mut scored, &coordination.by_account);
     let mut all = score::table(&scored)?;
     export::write_parquet(&mut all, &args.out.join("features.parquet"))?;
     let kept: Vec<score::ScoredAccount> = scored
@@ -78,6 +82,28 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
             began.elapsed().as_secs_f64(),
             suspicious.height(),
             args.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn run_coord(args: &CoordArgs, quiet: bool) -> Result<()> {
+    let posts = export::read_parquet(&args.tables.join("posts.parquet"))?;
+    let began = std::time::Instant::now();
+    let mut found = coordination::detect(&posts, &args.options.to_options())?;
+    let dir = args.out.join("coordination");
+    export::write_csv(&mut found.edges, &dir.join("edges.csv"))?;
+    export::write_csv(&mut found.clusters, &dir.join("clusters.csv"))?;
+    export::write_json(&found.summary, &dir.join("summary.json"))?;
+    if !quiet {
+        eprintln!(
+            "{} clusters ({} accounts, largest {}) from {} edges in {:.1} s -> {}",
+            found.summary.clusters,
+            found.summary.accounts_in_clusters,
+            found.summary.largest_cluster,
+            found.edges.height(),
+            began.elapsed().as_secs_f64(),
+            dir.display()
         );
     }
     Ok(())

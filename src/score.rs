@@ -216,6 +216,23 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
     scored
 }
 
+/// Joins coordination cluster ids onto scored accounts.
+pub fn attach_clusters(
+    scored: &mut [ScoredAccount],
+    coordination: &std::collections::HashMap<
+        (String, String),
+        crate::coordination::AccountCoordination,
+    >,
+) {
+    for account in scored {
+        let key = (
+            account.features.platform.clone(),
+            account.features.account_id.clone(),
+        );
+        account.cluster_id = coordination.get(&key).and_then(|c| c.cluster_id);
+    }
+}
+
 /// Scores rounded for output, so that CSV and Parquet agree and stay byte-stable.
 fn rounded(value: f64) -> f64 {
     (value * 1e6).round() / 1e6

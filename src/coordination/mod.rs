@@ -1,0 +1,643 @@
+//! Stage 2: coordinated accounts — accounts acting on the same object within seconds
+//! (Keller et al. 2020, "Political astroturfing on Twitter"; Pacheco et al. 2021,
+//! "Uncovering coordinated networks on social media"), told apart from coincidence by a
+//! null model.
+//!
+//! Objects: the same retweeted post (co-retweet), the same normalised URL outside retweets
+//! (co-link, as CooRnet), the same normalised text outside retweets (co-tweet), and the same
+//! ordered hashtag sequence within a day (Pacheco et al.'s hashtag sequences). The windowed
+//! sweep and the null model are in [`sweep`]; this module turns posts into actions and the
+//! results into tables.
+
+pub mod sweep;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use sweep::{Action, SweepConfig};
+
+/// The shared objects accounts can act on together.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    CoRetweet,
+    CoLink,
+    CoTweet,
+    HashtagSequence,
+}
+
+impl ObjectKind {
+    pub const ALL: [ObjectKind; 4] = [
+        ObjectKind::CoRetweet,
+        ObjectKind::CoLink,
+        ObjectKind::CoTweet,
+        ObjectKind::HashtagSequence,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::CoRetweet => "co_retweet",
+            ObjectKind::CoLink => "co_link",
+            ObjectKind::CoTweet => "co_tweet",
+            ObjectKind::HashtagSequence => "hashtag_sequence",
+        }
+    }
+}
+
+/// How the expected co-actions of a pair are estimated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum NullModel {
+    /// Each account's timeline shifted by its own random offset ([`sweep::shift_null_model`]).
+    TimeShift,
+    /// Times permuted among the accounts of each object ([`sweep::null_model`]).
+    Permute,
+}
+
+/// Window of the hashtag-sequence object: the same sequence within a day (Pacheco et al.).
+pub const HASHTAG_SEQUENCE_WINDOW_S: f64 = 86_400.0;
+/// Co-tweets need this many words: short texts ("bump", "so true") coincide by chance.
+pub const MIN_COTWEET_WORDS: usize = 5;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CoordOptions {
+    /// Windows in seconds; the first is the one clusters and account signals use. 10 s is
+    /// CooRTweet's default; 1 s and 60 s bracket it.
+    pub windows_s: Vec<f64>,
+    pub kinds: Vec<ObjectKind>,
+    /// Distinct objects a pair must share to be an edge.
+    pub min_coactions: u32,
+    /// Distinct objects an account must act on to be considered.
+    pub min_objects_per_account: u32,
+    /// Null-model shuffles.
+    pub shuffles: u32,
+    pub null: NullModel,
+    pub seed: u64,
+    /// Family-wise error rate: an edge is significant when its Poisson p-value is below
+    /// `alpha / candidate pairs` (Bonferroni) and it has `min_coactions`.
+    pub alpha: f64,
+    /// Memory guard: each action pairs with at most this many earlier actions in a window.
+    pub max_accounts_in_window: usize,
+}
+
+impl Default for CoordOptions {
+    fn default() -> Self {
+        CoordOptions {
+            windows_s: vec![10.0],
+            kinds: ObjectKind::ALL.to_vec(),
+            min_coactions: 3,
+            min_objects_per_account: 2,
+            shuffles: 20,
+            null: NullModel::TimeShift,
+            seed: 1,
+            alpha: 0.05,
+            max_accounts_in_window: 500,
+        }
+    }
+}
+
+/// One account's coordination, in the primary window.
+#[derive(Debug, Clone, Default)]
+pub struct AccountCoordination {
+    /// Distinct accounts it shares a significant edge with.
+    pub degree: u32,
+    pub cluster_id: Option<u32>,
+    pub cluster_size: Option<u32>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SweepSummary {
+    pub object_kind: &'static str,
+    pub window_s: f64,
+    pub actions: usize,
+    pub objects: usize,
+    pub candidate_pairs: usize,
+    pub edges: usize,
+    pub significant_edges: usize,
+    pub truncated_windows: u64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CoordSummary {
+    pub options: CoordOptions,
+    pub sweeps: Vec<SweepSummary>,
+    pub clusters: usize,
+    pub accounts_in_clusters: usize,
+    pub largest_cluster: usize,
+}
+
+pub struct Coordination {
+    pub edges: DataFrame,
+    pub clusters: DataFrame,
+    pub by_account: HashMap<(String, String), AccountCoordination>,
+    pub summary: CoordSummary,
+}
+
+/// Accounts interned to dense ids, in order of first post.
+#[derive(Default)]
+struct Accounts {
+    index: HashMap<(String, String), u32>,
+    keys: Vec<(String, String)>,
+    handles: Vec<Option<String>>,
+}
+
+impl Accounts {
+    fn intern(&mut self, platform: &str, id: &str, handle: Option<&str>) -> u32 {
+        if let Some(&i) = self.index.get(&(platform.to_string(), id.to_string())) {
+            return i;
+        }
+        let i = self.keys.len() as u32;
+        self.index.insert((platform.to_string(), id.to_string()), i);
+        self.keys.push((platform.to_string(), id.to_string()));
+        self.handles.push(handle.map(str::to_string));
+        i
+    }
+}
+
+/// Actions on one kind of object, with object labels for the cluster table.
+#[derive(Default)]
+struct ObjectActions {
+    actions: Vec<Action>,
+    labels: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl ObjectActions {
+    fn push(&mut self, account: u32, label: String, time_ms: i64) {
+        let next = self.labels.len() as u32;
+        let object = *self.index.entry(label.clone()).or_insert_with(|| {
+            self.labels.push(label);
+            next
+        });
+        self.actions.push(Action {
+            account,
+            object,
+            time_ms,
+        });
+    }
+}
+
+/// A URL in a form where trivial variants meet: lower-case scheme and host, no `www.`,
+/// no fragment, no `utm_*` tracking parameters, no trailing slash.
+pub fn normalise_url(url: &str) -> String {
+    let url = url.trim();
+    let without_fragment = url.split('#').next().unwrap_or(url);
+    let (base, query) = match without_fragment.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (without_fragment, None),
+    };
+    let (scheme, rest) = base.split_once("://").unwrap_or(("http", base));
+    let (host, path) = match rest.split_once('/') {
+        Some((host, path)) => (host, format!("/{path}")),
+        None => (rest, String::new()),
+    };
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let scheme = if scheme.eq_ignore_ascii_case("https") {
+        "http"
+    } else {
+        scheme
+    };
+    let mut normal = format!(
+        "{}://{host}{}",
+        scheme.to_ascii_lowercase(),
+        path.trim_end_matches('/')
+    );
+    if let Some(query) = query {
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("utm_"))
+            .collect();
+        if !kept.is_empty() {
+            normal.push('?');
+            normal.push_str(&kept.join("&"));
+        }
+    }
+    normal
+}
+
+/// Text in a form where copies meet: lower case, URLs and mentions removed, white space
+/// collapsed; `None` when too short to be telling.
+pub fn normalise_text(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .filter(|w| !w.starts_with("http://") && !w.starts_with("https://") && !w.starts_with('@'))
+        .map(str::to_lowercase)
+        .collect();
+    (words.len() >= MIN_COTWEET_WORDS).then(|| words.join(" "))
+}
+
+fn build_actions(
+    posts: &DataFrame,
+    kinds: &[ObjectKind],
+) -> Result<(Accounts, BTreeMap<ObjectKind, ObjectActions>)> {
+    let platform = posts.column("platform")?.str()?;
+    let author = posts.column("author_id")?.str()?;
+    let handle = posts.column("author_handle")?.str()?;
+    let kind = posts.column("kind")?.str()?;
+    let parent = posts.column("parent_post_id")?.str()?;
+    let text = posts.column("text")?.str()?;
+    let urls = posts.column("urls")?.list()?;
+    let hashtags = posts.column("hashtags")?.list()?;
+    let times = posts
+        .column("created_at")?
+        .as_materialized_series()
+        .to_physical_repr();
+    let times = times.i64()?;
+    let mut accounts = Accounts::default();
+    let mut objects: BTreeMap<ObjectKind, ObjectActions> = kinds
+        .iter()
+        .map(|k| (*k, ObjectActions::default()))
+        .collect();
+    let list_strings = |list: Option<Series>| -> Vec<String> {
+        list.and_then(|s| {
+            s.str()
+                .ok()
+                .map(|s| s.iter().flatten().map(str::to_string).collect())
+        })
+        .unwrap_or_default()
+    };
+    for i in 0..posts.height() {
+        let (Some(p), Some(a), Some(t)) = (platform.get(i), author.get(i), times.get(i)) else {
+            continue;
+        };
+        let account = accounts.intern(p, a, handle.get(i));
+        let is_retweet = kind.get(i) == Some("retweet");
+        for (object_kind, actions) in objects.iter_mut() {
+            match object_kind {
+                ObjectKind::CoRetweet => {
+                    if let (true, Some(parent)) = (is_retweet, parent.get(i)) {
+                        actions.push(account, format!("{p}:{parent}"), t);
+                    }
+                }
+                ObjectKind::CoLink if !is_retweet => {
+                    let mut seen = BTreeSet::new();
+                    for url in list_strings(urls.get_as_series(i)) {
+                        let normal = normalise_url(&url);
+                        if seen.insert(normal.clone()) {
+                            actions.push(account, normal, t);
+                        }
+                    }
+                }
+                ObjectKind::CoTweet if !is_retweet => {
+                    if let Some(normal) = text.get(i).and_then(normalise_text) {
+                        actions.push(account, normal, t);
+                    }
+                }
+                ObjectKind::HashtagSequence if !is_retweet => {
+                    let tags = list_strings(hashtags.get_as_series(i));
+                    if tags.len() >= 2 {
+                        let day = chrono::DateTime::from_timestamp_millis(t)
+                            .map(|d| d.format("%Y-%m-%d").to_string())
+                            .unwrap_or_default();
+                        actions.push(account, format!("{} @{day}", tags.join(" ")), t);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok((accounts, objects))
+}
+
+fn rounded(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
+}
+
+/// Detects coordination in the posts table.
+pub fn detect(posts: &DataFrame, options: &CoordOptions) -> Result<Coordination> {
+    anyhow::ensure!(
+        !options.windows_s.is_empty(),
+        "at least one window is needed"
+    );
+    let (accounts, objects) = build_actions(posts, &options.kinds)?;
+    let n_accounts = accounts.keys.len();
+    let primary_window_s = options.windows_s[0];
+
+    let mut edge_rows = EdgeRows::default();
+    let mut sweeps = Vec::new();
+    let mut primary_edges: Vec<(ObjectKind, sweep::PairStats)> = Vec::new();
+    for (&kind, object_actions) in &objects {
+        let windows: Vec<f64> = if kind == ObjectKind::HashtagSequence {
+            vec![HASHTAG_SEQUENCE_WINDOW_S]
+        } else {
+            options.windows_s.clone()
+        };
+        for window_s in windows {
+            let config = SweepConfig {
+                window_ms: (window_s * 1000.0).round() as i64,
+                min_coactions: options.min_coactions,
+                min_objects_per_account: options.min_objects_per_account,
+                max_accounts_in_window: options.max_accounts_in_window,
+                ..SweepConfig::default()
+            };
+            let report = sweep::sweep(&object_actions.actions, &config)?;
+            let significance = if report.edges.is_empty() {
+                Vec::new()
+            } else {
+                let null = match options.null {
+                    NullModel::TimeShift => sweep::shift_null_model,
+                    NullModel::Permute => sweep::null_model,
+                };
+                null(
+                    &object_actions.actions,
+                    &config,
+                    &report.edges,
+                    options.shuffles,
+                    options.seed,
+                )?
+            };
+            let threshold = options.alpha / report.distinct_pairs.max(1) as f64;
+            let mut significant = 0;
+            for (edge, sig) in report.edges.iter().zip(&significance) {
+                let keep = edge.coactions >= options.min_coactions && sig.p_value <= threshold;
+                significant += usize::from(keep);
+                edge_rows.push(kind, window_s, edge, sig, keep, &accounts);
+                let is_primary =
+                    window_s == primary_window_s || kind == ObjectKind::HashtagSequence;
+                if keep && is_primary {
+                    primary_edges.push((kind, *edge));
+                }
+            }
+            sweeps.push(SweepSummary {
+                object_kind: kind.as_str(),
+                window_s,
+                actions: object_actions.actions.len(),
+                objects: object_actions.labels.len(),
+                candidate_pairs: report.distinct_pairs,
+                edges: report.edges.len(),
+                significant_edges: significant,
+                truncated_windows: report.truncated_windows,
+            });
+        }
+    }
+
+    let pairs: Vec<sweep::PairStats> = primary_edges.iter().map(|(_, e)| *e).collect();
+    let clusters = sweep::clusters(n_accounts, &pairs, &vec![true; pairs.len()])?;
+    let cluster_of = sweep::cluster_of(n_accounts, &clusters);
+    let mut partners: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); n_accounts];
+    let mut cluster_kinds: BTreeMap<u32, BTreeSet<&'static str>> = BTreeMap::new();
+    for (kind, edge) in &primary_edges {
+        partners[edge.a as usize].insert(edge.b);
+        partners[edge.b as usize].insert(edge.a);
+        if let Some(c) = cluster_of[edge.a as usize] {
+            cluster_kinds.entry(c).or_default().insert(kind.as_str());
+        }
+    }
+    let mut by_account = HashMap::new();
+    for (i, key) in accounts.keys.iter().enumerate() {
+        let cluster_id = cluster_of[i];
+        by_account.insert(
+            key.clone(),
+            AccountCoordination {
+                degree: partners[i].len() as u32,
+                cluster_id,
+                cluster_size: cluster_id.map(|c| clusters[c as usize].members.len() as u32),
+            },
+        );
+    }
+    let cluster_table = cluster_table(&clusters, &cluster_of, &cluster_kinds, &accounts, &objects)?;
+    let summary = CoordSummary {
+        options: options.clone(),
+        sweeps,
+        clusters: clusters.len(),
+        accounts_in_clusters: clusters.iter().map(|c| c.members.len()).sum(),
+        largest_cluster: clusters.iter().map(|c| c.members.len()).max().unwrap_or(0),
+    };
+    Ok(Coordination {
+        edges: edge_rows.into_dataframe()?,
+        clusters: cluster_table,
+        by_account,
+        summary,
+    })
+}
+
+#[derive(Default)]
+struct EdgeRows {
+    window_s: Vec<f64>,
+    object_kind: Vec<&'static str>,
+    platform_a: Vec<String>,
+    account_a: Vec<String>,
+    handle_a: Vec<Option<String>>,
+    platform_b: Vec<String>,
+    account_b: Vec<String>,
+    handle_b: Vec<Option<String>>,
+    coactions: Vec<u32>,
+    a_first: Vec<u32>,
+    b_first: Vec<u32>,
+    symmetry: Vec<f64>,
+    min_dt_s: Vec<f64>,
+    median_dt_s: Vec<f64>,
+    expected: Vec<f64>,
+    z: Vec<f64>,
+    p_value: Vec<f64>,
+    significant: Vec<bool>,
+}
+
+impl EdgeRows {
+    fn push(
+        &mut self,
+        kind: ObjectKind,
+        window_s: f64,
+        edge: &sweep::PairStats,
+        sig: &sweep::EdgeSignificance,
+        keep: bool,
+        accounts: &Accounts,
+    ) {
+        let (a, b) = (edge.a as usize, edge.b as usize);
+        self.window_s.push(window_s);
+        self.object_kind.push(kind.as_str());
+        self.platform_a.push(accounts.keys[a].0.clone());
+        self.account_a.push(accounts.keys[a].1.clone());
+        self.handle_a.push(accounts.handles[a].clone());
+        self.platform_b.push(accounts.keys[b].0.clone());
+        self.account_b.push(accounts.keys[b].1.clone());
+        self.handle_b.push(accounts.handles[b].clone());
+        self.coactions.push(edge.coactions);
+        self.a_first.push(edge.a_first);
+        self.b_first.push(edge.b_first);
+        self.symmetry.push(rounded(edge.symmetry()));
+        self.min_dt_s.push(edge.min_dt_ms as f64 / 1000.0);
+        self.median_dt_s.push(edge.median_dt_ms as f64 / 1000.0);
+        self.expected.push(rounded(sig.expected));
+        self.z.push(rounded(sig.z));
+        self.p_value.push(sig.p_value);
+        self.significant.push(keep);
+    }
+
+    fn into_dataframe(self) -> PolarsResult<DataFrame> {
+        let height = self.coactions.len();
+        DataFrame::new(
+            height,
+            vec![
+                Column::new("window_s".into(), self.window_s),
+                Column::new("object_kind".into(), self.object_kind),
+                Column::new("platform_a".into(), self.platform_a),
+                Column::new("account_a".into(), self.account_a),
+                Column::new("handle_a".into(), self.handle_a),
+                Column::new("platform_b".into(), self.platform_b),
+                Column::new("account_b".into(), self.account_b),
+                Column::new("handle_b".into(), self.handle_b),
+                Column::new("coactions".into(), self.coactions),
+                Column::new("a_first".into(), self.a_first),
+                Column::new("b_first".into(), self.b_first),
+                Column::new("symmetry".into(), self.symmetry),
+                Column::new("min_dt_s".into(), self.min_dt_s),
+                Column::new("median_dt_s".into(), self.median_dt_s),
+                Column::new("expected".into(), self.expected),
+                Column::new("z".into(), self.z),
+                Column::new("p_value".into(), self.p_value),
+                Column::new("significant".into(), self.significant),
+            ],
+        )
+    }
+}
+
+/// (cluster, object kind, object).
+type SharedObject = (u32, ObjectKind, u32);
+/// Members of a cluster that acted on an object, and the first and last of their actions.
+type SharedActivity = (BTreeSet<u32>, i64, i64);
+
+/// One row per cluster: members, object kinds, the time span of the members' actions on
+/// objects two or more of them shared, and the objects most members acted on.
+fn cluster_table(
+    clusters: &[sweep::Cluster],
+    cluster_of: &[Option<u32>],
+    cluster_kinds: &BTreeMap<u32, BTreeSet<&'static str>>,
+    accounts: &Accounts,
+    objects: &BTreeMap<ObjectKind, ObjectActions>,
+) -> Result<DataFrame> {
+    // (cluster, kind, object) -> (distinct members, first, last)
+    let mut shared: BTreeMap<SharedObject, SharedActivity> = BTreeMap::new();
+    for (&kind, object_actions) in objects {
+        for action in &object_actions.actions {
+            if let Some(c) = cluster_of[action.account as usize] {
+                let entry = shared
+                    .entry((c, kind, action.object))
+                    .or_insert_with(|| (BTreeSet::new(), i64::MAX, i64::MIN));
+                entry.0.insert(action.account);
+                entry.1 = entry.1.min(action.time_ms);
+                entry.2 = entry.2.max(action.time_ms);
+            }
+        }
+    }
+    let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+    let mut first = vec![None; clusters.len()];
+    let mut last = vec![None; clusters.len()];
+    let mut examples: Vec<Vec<(usize, String)>> = vec![Vec::new(); clusters.len()];
+    for ((c, kind, object), (members, start, end)) in &shared {
+        if members.len() < 2 {
+            continue;
+        }
+        let c = *c as usize;
+        first[c] = Some(first[c].map_or(*start, |f: i64| f.min(*start)));
+        last[c] = Some(last[c].map_or(*end, |l: i64| l.max(*end)));
+        examples[c].push((
+            members.len(),
+            format!(
+                "{}: {}",
+                kind.as_str(),
+                objects[kind].labels[*object as usize]
+            ),
+        ));
+    }
+    let example_text: Vec<String> = examples
+        .into_iter()
+        .map(|mut list| {
+            list.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            list.into_iter()
+                .take(3)
+                .map(|(n, label)| format!("{label} ({n} members)"))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect();
+    let member_ids = |c: &sweep::Cluster| {
+        c.members
+            .iter()
+            .map(|&m| {
+                format!(
+                    "{}:{}",
+                    accounts.keys[m as usize].0, accounts.keys[m as usize].1
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(";")
+    };
+    let member_handles = |c: &sweep::Cluster| {
+        c.members
+            .iter()
+            .map(|&m| accounts.handles[m as usize].clone().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(";")
+    };
+    Ok(DataFrame::new(
+        clusters.len(),
+        vec![
+            Column::new(
+                "cluster_id".into(),
+                clusters.iter().map(|c| c.id).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "size".into(),
+                clusters
+                    .iter()
+                    .map(|c| c.members.len() as u32)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "object_kinds".into(),
+                clusters
+                    .iter()
+                    .map(|c| {
+                        cluster_kinds
+                            .get(&c.id)
+                            .map(|k| k.iter().copied().collect::<Vec<_>>().join(";"))
+                            .unwrap_or_default()
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new("first_action_at".into(), first).cast(&datetime)?,
+            Column::new("last_action_at".into(), last).cast(&datetime)?,
+            Column::new(
+                "members".into(),
+                clusters.iter().map(member_ids).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "handles".into(),
+                clusters.iter().map(member_handles).collect::<Vec<_>>(),
+            ),
+            Column::new("example_objects".into(), example_text),
+        ],
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_normalise() {
+        assert_eq!(
+            normalise_url("https://www.Pastebin.com/Kp3Dx8z1/"),
+            "http://pastebin.com/Kp3Dx8z1"
+        );
+        assert_eq!(
+            normalise_url("http://lemonde.fr/a?utm_source=tw&id=3#top"),
+            "http://lemonde.fr/a?id=3"
+        );
+    }
+
+    #[test]
+    fn short_texts_do_not_count() {
+        assert_eq!(normalise_text("bump"), None);
+        assert_eq!(
+            normalise_text("RT this NOW @bob the leak is real https://t.co/x").as_deref(),
+            Some("rt this now the leak is real")
+        );
+    }
+}
