@@ -35,6 +35,13 @@ pub enum Command {
         tagscope score out/tables -o out/score --min-posts 5 --top 500\n  \
         tagscope evaluate --truth data/demo/truth.csv out/score/suspicious_accounts.csv")]
     Score(ScoreArgs),
+    /// Build the amplification network (edge = amplifier → amplified; retweet, quote,
+    /// reply and mention layers): graph/retweets.graphml and .gexf for Gephi, edges.csv,
+    /// nodes.csv with PageRank, k-core, components, Louvain communities.
+    #[command(
+        after_help = "Example:\n  tagscope graph out/tables -o out --top-n 5000 --min-weight 2"
+    )]
+    Graph(GraphArgs),
     /// Find coordinated accounts: pairs acting on the same retweeted post, URL, text or
     /// hashtag sequence within seconds, beyond a null model; clusters of them.
     #[command(
@@ -242,6 +249,41 @@ impl CoordFlags {
             alpha: self.alpha,
             seed: self.seed,
             ..defaults
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// Folder with posts.parquet and accounts.parquet (from `tagscope ingest`).
+    pub tables: PathBuf,
+    /// Output folder (files go to OUT/graph/).
+    #[arg(short, long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub options: GraphFlags,
+}
+
+/// Options of the graph stage.
+#[derive(Args, Debug, Clone)]
+pub struct GraphFlags {
+    /// Gephi files only: keep the N accounts with the highest PageRank (metrics use all).
+    #[arg(long)]
+    pub top_n: Option<usize>,
+    /// Gephi files only: drop edges with fewer interactions (metrics use all).
+    #[arg(long, default_value_t = 1)]
+    pub min_weight: u32,
+    /// Seed of the Louvain community detection.
+    #[arg(long, default_value_t = 1)]
+    pub graph_seed: u64,
+}
+
+impl GraphFlags {
+    pub fn to_options(&self) -> crate::graph::GraphOptions {
+        crate::graph::GraphOptions {
+            seed: self.graph_seed,
+            min_weight: self.min_weight,
+            top_n: self.top_n,
         }
     }
 }

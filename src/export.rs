@@ -76,3 +76,35 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
         Ok(())
     })
 }
+
+/// The amplification network's files in `dir`: `retweets.graphml` and `retweets.gexf` for
+/// Gephi (filtered by `options.min_weight` / `options.top_n`), `edges.csv` (every layer,
+/// unfiltered) and `nodes.csv` (every metric).
+pub fn write_graph(
+    graph: &crate::graph::AmplificationGraph,
+    extra: Option<&crate::graph::ExtraAttributes>,
+    options: &crate::graph::GraphOptions,
+    dir: &Path,
+) -> Result<()> {
+    use crate::graph::network::{self, ExportFilter, Layer};
+    let retweets =
+        network::find_layer(&graph.layers, Layer::Retweet).context("no retweet layer")?;
+    let attributes = crate::graph::node_attributes(graph, extra);
+    let filter = ExportFilter {
+        min_weight: options.min_weight,
+        top_n_by_pagerank: options.top_n,
+        drop_isolated: options.top_n.is_some() || options.min_weight > 1,
+    };
+    let pagerank = &graph.metrics.pagerank;
+    write_atomic(&dir.join("retweets.graphml"), |w| {
+        network::write_graphml(w, retweets, &graph.node_ids, &attributes, pagerank, &filter)
+    })?;
+    write_atomic(&dir.join("retweets.gexf"), |w| {
+        network::write_gexf(w, retweets, &graph.node_ids, &attributes, pagerank, &filter)
+    })?;
+    write_atomic(&dir.join("edges.csv"), |w| {
+        network::write_edges_csv(w, &graph.layers, &graph.node_ids)
+    })?;
+    let mut nodes = crate::graph::nodes_table(graph)?;
+    write_csv(&mut nodes, &dir.join("nodes.csv"))
+}

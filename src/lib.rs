@@ -6,6 +6,7 @@ pub mod coordination;
 pub mod evaluate;
 pub mod export;
 pub mod features;
+pub mod graph;
 pub mod ingest;
 pub mod score;
 pub mod simulate;

@@ -4,9 +4,11 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use tagscope::cli::{Cli, Command, CoordArgs, EvaluateArgs, InputArgs, ScoreArgs, SimulateArgs};
+use tagscope::cli::{
+    Cli, Command, CoordArgs, EvaluateArgs, GraphArgs, InputArgs, ScoreArgs, SimulateArgs,
+};
 use tagscope::ingest::{self, IngestOptions, csv_readers, text};
-use tagscope::{coordination, evaluate, export, features, score, simulate};
+use tagscope::{coordination, evaluate, export, features, graph, score, simulate};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -47,6 +49,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Score(args) => run_score(&args, cli.quiet),
         Command::Coord(args) => run_coord(&args, cli.quiet),
+        Command::Graph(args) => run_graph(&args, cli.quiet),
         Command::Simulate(args) => run_simulate(&args, cli.quiet),
         Command::Evaluate(args) => run_evaluate(&args),
     }
@@ -82,6 +85,29 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
             began.elapsed().as_secs_f64(),
             suspicious.height(),
             args.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn run_graph(args: &GraphArgs, quiet: bool) -> Result<()> {
+    let posts = export::read_parquet(&args.tables.join("posts.parquet"))?;
+    let accounts = export::read_parquet(&args.tables.join("accounts.parquet"))?;
+    let began = std::time::Instant::now();
+    let options = args.options.to_options();
+    let network = graph::build(&posts, &accounts, &options)?;
+    let dir = args.out.join("graph");
+    export::write_graph(&network, None, &options, &dir)?;
+    let summary = graph::summary(&network, 20);
+    export::write_json(&summary, &dir.join("summary.json"))?;
+    if !quiet {
+        eprintln!(
+            "{} accounts, {} retweet edges, {} communities in {:.1} s -> {}",
+            summary.nodes,
+            summary.layers.first().map_or(0, |l| l.edges),
+            summary.communities,
+            began.elapsed().as_secs_f64(),
+            dir.display()
         );
     }
     Ok(())

@@ -1,0 +1,363 @@
+//! Stage 2: the amplification network. Accounts are nodes; an edge goes FROM the amplifier
+//! TO the amplified (A retweets B's post: A → B; likewise quote, reply and mention), one
+//! layer per interaction kind, the retweet layer by default. Metrics and Gephi/CSV writers
+//! are in [`network`]; this module turns the posts table into interactions and the
+//! metrics into tables.
+
+pub mod network;
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use network::{
+    AttrColumn, AttrType, AttrValue, Interaction, Layer, LayerGraph, NodeAttributes, NodeMetrics,
+};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GraphOptions {
+    /// Seed of the Louvain community detection.
+    pub seed: u64,
+    /// Gephi files only: drop edges with fewer interactions.
+    pub min_weight: u32,
+    /// Gephi files only: keep the N accounts with the highest PageRank.
+    pub top_n: Option<usize>,
+}
+
+impl Default for GraphOptions {
+    fn default() -> Self {
+        GraphOptions {
+            seed: 1,
+            min_weight: 1,
+            top_n: None,
+        }
+    }
+}
+
+/// The network with its nodes named.
+pub struct AmplificationGraph {
+    /// `platform:account_id` per node; mentioned handles with no known account are
+    /// `platform:@handle`.
+    pub node_ids: Vec<String>,
+    pub keys: Vec<(String, String)>,
+    pub handles: Vec<Option<String>>,
+    /// Posts each account made in the data.
+    pub posts: Vec<u32>,
+    pub layers: Vec<LayerGraph>,
+    pub metrics: NodeMetrics,
+}
+
+#[derive(Default)]
+struct Nodes {
+    index: HashMap<(String, String), u32>,
+    keys: Vec<(String, String)>,
+    handles: Vec<Option<String>>,
+    posts: Vec<u32>,
+}
+
+impl Nodes {
+    fn intern(&mut self, platform: &str, id: &str, handle: Option<&str>) -> u32 {
+        let key = (platform.to_string(), id.to_string());
+        if let Some(&i) = self.index.get(&key) {
+            if self.handles[i as usize].is_none() {
+                self.handles[i as usize] = handle.map(str::to_string);
+            }
+            return i;
+        }
+        let i = self.keys.len() as u32;
+        self.index.insert(key.clone(), i);
+        self.keys.push(key);
+        self.handles.push(handle.map(str::to_string));
+        self.posts.push(0);
+        i
+    }
+}
+
+/// Builds the layers and computes the metrics.
+pub fn build(
+    posts: &DataFrame,
+    accounts: &DataFrame,
+    options: &GraphOptions,
+) -> Result<AmplificationGraph> {
+    // Handles (lower case) to account ids, for mentions.
+    let mut by_handle: HashMap<(String, String), String> = HashMap::new();
+    {
+        let platform = accounts.column("platform")?.str()?;
+        let id = accounts.column("account_id")?.str()?;
+        let handle = accounts.column("handle")?.str()?;
+        for i in 0..accounts.height() {
+            if let (Some(p), Some(a), Some(h)) = (platform.get(i), id.get(i), handle.get(i)) {
+                by_handle.insert((p.to_string(), h.to_lowercase()), a.to_string());
+            }
+        }
+    }
+    let platform = posts.column("platform")?.str()?;
+    let author = posts.column("author_id")?.str()?;
+    let author_handle = posts.column("author_handle")?.str()?;
+    let kind = posts.column("kind")?.str()?;
+    let parent_author = posts.column("parent_author_id")?.str()?;
+    let mentions = posts.column("mentions")?.list()?;
+    let times = posts
+        .column("created_at")?
+        .as_materialized_series()
+        .to_physical_repr();
+    let times = times.i64()?;
+    let mut nodes = Nodes::default();
+    let mut interactions = Vec::new();
+    for i in 0..posts.height() {
+        let (Some(p), Some(a), Some(t)) = (platform.get(i), author.get(i), times.get(i)) else {
+            continue;
+        };
+        let source = nodes.intern(p, a, author_handle.get(i));
+        nodes.posts[source as usize] += 1;
+        let layer = match kind.get(i) {
+            Some("retweet") => Some(Layer::Retweet),
+            Some("quote") => Some(Layer::Quote),
+            Some("reply") => Some(Layer::Reply),
+            _ => None,
+        };
+        if let (Some(layer), Some(target)) = (layer, parent_author.get(i)) {
+            let target = nodes.intern(p, target, None);
+            interactions.push(Interaction {
+                source,
+                target,
+                layer,
+                time_ms: t,
+            });
+        }
+        // A retweet's mentions are the original's: the retweeter did not write them.
+        if layer == Some(Layer::Retweet) {
+            continue;
+        }
+        if let Some(list) = mentions.get_as_series(i) {
+            for handle in list.str()?.iter().flatten() {
+                let target = match by_handle.get(&(p.to_string(), handle.to_lowercase())) {
+                    Some(id) => nodes.intern(p, id, Some(handle)),
+                    None => nodes.intern(p, &format!("@{handle}"), Some(handle)),
+                };
+                interactions.push(Interaction {
+                    source,
+                    target,
+                    layer: Layer::Mention,
+                    time_ms: t,
+                });
+            }
+        }
+    }
+    let n = nodes.keys.len();
+    let layers = network::build_layers(n, &interactions)?;
+    let metrics = network::node_metrics(n, &layers, options.seed)?;
+    Ok(AmplificationGraph {
+        node_ids: nodes.keys.iter().map(|(p, a)| format!("{p}:{a}")).collect(),
+        keys: nodes.keys,
+        handles: nodes.handles,
+        posts: nodes.posts,
+        layers,
+        metrics,
+    })
+}
+
+fn rounded(value: f64) -> f64 {
+    (value * 1e9).round() / 1e9
+}
+
+/// `graph/nodes.csv`: one row per node with every metric; joinable to the account tables
+/// on (platform, account_id).
+pub fn nodes_table(graph: &AmplificationGraph) -> Result<DataFrame> {
+    let m = &graph.metrics;
+    let n = graph.keys.len();
+    let mut columns = vec![
+        Column::new(
+            "platform".into(),
+            graph.keys.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "account_id".into(),
+            graph.keys.iter().map(|k| k.1.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "handle".into(),
+            graph
+                .handles
+                .iter()
+                .map(|h| h.as_deref())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("posts".into(), graph.posts.clone()),
+    ];
+    for degrees in &m.degrees {
+        let layer = degrees.layer.as_str();
+        columns.push(Column::new(
+            format!("{layer}_in_degree").into(),
+            degrees.in_degree.clone(),
+        ));
+        columns.push(Column::new(
+            format!("{layer}_out_degree").into(),
+            degrees.out_degree.clone(),
+        ));
+        columns.push(Column::new(
+            format!("{layer}_weighted_in").into(),
+            degrees.weighted_in_degree.clone(),
+        ));
+        columns.push(Column::new(
+            format!("{layer}_weighted_out").into(),
+            degrees.weighted_out_degree.clone(),
+        ));
+    }
+    columns.extend([
+        Column::new(
+            "pagerank".into(),
+            m.pagerank.iter().map(|&p| rounded(p)).collect::<Vec<_>>(),
+        ),
+        Column::new("core_number".into(), m.core_number.clone()),
+        Column::new("component".into(), m.component.clone()),
+        Column::new("community".into(), m.community.clone()),
+        Column::new(
+            "top_source_share".into(),
+            m.top_source_share
+                .iter()
+                .map(|v| v.map(rounded))
+                .collect::<Vec<_>>(),
+        ),
+    ]);
+    Ok(DataFrame::new(n, columns)?)
+}
+
+/// Extra per-account values for the Gephi files (e.g. suspicion score and cluster).
+pub struct ExtraAttributes {
+    pub score: HashMap<(String, String), f64>,
+    pub cluster: HashMap<(String, String), u32>,
+}
+
+/// Node attributes for the Gephi files.
+pub fn node_attributes(
+    graph: &AmplificationGraph,
+    extra: Option<&ExtraAttributes>,
+) -> NodeAttributes {
+    let m = &graph.metrics;
+    let retweet = m.degrees(Layer::Retweet);
+    let mut columns = vec![
+        AttrColumn::new("handle", AttrType::String),
+        AttrColumn::new("platform", AttrType::String),
+        AttrColumn::new("posts", AttrType::Long),
+        AttrColumn::new("retweets_made", AttrType::Long),
+        AttrColumn::new("retweets_received", AttrType::Long),
+        AttrColumn::new("core_number", AttrType::Long),
+        AttrColumn::new("component", AttrType::Long),
+        AttrColumn::new("community", AttrType::Long),
+    ];
+    if extra.is_some() {
+        columns.push(AttrColumn::new("score", AttrType::Double));
+        columns.push(AttrColumn::new("cluster_id", AttrType::Long));
+    }
+    let rows = (0..graph.keys.len())
+        .map(|i| {
+            let mut row = vec![
+                graph.handles[i]
+                    .clone()
+                    .map_or(AttrValue::Null, AttrValue::Str),
+                AttrValue::Str(graph.keys[i].0.clone()),
+                AttrValue::Int(i64::from(graph.posts[i])),
+                retweet.map_or(AttrValue::Null, |d| {
+                    AttrValue::Int(d.weighted_out_degree[i] as i64)
+                }),
+                retweet.map_or(AttrValue::Null, |d| {
+                    AttrValue::Int(d.weighted_in_degree[i] as i64)
+                }),
+                AttrValue::Int(i64::from(m.core_number[i])),
+                AttrValue::Int(i64::from(m.component[i])),
+                AttrValue::Int(i64::from(m.community[i])),
+            ];
+            if let Some(extra) = extra {
+                row.push(
+                    extra
+                        .score
+                        .get(&graph.keys[i])
+                        .map_or(AttrValue::Null, |&s| AttrValue::Float(s)),
+                );
+                row.push(
+                    extra
+                        .cluster
+                        .get(&graph.keys[i])
+                        .map_or(AttrValue::Null, |&c| AttrValue::Int(i64::from(c))),
+                );
+            }
+            row
+        })
+        .collect();
+    NodeAttributes { columns, rows }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RankedNode {
+    pub platform: String,
+    pub account_id: String,
+    pub handle: Option<String>,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LayerSummary {
+    pub layer: &'static str,
+    pub edges: usize,
+    pub interactions: u64,
+}
+
+/// Graph facts for `summary.json`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GraphSummary {
+    pub edge_direction: &'static str,
+    pub nodes: usize,
+    pub layers: Vec<LayerSummary>,
+    pub retweet_components: usize,
+    pub largest_retweet_component: u32,
+    pub communities: usize,
+    pub modularity: f64,
+    pub community_method: &'static str,
+    /// Accounts that retweeted most (weighted out-degree, retweet layer).
+    pub top_amplifiers: Vec<RankedNode>,
+    /// Accounts retweeted most (weighted in-degree, retweet layer).
+    pub top_amplified: Vec<RankedNode>,
+    /// Highest PageRank on the retweet layer.
+    pub top_pagerank: Vec<RankedNode>,
+}
+
+pub fn summary(graph: &AmplificationGraph, limit: usize) -> GraphSummary {
+    let m = &graph.metrics;
+    let named = |ranked: Vec<network::RankedAccount>| {
+        ranked
+            .into_iter()
+            .map(|r| {
+                let i = r.account as usize;
+                RankedNode {
+                    platform: graph.keys[i].0.clone(),
+                    account_id: graph.keys[i].1.clone(),
+                    handle: graph.handles[i].clone(),
+                    value: rounded(r.score),
+                }
+            })
+            .collect()
+    };
+    GraphSummary {
+        edge_direction: network::EDGE_DIRECTION,
+        nodes: graph.keys.len(),
+        layers: graph
+            .layers
+            .iter()
+            .map(|l| LayerSummary {
+                layer: l.layer.as_str(),
+                edges: l.graph.edge_count(),
+                interactions: l.edges().map(|(_, _, e)| u64::from(e.count)).sum(),
+            })
+            .collect(),
+        retweet_components: m.component_sizes.iter().filter(|&&s| s > 1).count(),
+        largest_retweet_component: m.component_sizes.first().copied().unwrap_or(0),
+        communities: m.community_sizes.iter().filter(|&&s| s > 1).count(),
+        modularity: rounded(m.modularity),
+        community_method: "Louvain (Blondel et al. 2008) on the undirected weighted retweet layer, seeded",
+        top_amplifiers: named(network::top_amplifiers(m, limit)),
+        top_amplified: named(network::top_amplified(m, limit)),
+        top_pagerank: named(network::top_accounts(m, network::Ranking::PageRank, limit)),
+    }
+}

@@ -1,0 +1,2288 @@
+//! Amplification graph: who amplified whom, one layer per interaction kind.
+//!
+//! **Edge direction, everywhere in this module and in every export: from the amplifier to
+//! the amplified account.** If account A retweets (quotes, replies to, mentions) a post by
+//! account B, the edge is A → B. Weighted out-degree therefore measures how much an account
+//! pushes others; weighted in-degree and PageRank measure how much it is pushed.
+//!
+//! Each [`Layer`] (interaction kind) is its own graph, because a retweet is a much stronger
+//! amplification signal than a reply or a mention and mixing them hides that. The retweet
+//! layer is the default one: the global metrics (PageRank, k-core, components, communities)
+//! are computed on it.
+//!
+//! Everything is deterministic: same input (and seed) → same metrics and same exported bytes.
+//!
+//! Edge CSV ([`write_edges_csv`]) has the columns
+//! `source,target,layer,count,first_time,last_time`, one row per aggregated edge; `source`
+//! is the amplifier and `target` the amplified account (CSV has no place to say so, hence
+//! this note). Times are ISO-8601 UTC with milliseconds.
+
+use std::borrow::Cow;
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::io::{BufWriter, Write};
+use std::str::FromStr;
+
+use anyhow::{Context, Result, bail, ensure};
+use petgraph::graph::{DiGraph, NodeIndex};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+// ---------------------------------------------------------------------------------------
+// Layers and graph construction
+// ---------------------------------------------------------------------------------------
+
+/// Kind of interaction; one graph layer per kind. Serialises as its lowercase name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    /// A retweeted B: the strongest amplification signal, and the default layer.
+    #[default]
+    Retweet,
+    /// A quoted B.
+    Quote,
+    /// A replied to B (on 4chan: A's post quotes-links B's post, `>>123`).
+    Reply,
+    /// A mentioned B.
+    Mention,
+}
+
+impl Layer {
+    /// All layers, in the order [`build_layers`] returns them.
+    pub const ALL: [Layer; 4] = [Layer::Retweet, Layer::Quote, Layer::Reply, Layer::Mention];
+
+    /// Lowercase name used in files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Retweet => "retweet",
+            Layer::Quote => "quote",
+            Layer::Reply => "reply",
+            Layer::Mention => "mention",
+        }
+    }
+
+    /// Position in [`Layer::ALL`] (and in the output of [`build_layers`]).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Layer {
+    type Err = anyhow::Error;
+
+    /// Parses `retweet`, `quote`, `reply`, `mention` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self> {
+        Layer::ALL
+            .into_iter()
+            .find(|layer| layer.as_str().eq_ignore_ascii_case(s.trim()))
+            .with_context(|| {
+                format!("unknown layer {s:?} (expected retweet, quote, reply or mention)")
+            })
+    }
+}
+
+/// One observed interaction: `source` amplified `target` (e.g. `source` retweeted `target`).
+/// Both are account indices in `0..n_accounts`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Interaction {
+    /// The amplifier (the account that retweeted / quoted / replied / mentioned).
+    pub source: u32,
+    /// The amplified account.
+    pub target: u32,
+    /// Kind of interaction.
+    pub layer: Layer,
+    /// When it happened, milliseconds since the Unix epoch (UTC).
+    pub time_ms: i64,
+}
+
+/// Aggregate of all interactions of one kind from one amplifier to one amplified account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct EdgeData {
+    /// Number of interactions (the edge weight); saturates at `u32::MAX`.
+    pub count: u32,
+    /// Earliest interaction, ms since the Unix epoch (UTC).
+    pub first_ms: i64,
+    /// Latest interaction, ms since the Unix epoch (UTC).
+    pub last_ms: i64,
+}
+
+/// One layer of the amplification graph. Edges point from amplifier to amplified.
+///
+/// Node `i` is account `i` (its weight is `i` too), for every `i < n_accounts`, so node and
+/// account indices can be used interchangeably. Edges are sorted by `(source, target)`.
+#[derive(Clone, Debug)]
+pub struct LayerGraph {
+    /// Interaction kind of this layer.
+    pub layer: Layer,
+    /// Directed graph, amplifier → amplified; node weight = account index.
+    pub graph: DiGraph<u32, EdgeData>,
+}
+
+impl LayerGraph {
+    /// A layer with `n_accounts` nodes and no edges.
+    pub fn empty(layer: Layer, n_accounts: usize) -> Self {
+        let mut graph = DiGraph::with_capacity(n_accounts, 0);
+        for account in 0..n_accounts {
+            graph.add_node(account as u32);
+        }
+        LayerGraph { layer, graph }
+    }
+
+    /// Number of accounts (nodes).
+    pub fn n_accounts(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// Edges as `(amplifier, amplified, data)`, in `(source, target)` order.
+    pub fn edges(&self) -> impl ExactSizeIterator<Item = (usize, usize, &EdgeData)> + '_ {
+        self.graph
+            .raw_edges()
+            .iter()
+            .map(|e| (e.source().index(), e.target().index(), &e.weight))
+    }
+}
+
+/// Finds the layer of the given kind in a slice of layers.
+pub fn find_layer(layers: &[LayerGraph], layer: Layer) -> Option<&LayerGraph> {
+    layers.iter().find(|g| g.layer == layer)
+}
+
+/// Builds one graph per layer (always all four, in [`Layer::ALL`] order, possibly empty).
+///
+/// Repeated `(source, target, layer)` interactions are aggregated into one edge (count,
+/// first and last time). Self-loops are dropped: retweeting yourself is not amplification by
+/// someone else. Edges are inserted sorted by `(source, target)`, so the result does not
+/// depend on the order of `interactions`.
+///
+/// Errors if an index is `>= n_accounts` or `n_accounts` does not fit petgraph's `u32` index.
+pub fn build_layers(n_accounts: usize, interactions: &[Interaction]) -> Result<Vec<LayerGraph>> {
+    ensure!(
+        n_accounts < u32::MAX as usize,
+        "too many accounts for a u32-indexed graph: {n_accounts}"
+    );
+    if let Some(bad) = interactions
+        .iter()
+        .find(|i| i.source as usize >= n_accounts || i.target as usize >= n_accounts)
+    {
+        bail!("interaction {bad:?} refers to an account index >= n_accounts ({n_accounts})");
+    }
+
+    let mut keyed: Vec<(Layer, u32, u32, i64)> = interactions
+        .iter()
+        .filter(|i| i.source != i.target)
+        .map(|i| (i.layer, i.source, i.target, i.time_ms))
+        .collect();
+    // Full-key sort: equal keys are identical, so the result is deterministic.
+    keyed.par_sort_unstable();
+
+    let mut layers: Vec<LayerGraph> = Layer::ALL
+        .iter()
+        .map(|&layer| LayerGraph::empty(layer, n_accounts))
+        .collect();
+    for group in keyed.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1 && a.2 == b.2) {
+        let (layer, source, target, first_ms) = group[0];
+        let last_ms = group[group.len() - 1].3;
+        let count = u32::try_from(group.len()).unwrap_or(u32::MAX);
+        layers[layer.index()].graph.add_edge(
+            NodeIndex::new(source as usize),
+            NodeIndex::new(target as usize),
+            EdgeData {
+                count,
+                first_ms,
+                last_ms,
+            },
+        );
+    }
+    Ok(layers)
+}
+
+// ---------------------------------------------------------------------------------------
+// Node metrics
+// ---------------------------------------------------------------------------------------
+
+/// Damping factor for PageRank (Brin & Page 1998).
+pub const PAGERANK_DAMPING: f64 = 0.85;
+/// PageRank stops when the L1 change between iterations drops below this.
+pub const PAGERANK_TOLERANCE: f64 = 1e-10;
+/// PageRank stops after this many iterations even if not converged.
+pub const PAGERANK_MAX_ITERATIONS: u32 = 100;
+
+/// Degrees of every account in one layer; each vector is indexed by account.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerDegrees {
+    /// Layer these degrees are for.
+    pub layer: Layer,
+    /// Number of distinct accounts that amplified this account.
+    pub in_degree: Vec<u32>,
+    /// Number of distinct accounts this account amplified.
+    pub out_degree: Vec<u32>,
+    /// Number of times this account was amplified.
+    pub weighted_in_degree: Vec<u64>,
+    /// Number of times this account amplified someone.
+    pub weighted_out_degree: Vec<u64>,
+}
+
+/// Per-account metrics; every vector is indexed by account. Computed on the full graph, never
+/// on an export-filtered one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeMetrics {
+    /// Degrees per layer, in the order of the `layers` given to [`node_metrics`].
+    pub degrees: Vec<LayerDegrees>,
+    /// Weighted PageRank on the retweet layer (sums to 1): how much an account is amplified,
+    /// counting amplification by well-amplified accounts more. See [`pagerank`].
+    pub pagerank: Vec<f64>,
+    /// PageRank iterations run.
+    pub pagerank_iterations: u32,
+    /// Whether PageRank reached [`PAGERANK_TOLERANCE`] within [`PAGERANK_MAX_ITERATIONS`].
+    pub pagerank_converged: bool,
+    /// k-core number on the undirected, unweighted retweet graph. See [`core_numbers`].
+    pub core_number: Vec<u32>,
+    /// Weakly connected component of the retweet layer; 0 is the largest. See
+    /// [`weak_components`].
+    pub component: Vec<u32>,
+    /// Size of each component, indexed by component id (non-increasing).
+    pub component_sizes: Vec<u32>,
+    /// Louvain community on the undirected weighted retweet graph; 0 is the largest. See
+    /// [`louvain_communities`].
+    pub community: Vec<u32>,
+    /// Size of each community, indexed by community id (non-increasing).
+    pub community_sizes: Vec<u32>,
+    /// Modularity of the `community` partition (0 when the retweet layer has no edges).
+    pub modularity: f64,
+    /// Share of an account's outgoing retweets that go to its single most-retweeted target;
+    /// `None` if it retweeted no one. Near 1 with many retweets is a single-account booster.
+    pub top_source_share: Vec<Option<f64>>,
+}
+
+impl NodeMetrics {
+    /// Number of accounts.
+    pub fn n_accounts(&self) -> usize {
+        self.pagerank.len()
+    }
+
+    /// Degrees for one layer, if it was among the layers given to [`node_metrics`].
+    pub fn degrees(&self, layer: Layer) -> Option<&LayerDegrees> {
+        self.degrees.iter().find(|d| d.layer == layer)
+    }
+}
+
+/// Computes all per-account metrics. Degrees for every given layer; everything else on the
+/// retweet layer (treated as empty if absent). `seed` drives Louvain's node order only.
+///
+/// Errors if a layer does not have exactly `n_accounts` nodes.
+pub fn node_metrics(n_accounts: usize, layers: &[LayerGraph], seed: u64) -> Result<NodeMetrics> {
+    for layer in layers {
+        ensure!(
+            layer.n_accounts() == n_accounts,
+            "layer {} has {} nodes, expected {n_accounts}",
+            layer.layer,
+            layer.n_accounts()
+        );
+    }
+    let empty_retweets;
+    let retweets = match find_layer(layers, Layer::Retweet) {
+        Some(g) => g,
+        None => {
+            empty_retweets = LayerGraph::empty(Layer::Retweet, n_accounts);
+            &empty_retweets
+        }
+    };
+
+    let degrees = layers.iter().map(layer_degrees).collect();
+    let rank = pagerank(
+        retweets,
+        PAGERANK_DAMPING,
+        PAGERANK_TOLERANCE,
+        PAGERANK_MAX_ITERATIONS,
+    );
+    let components = weak_components(retweets);
+    let communities = louvain_communities(retweets, seed);
+    Ok(NodeMetrics {
+        degrees,
+        pagerank: rank.scores,
+        pagerank_iterations: rank.iterations,
+        pagerank_converged: rank.converged,
+        core_number: core_numbers(retweets),
+        component: components.membership,
+        component_sizes: components.sizes,
+        community: communities.partition.membership,
+        community_sizes: communities.partition.sizes,
+        modularity: communities.modularity,
+        top_source_share: top_source_share(retweets),
+    })
+}
+
+/// In/out degree and weighted in/out degree of every account in one layer.
+pub fn layer_degrees(layer: &LayerGraph) -> LayerDegrees {
+    let n = layer.n_accounts();
+    let mut d = LayerDegrees {
+        layer: layer.layer,
+        in_degree: vec![0; n],
+        out_degree: vec![0; n],
+        weighted_in_degree: vec![0; n],
+        weighted_out_degree: vec![0; n],
+    };
+    for (s, t, e) in layer.edges() {
+        d.out_degree[s] += 1;
+        d.in_degree[t] += 1;
+        d.weighted_out_degree[s] += u64::from(e.count);
+        d.weighted_in_degree[t] += u64::from(e.count);
+    }
+    d
+}
+
+/// See [`NodeMetrics::top_source_share`].
+pub fn top_source_share(layer: &LayerGraph) -> Vec<Option<f64>> {
+    let n = layer.n_accounts();
+    let mut total = vec![0u64; n];
+    let mut top = vec![0u64; n];
+    for (s, _, e) in layer.edges() {
+        total[s] += u64::from(e.count);
+        top[s] = top[s].max(u64::from(e.count));
+    }
+    total
+        .iter()
+        .zip(&top)
+        .map(|(&t, &m)| (t > 0).then(|| m as f64 / t as f64))
+        .collect()
+}
+
+/// Result of [`pagerank`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageRank {
+    /// Score per account; sums to 1.
+    pub scores: Vec<f64>,
+    /// Iterations run.
+    pub iterations: u32,
+    /// Whether the L1 change fell below the tolerance.
+    pub converged: bool,
+}
+
+/// Weighted PageRank (Brin & Page 1998) by power iteration.
+///
+/// Rank flows along edges, amplifier → amplified, in proportion to the interaction count,
+/// so an account ranks high when it is amplified a lot, especially by accounts that are
+/// themselves amplified. Accounts with no out-edges (dangling: they amplify no one) spread
+/// their rank uniformly over all accounts, as does the `1 - damping` teleport; this keeps
+/// the scores a probability distribution. Stops when the L1 change is below `tolerance` or
+/// after `max_iterations`.
+pub fn pagerank(layer: &LayerGraph, damping: f64, tolerance: f64, max_iterations: u32) -> PageRank {
+    let n = layer.n_accounts();
+    if n == 0 {
+        return PageRank {
+            scores: Vec::new(),
+            iterations: 0,
+            converged: true,
+        };
+    }
+    // Incoming-edge CSR, so each account's new score is an independent (parallel) pull.
+    let mut out_weight = vec![0.0f64; n];
+    let mut in_offsets = vec![0usize; n + 1];
+    for (s, t, e) in layer.edges() {
+        out_weight[s] += f64::from(e.count);
+        in_offsets[t + 1] += 1;
+    }
+    for i in 0..n {
+        in_offsets[i + 1] += in_offsets[i];
+    }
+    let mut fill = in_offsets.clone();
+    let mut in_sources = vec![0u32; layer.graph.edge_count()];
+    let mut in_weights = vec![0.0f64; layer.graph.edge_count()];
+    for (s, t, e) in layer.edges() {
+        in_sources[fill[t]] = s as u32;
+        in_weights[fill[t]] = f64::from(e.count);
+        fill[t] += 1;
+    }
+
+    let n_f = n as f64;
+    let mut rank = vec![1.0 / n_f; n];
+    let mut next = vec![0.0f64; n];
+    let mut share = vec![0.0f64; n];
+    let mut iterations = 0;
+    let mut converged = false;
+    while iterations < max_iterations {
+        iterations += 1;
+        // Sequential sums keep results bit-identical whatever the thread count.
+        let mut dangling = 0.0;
+        for u in 0..n {
+            if out_weight[u] > 0.0 {
+                share[u] = rank[u] / out_weight[u];
+            } else {
+                share[u] = 0.0;
+                dangling += rank[u];
+            }
+        }
+        let base = (1.0 - damping) / n_f + damping * dangling / n_f;
+        next.par_iter_mut()
+            .enumerate()
+            .with_min_len(4096)
+            .for_each(|(v, score)| {
+                let range = in_offsets[v]..in_offsets[v + 1];
+                let pulled: f64 = in_sources[range.clone()]
+                    .iter()
+                    .zip(&in_weights[range])
+                    .map(|(&u, &w)| w * share[u as usize])
+                    .sum();
+                *score = base + damping * pulled;
+            });
+        let change: f64 = rank.iter().zip(&next).map(|(a, b)| (a - b).abs()).sum();
+        std::mem::swap(&mut rank, &mut next);
+        if change < tolerance {
+            converged = true;
+            break;
+        }
+    }
+    PageRank {
+        scores: rank,
+        iterations,
+        converged,
+    }
+}
+
+/// Simple undirected graph in CSR form (neighbours sorted), with separate self-loop
+/// weights (used by Louvain's aggregated levels; always 0 on the input graph).
+#[derive(Clone, Debug)]
+struct UndirectedGraph {
+    offsets: Vec<usize>,
+    neighbors: Vec<u32>,
+    weights: Vec<f64>,
+    self_loops: Vec<f64>,
+}
+
+impl UndirectedGraph {
+    /// Direction dropped, reciprocal edges merged (weights summed).
+    fn from_layer(layer: &LayerGraph) -> Self {
+        let mut pairs: Vec<(u32, u32, f64)> = layer
+            .edges()
+            .map(|(s, t, e)| (s.min(t) as u32, s.max(t) as u32, f64::from(e.count)))
+            .collect();
+        pairs.sort_unstable_by_key(|p| (p.0, p.1));
+        let n = layer.n_accounts();
+        Self::from_sorted_pairs(n, &pairs, vec![0.0; n])
+    }
+
+    /// `pairs` must be sorted by `(a, b)` with `a < b`; duplicates are merged.
+    fn from_sorted_pairs(n: usize, pairs: &[(u32, u32, f64)], self_loops: Vec<f64>) -> Self {
+        let mut merged: Vec<(u32, u32, f64)> = Vec::with_capacity(pairs.len());
+        for &(a, b, w) in pairs {
+            match merged.last_mut() {
+                Some(last) if last.0 == a && last.1 == b => last.2 += w,
+                _ => merged.push((a, b, w)),
+            }
+        }
+        let mut offsets = vec![0usize; n + 1];
+        for &(a, b, _) in &merged {
+            offsets[a as usize + 1] += 1;
+            offsets[b as usize + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut neighbors = vec![0u32; offsets[n]];
+        let mut weights = vec![0.0f64; offsets[n]];
+        // Processing pairs in (a, b) order leaves every adjacency list sorted.
+        for &(a, b, w) in &merged {
+            let (a, b) = (a as usize, b as usize);
+            neighbors[fill[a]] = b as u32;
+            weights[fill[a]] = w;
+            fill[a] += 1;
+            neighbors[fill[b]] = a as u32;
+            weights[fill[b]] = w;
+            fill[b] += 1;
+        }
+        UndirectedGraph {
+            offsets,
+            neighbors,
+            weights,
+            self_loops,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.self_loops.len()
+    }
+
+    fn neighbors(&self, v: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let range = self.offsets[v]..self.offsets[v + 1];
+        self.neighbors[range.clone()]
+            .iter()
+            .zip(&self.weights[range])
+            .map(|(&u, &w)| (u as usize, w))
+    }
+
+    fn degree(&self, v: usize) -> usize {
+        self.offsets[v + 1] - self.offsets[v]
+    }
+
+    /// Weighted degree; a self-loop counts twice, as in Blondel et al. 2008.
+    fn strengths(&self) -> Vec<f64> {
+        (0..self.len())
+            .map(|v| self.neighbors(v).map(|(_, w)| w).sum::<f64>() + 2.0 * self.self_loops[v])
+            .collect()
+    }
+}
+
+/// k-core number of every account on the retweet layer taken as a simple undirected,
+/// unweighted graph: the largest k such that the account belongs to a subgraph where every
+/// account has at least k distinct retweet partners. A dense core of mutual retweeters is a
+/// classic sign of coordinated amplification. Batagelj & Zaversnik 2003, O(n + m).
+pub fn core_numbers(layer: &LayerGraph) -> Vec<u32> {
+    let g = UndirectedGraph::from_layer(layer);
+    let n = g.len();
+    let mut degree: Vec<usize> = (0..n).map(|v| g.degree(v)).collect();
+    let max_degree = degree.iter().copied().max().unwrap_or(0);
+    // Bucket sort of vertices by degree.
+    let mut bin = vec![0usize; max_degree + 1];
+    for &d in &degree {
+        bin[d] += 1;
+    }
+    let mut start = 0;
+    for slot in bin.iter_mut() {
+        let count = *slot;
+        *slot = start;
+        start += count;
+    }
+    let mut pos = vec![0usize; n];
+    let mut vert = vec![0usize; n];
+    for v in 0..n {
+        pos[v] = bin[degree[v]];
+        vert[pos[v]] = v;
+        bin[degree[v]] += 1;
+    }
+    for d in (1..=max_degree).rev() {
+        bin[d] = bin[d - 1];
+    }
+    bin[0] = 0;
+    for i in 0..n {
+        let v = vert[i];
+        for (u, _) in g.neighbors(v) {
+            if degree[u] > degree[v] {
+                let du = degree[u];
+                let pu = pos[u];
+                let pw = bin[du];
+                let w = vert[pw];
+                if u != w {
+                    pos[u] = pw;
+                    vert[pu] = w;
+                    pos[w] = pu;
+                    vert[pw] = u;
+                }
+                bin[du] += 1;
+                degree[u] -= 1;
+            }
+        }
+    }
+    degree.into_iter().map(|d| d as u32).collect()
+}
+
+/// A partition of the accounts into numbered groups.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Partition {
+    /// Group id per account.
+    pub membership: Vec<u32>,
+    /// Size per group id. Ids are numbered by decreasing size, ties broken by the smallest
+    /// member index, so they are deterministic and id 0 is the largest group.
+    pub sizes: Vec<u32>,
+}
+
+impl Partition {
+    /// Renumbers arbitrary labels (each `< labels.len()`) canonically.
+    fn canonical(labels: &[usize]) -> Self {
+        let n = labels.len();
+        let mut size = vec![0u32; n];
+        let mut first_member = vec![usize::MAX; n];
+        for (v, &label) in labels.iter().enumerate() {
+            size[label] += 1;
+            if first_member[label] == usize::MAX {
+                first_member[label] = v;
+            }
+        }
+        let mut used: Vec<usize> = (0..n).filter(|&l| size[l] > 0).collect();
+        used.sort_unstable_by_key(|&l| (std::cmp::Reverse(size[l]), first_member[l]));
+        let mut new_id = vec![0u32; n];
+        for (id, &l) in used.iter().enumerate() {
+            new_id[l] = id as u32;
+        }
+        Partition {
+            membership: labels.iter().map(|&l| new_id[l]).collect(),
+            sizes: used.iter().map(|&l| size[l]).collect(),
+        }
+    }
+}
+
+/// Weakly connected components of a layer (direction ignored), by union–find. Accounts
+/// with no edge in the layer are singleton components.
+pub fn weak_components(layer: &LayerGraph) -> Partition {
+    let n = layer.n_accounts();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut v: usize) -> usize {
+        while parent[v] != v {
+            parent[v] = parent[parent[v]];
+            v = parent[v];
+        }
+        v
+    }
+    for (s, t, _) in layer.edges() {
+        let (a, b) = (find(&mut parent, s), find(&mut parent, t));
+        if a != b {
+            // Smaller index becomes the root; the final numbering is canonical anyway.
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    let roots: Vec<usize> = (0..n).map(|v| find(&mut parent, v)).collect();
+    Partition::canonical(&roots)
+}
+
+/// Result of [`louvain_communities`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Communities {
+    /// Community per account, canonically numbered (0 = largest).
+    pub partition: Partition,
+    /// Newman–Girvan modularity of the partition (0 for a graph without edges).
+    pub modularity: f64,
+}
+
+/// Safety caps against floating-point ping-pong: node evaluations per level (in units of
+/// the node count) and levels.
+const LOUVAIN_MAX_SWEEPS: usize = 100;
+const LOUVAIN_MAX_LEVELS: usize = 32;
+
+/// Louvain modularity communities (Blondel et al. 2008) on the retweet layer as an
+/// undirected weighted graph (weight of {A, B} = retweets A→B plus B→A), resolution 1.
+///
+/// Louvain rather than label propagation (Raghavan et al. 2007) because it optimises an
+/// explicit objective and is far less prone to one giant community on hub-dominated
+/// retweet graphs. Local moves use the fast local moving queue of Ozaki et al. 2016.
+/// Node visiting order is shuffled per level with `ChaCha8Rng` seeded by `seed`; ties go to
+/// the current community, then to the first candidate found. The whole run is sequential,
+/// so the result depends only on the graph and the seed (not on the thread count).
+/// Accounts with no retweet edge stay singleton communities.
+pub fn louvain_communities(layer: &LayerGraph, seed: u64) -> Communities {
+    let base = UndirectedGraph::from_layer(layer);
+    let n = base.len();
+    let base_strength = base.strengths();
+    let total_weight = base_strength.iter().sum::<f64>() / 2.0;
+    let mut membership: Vec<usize> = (0..n).collect();
+    if total_weight > 0.0 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut aggregated: Option<UndirectedGraph> = None;
+        for _level in 0..LOUVAIN_MAX_LEVELS {
+            let g = aggregated.as_ref().unwrap_or(&base);
+            let strength = g.strengths();
+            let Some(community) = louvain_level(g, &strength, total_weight, &mut rng) else {
+                break;
+            };
+            let (next, node_to_community) = louvain_aggregate(g, &community);
+            for m in membership.iter_mut() {
+                *m = node_to_community[*m];
+            }
+            if next.len() == g.len() {
+                break;
+            }
+            aggregated = Some(next);
+        }
+    }
+    let modularity = modularity(&base, &base_strength, total_weight, &membership);
+    Communities {
+        partition: Partition::canonical(&membership),
+        modularity,
+    }
+}
+
+/// One Louvain level: local moves until no node can improve modularity. Returns the
+/// community of each node of `g`, or `None` if no node moved.
+///
+/// Uses the queue-based "fast local moving" of Ozaki et al. 2016 (also used by Leiden,
+/// Traag et al. 2019): after the first pass over all nodes (in shuffled order) only
+/// neighbours of nodes that moved are revisited. Same fixed points as repeated full sweeps,
+/// far fewer evaluations on large sparse graphs.
+fn louvain_level(
+    g: &UndirectedGraph,
+    strength: &[f64],
+    total_weight: f64,
+    rng: &mut ChaCha8Rng,
+) -> Option<Vec<usize>> {
+    let n = g.len();
+    let two_m = 2.0 * total_weight;
+    let mut community: Vec<u32> = (0..n as u32).collect();
+    let mut community_strength = strength.to_vec();
+    let mut queue: VecDeque<u32> = (0..n as u32).collect();
+    queue.make_contiguous().shuffle(rng);
+    let mut queued = vec![true; n];
+    // Weight from the current node to each neighbouring community; < 0 means "not touched".
+    let mut link_weight = vec![-1.0f64; n];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut any_move = false;
+    // Safety cap against floating-point ping-pong; never reached in practice.
+    let mut budget = LOUVAIN_MAX_SWEEPS.saturating_mul(n);
+    while let Some(v) = queue.pop_front() {
+        let v = v as usize;
+        queued[v] = false;
+        budget -= 1;
+        if budget == 0 {
+            break;
+        }
+        let k_v = strength[v];
+        if k_v == 0.0 {
+            continue;
+        }
+        let current = community[v] as usize;
+        touched.clear();
+        link_weight[current] = 0.0;
+        touched.push(current);
+        for (u, w) in g.neighbors(v) {
+            let c = community[u] as usize;
+            if link_weight[c] < 0.0 {
+                link_weight[c] = 0.0;
+                touched.push(c);
+            }
+            link_weight[c] += w;
+        }
+        community_strength[current] -= k_v;
+        // Modularity gain of joining c, up to the positive factor 1/m (Blondel et al.).
+        let stay = link_weight[current] - community_strength[current] * k_v / two_m;
+        let (mut best, mut best_gain) = (current, stay);
+        for &c in &touched[1..] {
+            let candidate = link_weight[c] - community_strength[c] * k_v / two_m;
+            if candidate > best_gain {
+                best = c;
+                best_gain = candidate;
+            }
+        }
+        community_strength[best] += k_v;
+        for &c in &touched {
+            link_weight[c] = -1.0;
+        }
+        if best != current {
+            community[v] = best as u32;
+            any_move = true;
+            for (u, _) in g.neighbors(v) {
+                if !queued[u] && community[u] as usize != best {
+                    queued[u] = true;
+                    queue.push_back(u as u32);
+                }
+            }
+        }
+    }
+    any_move.then(|| community.into_iter().map(|c| c as usize).collect())
+}
+
+/// Collapses each community into one node; returns the new graph and node → new node map.
+fn louvain_aggregate(g: &UndirectedGraph, community: &[usize]) -> (UndirectedGraph, Vec<usize>) {
+    let n = g.len();
+    let mut new_id = vec![usize::MAX; n];
+    let mut next_id = 0;
+    for &c in community {
+        if new_id[c] == usize::MAX {
+            new_id[c] = next_id;
+            next_id += 1;
+        }
+    }
+    let mapped: Vec<usize> = community.iter().map(|&c| new_id[c]).collect();
+    let mut self_loops = vec![0.0f64; next_id];
+    let mut pairs: Vec<(u32, u32, f64)> = Vec::new();
+    for v in 0..n {
+        let cv = mapped[v];
+        self_loops[cv] += g.self_loops[v];
+        for (u, w) in g.neighbors(v) {
+            if u > v {
+                let cu = mapped[u];
+                if cu == cv {
+                    self_loops[cv] += w;
+                } else {
+                    pairs.push((cv.min(cu) as u32, cv.max(cu) as u32, w));
+                }
+            }
+        }
+    }
+    pairs.sort_by_key(|p| (p.0, p.1));
+    (
+        UndirectedGraph::from_sorted_pairs(next_id, &pairs, self_loops),
+        mapped,
+    )
+}
+
+/// Q = Σ_c [ in_c / m − (tot_c / 2m)² ], with in_c the weight inside c (Newman & Girvan 2004).
+fn modularity(
+    g: &UndirectedGraph,
+    strength: &[f64],
+    total_weight: f64,
+    membership: &[usize],
+) -> f64 {
+    if total_weight <= 0.0 {
+        return 0.0;
+    }
+    let n = g.len();
+    let mut inside = vec![0.0f64; n];
+    let mut total = vec![0.0f64; n];
+    for v in 0..n {
+        let c = membership[v];
+        total[c] += strength[v];
+        inside[c] += g.self_loops[v];
+        for (u, w) in g.neighbors(v) {
+            if u > v && membership[u] == c {
+                inside[c] += w;
+            }
+        }
+    }
+    inside
+        .iter()
+        .zip(&total)
+        .map(|(&i, &t)| i / total_weight - (t / (2.0 * total_weight)).powi(2))
+        .sum()
+}
+
+// ---------------------------------------------------------------------------------------
+// Rankings
+// ---------------------------------------------------------------------------------------
+
+/// What to rank accounts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ranking {
+    /// Times the account amplified others in the layer ("top amplifiers").
+    WeightedOutDegree(Layer),
+    /// Times the account was amplified in the layer ("top amplified").
+    WeightedInDegree(Layer),
+    /// Retweet-layer PageRank ("top amplified", weighting who amplified).
+    PageRank,
+}
+
+/// One row of a ranking.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RankedAccount {
+    /// Account index.
+    pub account: u32,
+    /// Score it was ranked by.
+    pub score: f64,
+}
+
+/// The `limit` highest-scoring accounts, ties broken by smaller account index. Accounts with
+/// score 0 are left out (an account that never retweeted is not a "top amplifier"); empty if
+/// the layer was not in the metrics.
+pub fn top_accounts(metrics: &NodeMetrics, ranking: Ranking, limit: usize) -> Vec<RankedAccount> {
+    let scores: Vec<f64> = match ranking {
+        Ranking::WeightedOutDegree(layer) => match metrics.degrees(layer) {
+            Some(d) => d.weighted_out_degree.iter().map(|&x| x as f64).collect(),
+            None => return Vec::new(),
+        },
+        Ranking::WeightedInDegree(layer) => match metrics.degrees(layer) {
+            Some(d) => d.weighted_in_degree.iter().map(|&x| x as f64).collect(),
+            None => return Vec::new(),
+        },
+        Ranking::PageRank => metrics.pagerank.clone(),
+    };
+    top_by_score(&scores, limit)
+        .into_iter()
+        .map(|account| RankedAccount {
+            account: account as u32,
+            score: scores[account],
+        })
+        .collect()
+}
+
+/// Top amplifiers: largest weighted out-degree on the retweet layer.
+pub fn top_amplifiers(metrics: &NodeMetrics, limit: usize) -> Vec<RankedAccount> {
+    top_accounts(metrics, Ranking::WeightedOutDegree(Layer::Retweet), limit)
+}
+
+/// Top amplified: largest weighted in-degree on the retweet layer (see also
+/// [`Ranking::PageRank`]).
+pub fn top_amplified(metrics: &NodeMetrics, limit: usize) -> Vec<RankedAccount> {
+    top_accounts(metrics, Ranking::WeightedInDegree(Layer::Retweet), limit)
+}
+
+/// Indices of the `limit` largest finite, positive scores; ties by smaller index.
+fn top_by_score(scores: &[f64], limit: usize) -> Vec<usize> {
+    let mut candidates: Vec<usize> = (0..scores.len())
+        .filter(|&i| scores[i].is_finite() && scores[i] > 0.0)
+        .collect();
+    let order = |a: &usize, b: &usize| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b));
+    if candidates.len() > limit && limit > 0 {
+        candidates.select_nth_unstable_by(limit - 1, order);
+    }
+    candidates.truncate(limit);
+    candidates.sort_unstable_by(order);
+    candidates
+}
+
+// ---------------------------------------------------------------------------------------
+// Exports
+// ---------------------------------------------------------------------------------------
+
+/// One node attribute value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttrValue {
+    /// For [`AttrType::String`] columns.
+    Str(String),
+    /// For [`AttrType::Long`] (or [`AttrType::Double`]) columns.
+    Int(i64),
+    /// For [`AttrType::Double`] columns; NaN and ±inf are written as missing.
+    Float(f64),
+    /// For [`AttrType::Boolean`] columns.
+    Bool(bool),
+    /// Missing; allowed in any column, written as no value.
+    Null,
+}
+
+/// Declared type of a node attribute column (GraphML `attr.type` / GEXF `type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AttrType {
+    /// `string`.
+    String,
+    /// `long` (64-bit integer).
+    Long,
+    /// `double`.
+    Double,
+    /// `boolean`.
+    Boolean,
+}
+
+impl AttrType {
+    /// Type name, identical in GraphML and GEXF.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttrType::String => "string",
+            AttrType::Long => "long",
+            AttrType::Double => "double",
+            AttrType::Boolean => "boolean",
+        }
+    }
+}
+
+/// A named, typed node attribute column.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AttrColumn {
+    /// Column name as shown in Gephi. `label` and `pagerank` are reserved.
+    pub name: String,
+    /// Declared type; every non-null value must match it.
+    pub kind: AttrType,
+}
+
+impl AttrColumn {
+    /// Convenience constructor.
+    pub fn new(name: impl Into<String>, kind: AttrType) -> Self {
+        AttrColumn {
+            name: name.into(),
+            kind,
+        }
+    }
+}
+
+/// Node attributes for the Gephi exports: typed columns and one row per account index.
+/// A `String` column named `handle` supplies node labels. With no columns, `rows` may be
+/// empty.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NodeAttributes {
+    /// Column declarations.
+    pub columns: Vec<AttrColumn>,
+    /// `rows[account][column]`.
+    pub rows: Vec<Vec<AttrValue>>,
+}
+
+impl NodeAttributes {
+    /// Checks shape, names and value types against the declared columns.
+    pub fn validate(&self, n_accounts: usize) -> Result<()> {
+        let mut names = HashSet::new();
+        for column in &self.columns {
+            ensure!(
+                column.name != "label" && column.name != "pagerank",
+                "node attribute name {:?} is reserved",
+                column.name
+            );
+            ensure!(
+                names.insert(column.name.as_str()),
+                "duplicate node attribute {:?}",
+                column.name
+            );
+        }
+        if self.columns.is_empty() && self.rows.is_empty() {
+            return Ok(());
+        }
+        ensure!(
+            self.rows.len() == n_accounts,
+            "node attributes have {} rows, expected one per account ({n_accounts})",
+            self.rows.len()
+        );
+        for (account, row) in self.rows.iter().enumerate() {
+            ensure!(
+                row.len() == self.columns.len(),
+                "node attribute row {account} has {} values, expected {}",
+                row.len(),
+                self.columns.len()
+            );
+            for (value, column) in row.iter().zip(&self.columns) {
+                let ok = matches!(
+                    (value, column.kind),
+                    (AttrValue::Null, _)
+                        | (AttrValue::Str(_), AttrType::String)
+                        | (AttrValue::Int(_), AttrType::Long | AttrType::Double)
+                        | (AttrValue::Float(_), AttrType::Double)
+                        | (AttrValue::Bool(_), AttrType::Boolean)
+                );
+                ensure!(
+                    ok,
+                    "node attribute {:?} of account {account} is {value:?}, column type is {}",
+                    column.name,
+                    column.kind.as_str()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Index of the `handle` label column, if there is a string column of that name.
+    fn handle_column(&self) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|c| c.name == "handle" && c.kind == AttrType::String)
+    }
+}
+
+/// Which part of a layer goes into a Gephi file (GraphML/GEXF only; metrics and the edge
+/// CSV always use the full graph).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportFilter {
+    /// Drop edges with fewer interactions than this.
+    pub min_weight: u32,
+    /// Keep only the N accounts with the highest PageRank (ties by smaller index) and the
+    /// edges among them.
+    pub top_n_by_pagerank: Option<usize>,
+    /// Also drop accounts left without any edge after the above.
+    pub drop_isolated: bool,
+}
+
+impl Default for ExportFilter {
+    /// Everything: all edges, all accounts.
+    fn default() -> Self {
+        ExportFilter {
+            min_weight: 1,
+            top_n_by_pagerank: None,
+            drop_isolated: false,
+        }
+    }
+}
+
+/// Text stating the edge direction; written into every Gephi file.
+pub const EDGE_DIRECTION: &str = "source = amplifier, target = amplified: an edge A -> B means \
+     account A retweeted/quoted/replied to/mentioned account B";
+
+/// Validated selection of nodes and edges to export.
+struct ExportPlan<'a> {
+    layer: &'a LayerGraph,
+    node_ids: Vec<Cow<'a, str>>,
+    labels: Vec<Cow<'a, str>>,
+    nodes: Vec<usize>,
+    edges: Vec<usize>,
+    description: String,
+}
+
+impl<'a> ExportPlan<'a> {
+    fn new(
+        layer: &'a LayerGraph,
+        node_ids: &'a [String],
+        attrs: &'a NodeAttributes,
+        pagerank: &[f64],
+        filter: &ExportFilter,
+    ) -> Result<Self> {
+        let n = layer.n_accounts();
+        ensure!(
+            node_ids.len() == n,
+            "{} node ids for {n} accounts",
+            node_ids.len()
+        );
+        ensure!(
+            pagerank.is_empty() || pagerank.len() == n,
+            "{} PageRank values for {n} accounts",
+            pagerank.len()
+        );
+        attrs.validate(n)?;
+
+        let mut keep = vec![true; n];
+        if let Some(top_n) = filter.top_n_by_pagerank {
+            ensure!(
+                !pagerank.is_empty(),
+                "top_n_by_pagerank needs PageRank values"
+            );
+            keep = vec![false; n];
+            let finite: Vec<f64> = pagerank
+                .iter()
+                .map(|&p| if p.is_finite() { p } else { f64::NEG_INFINITY })
+                .collect();
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| finite[b].total_cmp(&finite[a]).then(a.cmp(&b)));
+            for &v in order.iter().take(top_n) {
+                keep[v] = true;
+            }
+        }
+        let edges: Vec<usize> = layer
+            .edges()
+            .enumerate()
+            .filter(|(_, (s, t, e))| e.count >= filter.min_weight && keep[*s] && keep[*t])
+            .map(|(i, _)| i)
+            .collect();
+        if filter.drop_isolated {
+            let mut touched = vec![false; n];
+            let raw = layer.graph.raw_edges();
+            for &i in &edges {
+                touched[raw[i].source().index()] = true;
+                touched[raw[i].target().index()] = true;
+            }
+            for (k, t) in keep.iter_mut().zip(touched) {
+                *k &= t;
+            }
+        }
+        let nodes: Vec<usize> = (0..n).filter(|&v| keep[v]).collect();
+
+        let node_ids: Vec<Cow<'a, str>> = node_ids.iter().map(|s| xml_escape(s)).collect();
+        let mut seen = HashSet::with_capacity(nodes.len());
+        for &v in &nodes {
+            ensure!(
+                seen.insert(node_ids[v].as_ref()),
+                "duplicate node id {:?} (after removing characters illegal in XML)",
+                node_ids[v]
+            );
+        }
+        let handle = attrs.handle_column();
+        let labels = (0..n)
+            .map(|v| match handle.map(|c| &attrs.rows[v][c]) {
+                Some(AttrValue::Str(h)) if !h.is_empty() => xml_escape(h),
+                _ => node_ids[v].clone(),
+            })
+            .collect();
+        let filter_text = format!(
+            "export filter: min_weight={}, top_n_by_pagerank={}, drop_isolated={}",
+            filter.min_weight,
+            filter
+                .top_n_by_pagerank
+                .map_or_else(|| "none".to_string(), |k| k.to_string()),
+            filter.drop_isolated
+        );
+        let description = xml_escape(&format!(
+            "tagscope amplification graph, {layer} layer. Directed edges, {EDGE_DIRECTION}. \
+             weight = count = number of interactions; first_time/last_time = first and last \
+             interaction (UTC). pagerank is computed on the full retweet layer. {filter_text}.",
+            layer = layer.layer,
+        ))
+        .into_owned();
+        Ok(ExportPlan {
+            layer,
+            node_ids,
+            labels,
+            nodes,
+            edges,
+            description,
+        })
+    }
+
+    fn edge(&self, i: usize) -> (&str, &str, &EdgeData) {
+        let e = &self.layer.graph.raw_edges()[i];
+        (
+            &self.node_ids[e.source().index()],
+            &self.node_ids[e.target().index()],
+            &e.weight,
+        )
+    }
+}
+
+/// Text of a value for XML, already escaped; `None` for missing / non-finite.
+fn attr_text(value: &AttrValue) -> Option<Cow<'_, str>> {
+    match value {
+        AttrValue::Str(s) => Some(xml_escape(s)),
+        AttrValue::Int(i) => Some(Cow::Owned(i.to_string())),
+        AttrValue::Float(x) => float_text(*x).map(Cow::Owned),
+        AttrValue::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        AttrValue::Null => None,
+    }
+}
+
+/// Shortest round-trip decimal (exponent form for very large/small values); `None` if not
+/// finite, since NaN/inf are not valid in Gephi's parsers.
+fn float_text(x: f64) -> Option<String> {
+    x.is_finite().then(|| format!("{x:?}"))
+}
+
+/// Writes one layer as GraphML (directed), for Gephi, Cytoscape, igraph, networkx.
+///
+/// Node ids are `node_ids`; node data: `label` (the `handle` attribute, else the id),
+/// `pagerank` (if `pagerank` is non-empty; normally [`NodeMetrics::pagerank`]) and every
+/// column of `attrs`. Edge data: `weight` and `count` (interactions), `first_time`,
+/// `last_time` (ISO-8601 UTC) and `first_ms`, `last_ms` (Unix ms). The edge direction is
+/// stated in `<desc>` and in the graph data `edge_direction`. Edge ids are `e<index>` in the
+/// unfiltered layer, so they are stable across filters.
+pub fn write_graphml<W: Write>(
+    writer: W,
+    layer: &LayerGraph,
+    node_ids: &[String],
+    attrs: &NodeAttributes,
+    pagerank: &[f64],
+    filter: &ExportFilter,
+) -> Result<()> {
+    let plan = ExportPlan::new(layer, node_ids, attrs, pagerank, filter)?;
+    let mut w = BufWriter::new(writer);
+    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        w,
+        r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">"#
+    )?;
+    writeln!(w, "  <desc>{}</desc>", plan.description)?;
+    writeln!(
+        w,
+        r#"  <key id="layer" for="graph" attr.name="layer" attr.type="string"/>"#
+    )?;
+    writeln!(
+        w,
+        r#"  <key id="edge_direction" for="graph" attr.name="edge_direction" attr.type="string"/>"#
+    )?;
+    writeln!(
+        w,
+        r#"  <key id="label" for="node" attr.name="label" attr.type="string"/>"#
+    )?;
+    if !pagerank.is_empty() {
+        writeln!(
+            w,
+            r#"  <key id="pagerank" for="node" attr.name="pagerank" attr.type="double"/>"#
+        )?;
+    }
+    for (i, column) in attrs.columns.iter().enumerate() {
+        writeln!(
+            w,
+            r#"  <key id="a{i}" for="node" attr.name="{}" attr.type="{}"/>"#,
+            xml_escape(&column.name),
+            column.kind.as_str()
+        )?;
+    }
+    for (id, kind) in [
+        ("weight", "double"),
+        ("count", "long"),
+        ("first_time", "string"),
+        ("last_time", "string"),
+        ("first_ms", "long"),
+        ("last_ms", "long"),
+    ] {
+        writeln!(
+            w,
+            r#"  <key id="{id}" for="edge" attr.name="{id}" attr.type="{kind}"/>"#
+        )?;
+    }
+    writeln!(
+        w,
+        r#"  <graph id="{}" edgedefault="directed">"#,
+        layer.layer
+    )?;
+    writeln!(w, r#"    <data key="layer">{}</data>"#, layer.layer)?;
+    writeln!(
+        w,
+        r#"    <data key="edge_direction">{}</data>"#,
+        xml_escape(EDGE_DIRECTION)
+    )?;
+    for &v in &plan.nodes {
+        write!(
+            w,
+            r#"    <node id="{}"><data key="label">{}</data>"#,
+            plan.node_ids[v], plan.labels[v]
+        )?;
+        if let Some(p) = pagerank.get(v).and_then(|&p| float_text(p)) {
+            write!(w, r#"<data key="pagerank">{p}</data>"#)?;
+        }
+        if let Some(row) = attrs.rows.get(v) {
+            for (i, value) in row.iter().enumerate() {
+                if let Some(text) = attr_text(value) {
+                    write!(w, r#"<data key="a{i}">{text}</data>"#)?;
+                }
+            }
+        }
+        writeln!(w, "</node>")?;
+    }
+    for &i in &plan.edges {
+        let (source, target, e) = plan.edge(i);
+        writeln!(
+            w,
+            r#"    <edge id="e{i}" source="{source}" target="{target}"><data key="weight">{c}</data><data key="count">{c}</data><data key="first_time">{}</data><data key="last_time">{}</data><data key="first_ms">{}</data><data key="last_ms">{}</data></edge>"#,
+            format_utc_ms(e.first_ms),
+            format_utc_ms(e.last_ms),
+            e.first_ms,
+            e.last_ms,
+            c = e.count,
+        )?;
+    }
+    writeln!(w, "  </graph>")?;
+    writeln!(w, "</graphml>")?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes one layer as GEXF 1.3 (static, directed), Gephi's native format.
+///
+/// Same content as [`write_graphml`]: node `label`, typed node attributes (`pagerank` and
+/// the columns of `attrs`; missing and non-finite values are omitted), edge `weight` plus
+/// edge attributes `count`, `first_time`, `last_time`, `first_ms`, `last_ms`. The edge
+/// direction is stated in `<meta><description>`.
+pub fn write_gexf<W: Write>(
+    writer: W,
+    layer: &LayerGraph,
+    node_ids: &[String],
+    attrs: &NodeAttributes,
+    pagerank: &[f64],
+    filter: &ExportFilter,
+) -> Result<()> {
+    let plan = ExportPlan::new(layer, node_ids, attrs, pagerank, filter)?;
+    let mut w = BufWriter::new(writer);
+    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        w,
+        r#"<gexf xmlns="http://gexf.net/1.3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://gexf.net/1.3 http://gexf.net/1.3/gexf.xsd" version="1.3">"#
+    )?;
+    writeln!(w, "  <meta>")?;
+    writeln!(w, "    <creator>tagscope</creator>")?;
+    writeln!(w, "    <description>{}</description>", plan.description)?;
+    writeln!(w, "  </meta>")?;
+    writeln!(w, r#"  <graph mode="static" defaultedgetype="directed">"#)?;
+    writeln!(w, r#"    <attributes class="node" mode="static">"#)?;
+    if !pagerank.is_empty() {
+        writeln!(
+            w,
+            r#"      <attribute id="pagerank" title="pagerank" type="double"/>"#
+        )?;
+    }
+    for (i, column) in attrs.columns.iter().enumerate() {
+        writeln!(
+            w,
+            r#"      <attribute id="a{i}" title="{}" type="{}"/>"#,
+            xml_escape(&column.name),
+            column.kind.as_str()
+        )?;
+    }
+    writeln!(w, "    </attributes>")?;
+    writeln!(w, r#"    <attributes class="edge" mode="static">"#)?;
+    for (id, kind) in [
+        ("count", "long"),
+        ("first_time", "string"),
+        ("last_time", "string"),
+        ("first_ms", "long"),
+        ("last_ms", "long"),
+    ] {
+        writeln!(
+            w,
+            r#"      <attribute id="{id}" title="{id}" type="{kind}"/>"#
+        )?;
+    }
+    writeln!(w, "    </attributes>")?;
+    writeln!(w, "    <nodes>")?;
+    let mut values = String::new();
+    for &v in &plan.nodes {
+        values.clear();
+        if let Some(p) = pagerank.get(v).and_then(|&p| float_text(p)) {
+            values.push_str(&format!(r#"<attvalue for="pagerank" value="{p}"/>"#));
+        }
+        if let Some(row) = attrs.rows.get(v) {
+            for (i, value) in row.iter().enumerate() {
+                if let Some(text) = attr_text(value) {
+                    values.push_str(&format!(r#"<attvalue for="a{i}" value="{text}"/>"#));
+                }
+            }
+        }
+        let (id, label) = (&plan.node_ids[v], &plan.labels[v]);
+        if values.is_empty() {
+            writeln!(w, r#"      <node id="{id}" label="{label}"/>"#)?;
+        } else {
+            writeln!(
+                w,
+                r#"      <node id="{id}" label="{label}"><attvalues>{values}</attvalues></node>"#
+            )?;
+        }
+    }
+    writeln!(w, "    </nodes>")?;
+    writeln!(w, "    <edges>")?;
+    for &i in &plan.edges {
+        let (source, target, e) = plan.edge(i);
+        writeln!(
+            w,
+            r#"      <edge id="e{i}" source="{source}" target="{target}" weight="{c}"><attvalues><attvalue for="count" value="{c}"/><attvalue for="first_time" value="{}"/><attvalue for="last_time" value="{}"/><attvalue for="first_ms" value="{}"/><attvalue for="last_ms" value="{}"/></attvalues></edge>"#,
+            format_utc_ms(e.first_ms),
+            format_utc_ms(e.last_ms),
+            e.first_ms,
+            e.last_ms,
+            c = e.count,
+        )?;
+    }
+    writeln!(w, "    </edges>")?;
+    writeln!(w, "  </graph>")?;
+    writeln!(w, "</gexf>")?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes every edge of every given layer as CSV with header
+/// `source,target,layer,count,first_time,last_time`; `source` is the amplifier, `target`
+/// the amplified account (ids from `node_ids`), times ISO-8601 UTC. Rows follow the layer
+/// order, then `(source, target)`. Fields are quoted per RFC 4180 when needed. Unfiltered.
+pub fn write_edges_csv<W: Write>(
+    writer: W,
+    layers: &[LayerGraph],
+    node_ids: &[String],
+) -> Result<()> {
+    for layer in layers {
+        ensure!(
+            layer.n_accounts() == node_ids.len(),
+            "layer {} has {} nodes but {} node ids were given",
+            layer.layer,
+            layer.n_accounts(),
+            node_ids.len()
+        );
+    }
+    let ids: Vec<Cow<'_, str>> = node_ids.iter().map(|s| csv_field(s)).collect();
+    let mut w = BufWriter::new(writer);
+    writeln!(w, "source,target,layer,count,first_time,last_time")?;
+    for layer in layers {
+        for (s, t, e) in layer.edges() {
+            writeln!(
+                w,
+                "{},{},{},{},{},{}",
+                ids[s],
+                ids[t],
+                layer.layer,
+                e.count,
+                format_utc_ms(e.first_ms),
+                format_utc_ms(e.last_ms)
+            )?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Quotes a CSV field if it contains a comma, quote or line break (RFC 4180).
+fn csv_field(s: &str) -> Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Whether `c` may appear in an XML 1.0 document (production `Char`).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Escapes text for XML content and attribute values and removes characters illegal in
+/// XML 1.0. Tab/newline/CR become character references so that attribute-value
+/// normalisation does not turn them into spaces.
+fn xml_escape(s: &str) -> Cow<'_, str> {
+    let needs_work = s
+        .chars()
+        .any(|c| matches!(c, '&' | '<' | '>' | '"' | '\'' | '\t' | '\n' | '\r') || !is_xml_char(c));
+    if !needs_work {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if is_xml_char(c) => out.push(c),
+            _ => {}
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Formats Unix milliseconds as ISO-8601 UTC, `YYYY-MM-DDTHH:MM:SS.sssZ` (proleptic
+/// Gregorian; days-to-date conversion after Hinnant, "chrono-Compatible Low-Level Date
+/// Algorithms").
+pub fn format_utc_ms(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let ms_of_day = ms.rem_euclid(86_400_000);
+    let (hour, minute) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60);
+    let (second, milli) = (ms_of_day / 1000 % 60, ms_of_day % 1000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let year = if (0..=9999).contains(&year) {
+        format!("{year:04}")
+    } else {
+        format!("{year:+05}")
+    };
+    format!("{year}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z")
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rt(source: u32, target: u32) -> Interaction {
+        Interaction {
+            source,
+            target,
+            layer: Layer::Retweet,
+            time_ms: 0,
+        }
+    }
+
+    fn retweet_layer(n: usize, edges: &[(u32, u32)]) -> LayerGraph {
+        let interactions: Vec<Interaction> = edges.iter().map(|&(s, t)| rt(s, t)).collect();
+        build_layers(n, &interactions).unwrap().swap_remove(0)
+    }
+
+    fn assert_close(a: f64, b: f64, tol: f64) {
+        assert!((a - b).abs() < tol, "{a} vs {b}");
+    }
+
+    #[test]
+    fn layer_names_round_trip() {
+        for layer in Layer::ALL {
+            assert_eq!(layer.as_str().parse::<Layer>().unwrap(), layer);
+            assert_eq!(Layer::ALL[layer.index()], layer);
+        }
+        assert_eq!("ReTweet".parse::<Layer>().unwrap(), Layer::Retweet);
+        assert!("like".parse::<Layer>().is_err());
+        assert_eq!(serde_json::to_string(&Layer::Quote).unwrap(), "\"quote\"");
+    }
+
+    #[test]
+    fn build_layers_aggregates_repeats_and_drops_self_loops() {
+        let at = |source, target, layer, time_ms| Interaction {
+            source,
+            target,
+            layer,
+            time_ms,
+        };
+        let interactions = [
+            at(2, 0, Layer::Retweet, 3),
+            at(0, 1, Layer::Retweet, 5),
+            at(0, 1, Layer::Retweet, 2),
+            at(1, 1, Layer::Retweet, 4),
+            at(0, 1, Layer::Retweet, 9),
+            at(0, 1, Layer::Quote, 1),
+        ];
+        let layers = build_layers(4, &interactions).unwrap();
+        assert_eq!(layers.len(), 4);
+        assert_eq!(
+            layers.iter().map(|l| l.layer).collect::<Vec<_>>(),
+            Layer::ALL
+        );
+        for l in &layers {
+            assert_eq!(l.n_accounts(), 4);
+            for (i, node) in l.graph.node_indices().enumerate() {
+                assert_eq!(l.graph[node] as usize, i);
+            }
+        }
+        let edges: Vec<_> = layers[0].edges().map(|(s, t, e)| (s, t, *e)).collect();
+        let data = |count, first_ms, last_ms| EdgeData {
+            count,
+            first_ms,
+            last_ms,
+        };
+        assert_eq!(edges, vec![(0, 1, data(3, 2, 9)), (2, 0, data(1, 3, 3))]);
+        let quotes: Vec<_> = layers[1].edges().map(|(s, t, e)| (s, t, *e)).collect();
+        assert_eq!(quotes, vec![(0, 1, data(1, 1, 1))]);
+        assert_eq!(layers[2].graph.edge_count(), 0);
+        assert_eq!(layers[3].graph.edge_count(), 0);
+
+        // Input order does not matter.
+        let mut reversed = interactions;
+        reversed.reverse();
+        let again = build_layers(4, &reversed).unwrap();
+        let again_edges: Vec<_> = again[0].edges().map(|(s, t, e)| (s, t, *e)).collect();
+        assert_eq!(again_edges, edges);
+    }
+
+    #[test]
+    fn build_layers_rejects_out_of_range_accounts() {
+        assert!(build_layers(2, &[rt(0, 2)]).is_err());
+        assert!(
+            build_layers(0, &[])
+                .unwrap()
+                .iter()
+                .all(|l| l.n_accounts() == 0)
+        );
+    }
+
+    #[test]
+    fn pagerank_of_a_cycle_is_uniform() {
+        let g = retweet_layer(3, &[(0, 1), (1, 2), (2, 0)]);
+        let pr = pagerank(&g, 0.85, 1e-12, 100);
+        assert!(pr.converged);
+        for p in &pr.scores {
+            assert_close(*p, 1.0 / 3.0, 1e-9);
+        }
+    }
+
+    #[test]
+    fn pagerank_of_a_star_matches_closed_form() {
+        // Leaves 1..=3 all retweet hub 0; the hub is dangling. With n = 4, d = 0.85:
+        //   leaf = (1-d)/n + d*hub/n
+        //   hub  = (1-d)/n + d*hub/n + d*3*leaf
+        // => hub = 0.133125 / 0.245625, leaf = (1 - hub) / 3.
+        let g = retweet_layer(4, &[(1, 0), (2, 0), (3, 0)]);
+        let pr = pagerank(&g, 0.85, 1e-12, 1000);
+        assert!(pr.converged);
+        let hub = 0.133125 / 0.245625;
+        assert_close(pr.scores[0], hub, 1e-9);
+        for leaf in 1..4 {
+            assert_close(pr.scores[leaf], (1.0 - hub) / 3.0, 1e-9);
+        }
+    }
+
+    /// Independent dense reference: x ← d·(Mᵀx + dangling/n) + (1-d)/n, M row-normalised.
+    fn dense_pagerank(n: usize, edges: &[(usize, usize, f64)], d: f64) -> Vec<f64> {
+        let mut m = vec![vec![0.0; n]; n];
+        for &(s, t, w) in edges {
+            m[s][t] += w;
+        }
+        for row in m.iter_mut() {
+            let total: f64 = row.iter().sum();
+            if total > 0.0 {
+                row.iter_mut().for_each(|x| *x /= total);
+            } else {
+                row.iter_mut().for_each(|x| *x = 1.0 / n as f64);
+            }
+        }
+        let mut x = vec![1.0 / n as f64; n];
+        for _ in 0..2000 {
+            x = (0..n)
+                .map(|j| (1.0 - d) / n as f64 + d * (0..n).map(|i| m[i][j] * x[i]).sum::<f64>())
+                .collect();
+        }
+        x
+    }
+
+    #[test]
+    fn weighted_pagerank_matches_dense_reference() {
+        // 0 retweets 1 three times and 2 once; 1 -> 2 twice; 2 -> 0; 3 -> 2; 4 isolated.
+        let mut interactions = vec![rt(0, 1), rt(0, 1), rt(0, 1), rt(0, 2)];
+        interactions.extend([rt(1, 2), rt(1, 2), rt(2, 0), rt(3, 2)]);
+        let g = build_layers(5, &interactions).unwrap().swap_remove(0);
+        let pr = pagerank(&g, 0.85, 1e-13, 1000);
+        let weighted: Vec<(usize, usize, f64)> = g
+            .edges()
+            .map(|(s, t, e)| (s, t, f64::from(e.count)))
+            .collect();
+        let reference = dense_pagerank(5, &weighted, 0.85);
+        for (a, b) in pr.scores.iter().zip(&reference) {
+            assert_close(*a, *b, 1e-9);
+        }
+        assert_close(pr.scores.iter().sum(), 1.0, 1e-12);
+    }
+
+    #[test]
+    fn core_numbers_of_clique_with_pendant() {
+        // 4-clique 0..4 (some edges reciprocal, directions mixed), pendant 4 on 0, 5 isolated.
+        let g = retweet_layer(
+            6,
+            &[
+                (0, 1),
+                (1, 0),
+                (2, 0),
+                (0, 3),
+                (1, 2),
+                (3, 1),
+                (2, 3),
+                (3, 2),
+                (4, 0),
+            ],
+        );
+        assert_eq!(core_numbers(&g), vec![3, 3, 3, 3, 1, 0]);
+        // A path and a triangle.
+        let g = retweet_layer(6, &[(0, 1), (1, 2), (3, 4), (4, 5), (5, 3)]);
+        assert_eq!(core_numbers(&g), vec![1, 1, 1, 2, 2, 2]);
+    }
+
+    #[test]
+    fn components_are_numbered_by_size_then_smallest_member() {
+        // {5,6,7} size 3; {0,1} and {2,3} size 2; singletons 4 and 8.
+        let g = retweet_layer(9, &[(1, 0), (3, 2), (5, 6), (7, 6)]);
+        let c = weak_components(&g);
+        assert_eq!(c.membership, vec![1, 1, 2, 2, 3, 0, 0, 0, 4]);
+        assert_eq!(c.sizes, vec![3, 2, 2, 1, 1]);
+    }
+
+    fn two_cliques() -> LayerGraph {
+        let mut edges = Vec::new();
+        for base in [0u32, 5] {
+            for a in base..base + 5 {
+                for b in base..base + 5 {
+                    if a != b {
+                        edges.push((a, b));
+                    }
+                }
+            }
+        }
+        edges.push((4, 5));
+        retweet_layer(11, &edges) // account 10 is isolated
+    }
+
+    #[test]
+    fn louvain_separates_two_cliques_joined_by_one_edge() {
+        let g = two_cliques();
+        for seed in 0..20 {
+            let c = louvain_communities(&g, seed);
+            let m = &c.partition.membership;
+            assert!(m[..5].iter().all(|&x| x == m[0]), "seed {seed}: {m:?}");
+            assert!(m[5..10].iter().all(|&x| x == m[5]), "seed {seed}: {m:?}");
+            assert_ne!(m[0], m[5]);
+            assert_eq!(c.partition.sizes, vec![5, 5, 1]);
+            assert_eq!((m[0], m[5], m[10]), (0, 1, 2));
+            // Each clique: 10 reciprocal pairs = 20 weight units; plus the bridge: m = 41,
+            // each clique's strength is 41, so Q = 2 * (20/41 - (41/82)^2).
+            assert_close(c.modularity, 2.0 * (20.0 / 41.0 - 0.25), 1e-12);
+            assert_eq!(c, louvain_communities(&g, seed));
+        }
+    }
+
+    #[test]
+    fn louvain_is_deterministic_on_a_random_graph() {
+        use rand::Rng;
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let interactions: Vec<Interaction> = (0..3000)
+            .map(|_| rt(rng.random_range(0..500), rng.random_range(0..500)))
+            .collect();
+        let g = build_layers(500, &interactions).unwrap().swap_remove(0);
+        let a = louvain_communities(&g, 42);
+        assert_eq!(a, louvain_communities(&g, 42));
+        assert!(a.modularity > 0.2, "modularity {}", a.modularity);
+        assert!(a.partition.sizes.windows(2).all(|w| w[0] >= w[1]));
+    }
+
+    #[test]
+    fn metrics_do_not_depend_on_thread_count() {
+        use rand::Rng;
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        // Enough accounts for PageRank's parallel pull to split into several chunks.
+        let n = 20_000;
+        let interactions: Vec<Interaction> = (0..60_000)
+            .map(|_| rt(rng.random_range(0..n), rng.random_range(0..n) % 500))
+            .collect();
+        let layers = build_layers(n as usize, &interactions).unwrap();
+        let run = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| node_metrics(n as usize, &layers, 3).unwrap())
+        };
+        let (one, four) = (run(1), run(4));
+        assert_eq!(one, four);
+        let bits = |m: &NodeMetrics| m.pagerank.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&one), bits(&four));
+        let empty = node_metrics(0, &build_layers(0, &[]).unwrap(), 0).unwrap();
+        assert!(empty.pagerank.is_empty() && empty.community_sizes.is_empty());
+    }
+
+    #[test]
+    fn node_metrics_degrees_and_top_source_share() {
+        let mut interactions = vec![rt(0, 1), rt(0, 1), rt(0, 1), rt(0, 2), rt(2, 1)];
+        interactions.push(Interaction {
+            source: 3,
+            target: 1,
+            layer: Layer::Mention,
+            time_ms: 0,
+        });
+        let layers = build_layers(4, &interactions).unwrap();
+        let m = node_metrics(4, &layers, 1).unwrap();
+        let rt_deg = m.degrees(Layer::Retweet).unwrap();
+        assert_eq!(rt_deg.out_degree, vec![2, 0, 1, 0]);
+        assert_eq!(rt_deg.weighted_out_degree, vec![4, 0, 1, 0]);
+        assert_eq!(rt_deg.in_degree, vec![0, 2, 1, 0]);
+        assert_eq!(rt_deg.weighted_in_degree, vec![0, 4, 1, 0]);
+        assert_eq!(
+            m.degrees(Layer::Mention).unwrap().in_degree,
+            vec![0, 1, 0, 0]
+        );
+        assert_eq!(m.top_source_share, vec![Some(0.75), None, Some(1.0), None]);
+        assert_eq!(m.component_sizes, vec![3, 1]);
+        assert_eq!(m.core_number, vec![2, 2, 2, 0]);
+        assert!(m.pagerank_converged);
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["top_source_share"][1], serde_json::Value::Null);
+        assert_eq!(json["degrees"][0]["layer"], "retweet");
+
+        let top = top_amplifiers(&m, 10);
+        assert_eq!(
+            top.iter().map(|r| r.account).collect::<Vec<_>>(),
+            vec![0, 2]
+        );
+        let amplified = top_amplified(&m, 1);
+        assert_eq!(
+            amplified,
+            vec![RankedAccount {
+                account: 1,
+                score: 4.0
+            }]
+        );
+        let by_pr = top_accounts(&m, Ranking::PageRank, 2);
+        assert_eq!(by_pr[0].account, 1);
+        assert!(top_accounts(&m, Ranking::WeightedInDegree(Layer::Quote), 3).len() <= 3);
+    }
+
+    #[test]
+    fn rankings_break_ties_by_index() {
+        assert_eq!(
+            top_by_score(&[1.0, 3.0, 3.0, 0.0, 3.0, 2.0], 3),
+            vec![1, 2, 4]
+        );
+        assert_eq!(
+            top_by_score(&[1.0, 3.0, 3.0, 0.0, 3.0, 2.0], 10),
+            vec![1, 2, 4, 5, 0]
+        );
+        assert_eq!(top_by_score(&[f64::NAN, 1.0], 5), vec![1]);
+        assert!(top_by_score(&[1.0], 0).is_empty());
+    }
+
+    #[test]
+    fn iso_times() {
+        assert_eq!(format_utc_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_utc_ms(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(format_utc_ms(1_493_923_200_000), "2017-05-04T18:40:00.000Z");
+        assert_eq!(format_utc_ms(1_493_929_876_123), "2017-05-04T20:31:16.123Z");
+        assert_eq!(format_utc_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn xml_escaping_removes_illegal_characters() {
+        assert_eq!(xml_escape("plain"), Cow::Borrowed("plain"));
+        assert_eq!(
+            xml_escape("<&>\"'\u{1}\u{FFFE}\tx\u{1F600}"),
+            "&lt;&amp;&gt;&quot;&apos;&#9;x\u{1F600}"
+        );
+    }
+
+    // ----- export round trips ---------------------------------------------------------
+
+    const HOSTILE: &str = "<&>\"'\u{1}evil\tname";
+    const HOSTILE_CLEAN: &str = "<&>\"'evil\tname";
+
+    #[derive(Debug, Default)]
+    struct XmlElement {
+        name: String,
+        attrs: Vec<(String, String)>,
+        text: String,
+    }
+
+    impl XmlElement {
+        fn attr(&self, key: &str) -> Option<&str> {
+            self.attrs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        }
+    }
+
+    /// Parses with quick-xml (checks well-formedness), flattening elements in document
+    /// order; `text` is the unescaped direct text of each element.
+    fn parse_xml(xml: &str) -> Vec<XmlElement> {
+        use quick_xml::Reader;
+        use quick_xml::events::{BytesStart, Event};
+        assert!(
+            xml.chars().all(is_xml_char),
+            "illegal XML character in output"
+        );
+        fn element(e: &BytesStart<'_>) -> XmlElement {
+            XmlElement {
+                name: String::from_utf8(e.name().as_ref().to_vec()).unwrap(),
+                attrs: e
+                    .attributes()
+                    .map(|a| {
+                        let a = a.expect("valid attribute");
+                        let key = String::from_utf8(a.key.as_ref().to_vec()).unwrap();
+                        (key, a.unescape_value().expect("escaped value").into_owned())
+                    })
+                    .collect(),
+                text: String::new(),
+            }
+        }
+        let mut reader = Reader::from_str(xml);
+        let mut out: Vec<XmlElement> = Vec::new();
+        let mut open: Vec<usize> = Vec::new();
+        loop {
+            match reader.read_event().expect("well-formed XML") {
+                Event::Start(e) => {
+                    out.push(element(&e));
+                    open.push(out.len() - 1);
+                }
+                Event::Empty(e) => out.push(element(&e)),
+                Event::End(_) => {
+                    open.pop();
+                }
+                Event::Text(t) => {
+                    if let Some(&top) = open.last() {
+                        out[top].text.push_str(&t.decode().unwrap());
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    let text = match r.resolve_char_ref().unwrap() {
+                        Some(c) => c.to_string(),
+                        None => {
+                            let name = r.decode().unwrap();
+                            quick_xml::escape::resolve_predefined_entity(&name)
+                                .expect("predefined entity")
+                                .to_string()
+                        }
+                    };
+                    let top = *open.last().expect("reference inside an element");
+                    out[top].text.push_str(&text);
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert!(open.is_empty());
+        out
+    }
+
+    struct Fixture {
+        layer: LayerGraph,
+        node_ids: Vec<String>,
+        attrs: NodeAttributes,
+        pagerank: Vec<f64>,
+    }
+
+    fn fixture() -> Fixture {
+        let at = |source, target, time_ms| Interaction {
+            source,
+            target,
+            layer: Layer::Retweet,
+            time_ms,
+        };
+        let interactions = [
+            at(0, 1, 1_493_923_200_000),
+            at(0, 1, 1_493_929_876_123),
+            at(2, 1, 1_493_923_200_000),
+            at(3, 2, 0),
+        ];
+        let layer = build_layers(4, &interactions).unwrap().swap_remove(0);
+        let node_ids = (0..4).map(|i| format!("twitter:{i}")).collect();
+        let attrs = NodeAttributes {
+            columns: vec![
+                AttrColumn::new("handle", AttrType::String),
+                AttrColumn::new("followers", AttrType::Long),
+                AttrColumn::new("bot_score", AttrType::Double),
+                AttrColumn::new("verified", AttrType::Boolean),
+                AttrColumn::new(format!("desc{HOSTILE}"), AttrType::String),
+            ],
+            rows: vec![
+                vec![
+                    AttrValue::Str(HOSTILE.into()),
+                    AttrValue::Int(10),
+                    AttrValue::Float(f64::NAN),
+                    AttrValue::Bool(true),
+                    AttrValue::Str("line1\nline2 & more".into()),
+                ],
+                vec![
+                    AttrValue::Str("macron_fan".into()),
+                    AttrValue::Int(-3),
+                    AttrValue::Float(0.25),
+                    AttrValue::Bool(false),
+                    AttrValue::Null,
+                ],
+                vec![
+                    AttrValue::Null,
+                    AttrValue::Null,
+                    AttrValue::Int(1),
+                    AttrValue::Null,
+                    AttrValue::Null,
+                ],
+                vec![
+                    AttrValue::Str(String::new()),
+                    AttrValue::Int(i64::MAX),
+                    AttrValue::Float(f64::INFINITY),
+                    AttrValue::Bool(true),
+                    AttrValue::Null,
+                ],
+            ],
+        };
+        let pagerank = vec![0.1, 0.5, 0.3, 0.1];
+        Fixture {
+            layer,
+            node_ids,
+            attrs,
+            pagerank,
+        }
+    }
+
+    fn export(f: &Fixture, gexf: bool, filter: &ExportFilter) -> String {
+        let mut out = Vec::new();
+        if gexf {
+            write_gexf(
+                &mut out,
+                &f.layer,
+                &f.node_ids,
+                &f.attrs,
+                &f.pagerank,
+                filter,
+            )
+            .unwrap();
+        } else {
+            write_graphml(
+                &mut out,
+                &f.layer,
+                &f.node_ids,
+                &f.attrs,
+                &f.pagerank,
+                filter,
+            )
+            .unwrap();
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    fn count(elements: &[XmlElement], name: &str) -> usize {
+        elements.iter().filter(|e| e.name == name).count()
+    }
+
+    #[test]
+    fn graphml_round_trips_hostile_strings() {
+        let f = fixture();
+        let xml = export(&f, false, &ExportFilter::default());
+        assert_eq!(
+            xml,
+            export(&f, false, &ExportFilter::default()),
+            "deterministic"
+        );
+        let doc = parse_xml(&xml);
+        assert_eq!(count(&doc, "node"), 4);
+        assert_eq!(count(&doc, "edge"), 3);
+        let desc = doc.iter().find(|e| e.name == "desc").unwrap();
+        assert!(desc.text.contains("source = amplifier"), "{}", desc.text);
+        let direction = doc
+            .iter()
+            .find(|e| e.name == "data" && e.attr("key") == Some("edge_direction"))
+            .unwrap();
+        assert_eq!(direction.text, EDGE_DIRECTION);
+        let key_names: Vec<&str> = doc
+            .iter()
+            .filter(|e| e.name == "key")
+            .filter_map(|e| e.attr("attr.name"))
+            .collect();
+        assert!(key_names.contains(&format!("desc{HOSTILE_CLEAN}").as_str()));
+        assert!(doc.iter().any(|e| e.name == "key"
+            && e.attr("attr.name") == Some("followers")
+            && e.attr("attr.type") == Some("long")));
+
+        // Data of node twitter:0 (labels from the handle column, escaped text round-trips).
+        let node0 = doc
+            .iter()
+            .position(|e| e.name == "node" && e.attr("id") == Some("twitter:0"))
+            .unwrap();
+        let data_of = |start: usize, key: &str| -> Option<String> {
+            doc[start + 1..]
+                .iter()
+                .take_while(|e| e.name == "data")
+                .find(|e| e.attr("key") == Some(key))
+                .map(|e| e.text.clone())
+        };
+        assert_eq!(data_of(node0, "label").as_deref(), Some(HOSTILE_CLEAN));
+        assert_eq!(data_of(node0, "a0").as_deref(), Some(HOSTILE_CLEAN));
+        assert_eq!(data_of(node0, "a1").as_deref(), Some("10"));
+        assert_eq!(data_of(node0, "a2"), None, "NaN is skipped");
+        assert_eq!(data_of(node0, "a3").as_deref(), Some("true"));
+        assert_eq!(data_of(node0, "a4").as_deref(), Some("line1\nline2 & more"));
+        assert_eq!(data_of(node0, "pagerank").as_deref(), Some("0.1"));
+        // Empty handle falls back to the id; infinity is skipped.
+        let node3 = doc
+            .iter()
+            .position(|e| e.name == "node" && e.attr("id") == Some("twitter:3"))
+            .unwrap();
+        assert_eq!(data_of(node3, "label").as_deref(), Some("twitter:3"));
+        assert_eq!(data_of(node3, "a2"), None);
+
+        let edge = doc.iter().position(|e| e.name == "edge").unwrap();
+        assert_eq!(doc[edge].attr("source"), Some("twitter:0"));
+        assert_eq!(doc[edge].attr("target"), Some("twitter:1"));
+        assert_eq!(data_of(edge, "weight").as_deref(), Some("2"));
+        assert_eq!(
+            data_of(edge, "last_time").as_deref(),
+            Some("2017-05-04T20:31:16.123Z")
+        );
+        assert!(!xml.contains("NaN") && !xml.contains("inf"));
+    }
+
+    #[test]
+    fn gexf_round_trips_hostile_strings() {
+        let f = fixture();
+        let xml = export(&f, true, &ExportFilter::default());
+        assert_eq!(
+            xml,
+            export(&f, true, &ExportFilter::default()),
+            "deterministic"
+        );
+        let doc = parse_xml(&xml);
+        assert_eq!(doc[0].name, "gexf");
+        assert_eq!(doc[0].attr("version"), Some("1.3"));
+        assert_eq!(count(&doc, "node"), 4);
+        assert_eq!(count(&doc, "edge"), 3);
+        let description = doc.iter().find(|e| e.name == "description").unwrap();
+        assert!(description.text.contains(EDGE_DIRECTION));
+        let graph = doc.iter().find(|e| e.name == "graph").unwrap();
+        assert_eq!(graph.attr("defaultedgetype"), Some("directed"));
+        assert!(doc.iter().any(|e| e.name == "attribute"
+            && e.attr("title") == Some(format!("desc{HOSTILE_CLEAN}").as_str())));
+
+        let node0 = doc
+            .iter()
+            .position(|e| e.name == "node" && e.attr("id") == Some("twitter:0"))
+            .unwrap();
+        assert_eq!(doc[node0].attr("label"), Some(HOSTILE_CLEAN));
+        let values_of = |start: usize| -> Vec<(String, String)> {
+            doc[start + 2..]
+                .iter()
+                .take_while(|e| e.name == "attvalue")
+                .map(|e| {
+                    (
+                        e.attr("for").unwrap().into(),
+                        e.attr("value").unwrap().into(),
+                    )
+                })
+                .collect()
+        };
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            values_of(node0),
+            pairs(&[
+                ("pagerank", "0.1"),
+                ("a0", HOSTILE_CLEAN),
+                ("a1", "10"),
+                ("a3", "true"),
+                ("a4", "line1\nline2 & more"),
+            ])
+        );
+        let edge = doc.iter().position(|e| e.name == "edge").unwrap();
+        assert_eq!(doc[edge].attr("weight"), Some("2"));
+        assert_eq!(
+            values_of(edge),
+            pairs(&[
+                ("count", "2"),
+                ("first_time", "2017-05-04T18:40:00.000Z"),
+                ("last_time", "2017-05-04T20:31:16.123Z"),
+                ("first_ms", "1493923200000"),
+                ("last_ms", "1493929876123"),
+            ])
+        );
+    }
+
+    #[test]
+    fn export_filter_applies_to_gephi_files() {
+        let f = fixture();
+        let ids_of = |xml: &str, name: &str| -> Vec<String> {
+            parse_xml(xml)
+                .iter()
+                .filter(|e| e.name == name)
+                .map(|e| e.attr("id").unwrap().to_string())
+                .collect()
+        };
+        let heavy = ExportFilter {
+            min_weight: 2,
+            drop_isolated: true,
+            ..ExportFilter::default()
+        };
+        for gexf in [false, true] {
+            let xml = export(&f, gexf, &heavy);
+            assert_eq!(ids_of(&xml, "node"), vec!["twitter:0", "twitter:1"]);
+            assert_eq!(ids_of(&xml, "edge"), vec!["e0"]);
+            // Top 2 by PageRank are accounts 1 and 2; only edge 2 -> 1 (index 1) survives.
+            let top = ExportFilter {
+                top_n_by_pagerank: Some(2),
+                ..ExportFilter::default()
+            };
+            let xml = export(&f, gexf, &top);
+            assert_eq!(ids_of(&xml, "node"), vec!["twitter:1", "twitter:2"]);
+            assert_eq!(ids_of(&xml, "edge"), vec!["e1"]);
+        }
+    }
+
+    #[test]
+    fn exports_reject_inconsistent_input() {
+        let f = fixture();
+        let filter = ExportFilter::default();
+        let mut sink = std::io::sink();
+        let short_ids = &f.node_ids[..3];
+        let ids: Vec<String> = short_ids.to_vec();
+        assert!(write_graphml(&mut sink, &f.layer, &ids, &f.attrs, &f.pagerank, &filter).is_err());
+        let dup_ids = vec!["x".to_string(); 4];
+        assert!(
+            write_gexf(
+                &mut sink,
+                &f.layer,
+                &dup_ids,
+                &f.attrs,
+                &f.pagerank,
+                &filter
+            )
+            .is_err()
+        );
+        let mut bad = f.attrs.clone();
+        bad.rows[1][1] = AttrValue::Str("ten".into());
+        assert!(write_gexf(&mut sink, &f.layer, &f.node_ids, &bad, &f.pagerank, &filter).is_err());
+        let mut reserved = f.attrs.clone();
+        reserved.columns[1].name = "pagerank".into();
+        assert!(reserved.validate(4).is_err());
+        let top = ExportFilter {
+            top_n_by_pagerank: Some(1),
+            ..filter
+        };
+        let empty = NodeAttributes::default();
+        assert!(write_graphml(&mut sink, &f.layer, &f.node_ids, &empty, &[], &top).is_err());
+        assert!(write_graphml(&mut sink, &f.layer, &f.node_ids, &empty, &[], &filter).is_ok());
+    }
+
+    #[test]
+    fn edges_csv_quotes_and_formats_times() {
+        let mut layers = build_layers(
+            3,
+            &[
+                Interaction {
+                    source: 1,
+                    target: 0,
+                    layer: Layer::Quote,
+                    time_ms: 1_493_923_200_000,
+                },
+                rt(0, 2),
+            ],
+        )
+        .unwrap();
+        layers.truncate(2);
+        let ids = vec![
+            "twitter:1".to_string(),
+            "4chan:\"a,b\"".to_string(),
+            "twitter:3".to_string(),
+        ];
+        let mut out = Vec::new();
+        write_edges_csv(&mut out, &layers, &ids).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "source,target,layer,count,first_time,last_time\n\
+             twitter:1,twitter:3,retweet,1,1970-01-01T00:00:00.000Z,1970-01-01T00:00:00.000Z\n\
+             \"4chan:\"\"a,b\"\"\",twitter:1,quote,1,2017-05-04T18:40:00.000Z,2017-05-04T18:40:00.000Z\n"
+        );
+    }
+}
