@@ -23,6 +23,13 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Everything at once: ingest, coordination, scores, graph, spread figures, summary,
+    /// report and manifest in one folder (replaced atomically; --force to overwrite).
+    #[command(
+        after_help = "Example:\n  tagscope run data/demo --tag MacronLeaks -o out/demo --tz Europe/Paris\n  \
+        tagscope run exports/ --tag MacronLeaks --tag MacronGate --bin 5m --since 2017-05-05 -o out/macronleaks --force"
+    )]
+    Run(RunArgs),
     /// Read exports into the canonical posts.parquet, accounts.parquet and ingest_report.json.
     #[command(
         after_help = "Example:\n  tagscope ingest data/demo --tag MacronLeaks -o out/ingest\n  \
@@ -42,6 +49,12 @@ pub enum Command {
         after_help = "Example:\n  tagscope graph out/tables -o out --top-n 5000 --min-weight 2"
     )]
     Graph(GraphArgs),
+    /// How it spread: posts per bin per platform, cumulative curves, first posts and
+    /// lead-lag, the first tweet's early retweets, cross-platform URLs; PNG figures.
+    #[command(
+        after_help = "Example:\n  tagscope timeline out/tables -o out/spread --bin 10m --tz Europe/Paris --title '#MacronLeaks' --scores out/score/suspicious_accounts.csv"
+    )]
+    Timeline(TimelineArgs),
     /// Find coordinated accounts: pairs acting on the same retweeted post, URL, text or
     /// hashtag sequence within seconds, beyond a null model; clusters of them.
     #[command(
@@ -286,4 +299,82 @@ impl GraphFlags {
             top_n: self.top_n,
         }
     }
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output folder.
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub score: ScoreOptions,
+    #[command(flatten)]
+    pub coord: CoordFlags,
+    #[command(flatten)]
+    pub graph: GraphFlags,
+    #[command(flatten)]
+    pub figures: FigureFlags,
+}
+
+/// Options of the spread stage and its figures.
+#[derive(Args, Debug, Clone)]
+pub struct FigureFlags {
+    /// Time bin for timelines: 30s, 10m, 1h, 1d.
+    #[arg(long, default_value = "10m")]
+    pub bin: String,
+    /// Time zone of the figures' time axis (IANA name, e.g. Europe/Paris).
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+    /// Figure width in pixels.
+    #[arg(long, default_value_t = 1600)]
+    pub width: u32,
+    /// Figure height in pixels.
+    #[arg(long, default_value_t = 900)]
+    pub height: u32,
+    /// Logarithmic count axis.
+    #[arg(long)]
+    pub log: bool,
+    /// Accounts with a score at or above this are "suspected" in the bot-share figure.
+    #[arg(long, default_value_t = 0.4)]
+    pub threshold: f64,
+}
+
+impl FigureFlags {
+    pub fn style(&self) -> anyhow::Result<crate::plot::FigureStyle> {
+        let tz: chrono_tz::Tz = self.tz.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "--tz {}: not an IANA time zone name (e.g. Europe/Paris)",
+                self.tz
+            )
+        })?;
+        Ok(crate::plot::FigureStyle {
+            width: self.width,
+            height: self.height,
+            tz,
+            log_y: self.log,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    /// Folder with posts.parquet (from `tagscope ingest`).
+    pub tables: PathBuf,
+    /// Output folder (spread.csv, spread.json, timeline.png, spread.png; with --scores also
+    /// bot_share.png and score_distribution.png).
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// suspicious_accounts.csv from `tagscope score`, for the bot-share figure.
+    #[arg(long)]
+    pub scores: Option<PathBuf>,
+    /// Title subject, e.g. "#MacronLeaks".
+    #[arg(long, default_value = "All posts")]
+    pub title: String,
+    #[command(flatten)]
+    pub figures: FigureFlags,
 }

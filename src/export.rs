@@ -108,3 +108,13 @@ pub fn write_graph(
     let mut nodes = crate::graph::nodes_table(graph)?;
     write_csv(&mut nodes, &dir.join("nodes.csv"))
 }
+
+/// Raw bytes (PNG figures).
+pub fn write_bytes(bytes: &[u8], path: &Path) -> Result<()> {
+    write_atomic(path, |writer| Ok(writer.write_all(bytes)?))
+}
+
+/// Text (Markdown report).
+pub fn write_text(text: &str, path: &Path) -> Result<()> {
+    write_bytes(text.as_bytes(), path)
+}

@@ -5,10 +5,13 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use tagscope::cli::{
-    Cli, Command, CoordArgs, EvaluateArgs, GraphArgs, InputArgs, ScoreArgs, SimulateArgs,
+    Cli, Command, CoordArgs, EvaluateArgs, GraphArgs, InputArgs, RunArgs, ScoreArgs, SimulateArgs,
+    TimelineArgs,
 };
 use tagscope::ingest::{self, IngestOptions, csv_readers, text};
-use tagscope::{coordination, evaluate, export, features, graph, score, simulate};
+use tagscope::{
+    coordination, evaluate, export, features, figures, graph, pipeline, score, simulate, spread,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -47,6 +50,8 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Run(args) => run_all(&args, cli.quiet),
+        Command::Timeline(args) => run_timeline(&args, cli.quiet),
         Command::Score(args) => run_score(&args, cli.quiet),
         Command::Coord(args) => run_coord(&args, cli.quiet),
         Command::Graph(args) => run_graph(&args, cli.quiet),
@@ -86,6 +91,126 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
             suspicious.height(),
             args.out.display()
         );
+    }
+    Ok(())
+}
+
+/// Progress on stderr: one spinner line naming the stage.
+struct Spinner(ProgressBar);
+
+impl pipeline::Progress for Spinner {
+    fn stage(&self, name: &str) {
+        self.0.set_message(name.to_string());
+    }
+    fn files(&self, done: usize, total: usize) {
+        self.0
+            .set_message(format!("ingest: file {} of {total}", done + 1));
+    }
+}
+
+fn spinner(quiet: bool) -> Result<ProgressBar> {
+    if quiet {
+        return Ok(ProgressBar::hidden());
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").context("progress style")?,
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Ok(bar)
+}
+
+fn run_all(args: &RunArgs, quiet: bool) -> Result<()> {
+    let weights = match &args.score.weights {
+        Some(path) => score::Weights::load(path)?,
+        None => score::Weights::defaults(),
+    };
+    let options = pipeline::RunOptions {
+        inputs: args.input.inputs.clone(),
+        ingest: ingest_options(&args.input)?,
+        weights,
+        weights_file: args.score.weights.clone(),
+        coordination: args.coord.to_options(),
+        graph: args.graph.to_options(),
+        bin_ms: spread::parse_duration_ms(&args.figures.bin).context("--bin")?,
+        style: args.figures.style()?,
+        threshold: args.figures.threshold,
+        min_posts: args.score.min_posts,
+        top: args.score.top,
+        force: args.force,
+    };
+    let bar = spinner(quiet)?;
+    let began = std::time::Instant::now();
+    let result = pipeline::run(&args.out, &options, &Spinner(bar.clone()));
+    bar.finish_and_clear();
+    let result = result?;
+    if !quiet {
+        let s = &result.summary;
+        eprintln!(
+            "{} posts, {} accounts ({} at or above {:.2}), {} coordination clusters in {:.1} s -> {}",
+            s.dataset.posts,
+            s.scores.accounts_scored,
+            s.scores.accounts_at_or_above_threshold,
+            s.scores.threshold,
+            s.coordination.clusters,
+            began.elapsed().as_secs_f64(),
+            result.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn read_scores(path: &std::path::Path) -> Result<std::collections::HashMap<(String, String), f64>> {
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("opening {}", path.display()))?;
+    let header = reader
+        .headers()
+        .with_context(|| format!("reading {}", path.display()))?
+        .clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .with_context(|| format!("{}: no `{name}` column", path.display()))
+    };
+    let (platform, account, score) = (column("platform")?, column("account_id")?, column("score")?);
+    let mut scores = std::collections::HashMap::new();
+    for (i, row) in reader.records().enumerate() {
+        let row = row.with_context(|| format!("{}: row {}", path.display(), i + 2))?;
+        let value: f64 = row[score].parse().with_context(|| {
+            format!(
+                "{}:{}: score `{}` is not a number",
+                path.display(),
+                i + 2,
+                &row[score]
+            )
+        })?;
+        scores.insert((row[platform].to_string(), row[account].to_string()), value);
+    }
+    Ok(scores)
+}
+
+fn run_timeline(args: &TimelineArgs, quiet: bool) -> Result<()> {
+    let posts = export::read_parquet(&args.tables.join("posts.parquet"))?;
+    let bin_ms = spread::parse_duration_ms(&args.figures.bin).context("--bin")?;
+    let style = args.figures.style()?;
+    let scores = args.scores.as_deref().map(read_scores).transpose()?;
+    let suspicion = scores.as_ref().map(|scores| spread::Suspicion {
+        scores,
+        threshold: args.figures.threshold,
+    });
+    let mut result = spread::compute(&posts, bin_ms, suspicion.as_ref())?;
+    export::write_csv(&mut result.bins, &args.out.join("spread.csv"))?;
+    export::write_json(&result.summary, &args.out.join("spread.json"))?;
+    let mut values: Option<Vec<f64>> = scores.as_ref().map(|s| s.values().copied().collect());
+    if let Some(values) = values.as_mut() {
+        values.sort_by(f64::total_cmp);
+    }
+    for (name, png) in figures::render(&result, values.as_deref(), &args.title, &style)? {
+        export::write_bytes(&png, &args.out.join(name))?;
+    }
+    if !quiet {
+        eprintln!("{} bins -> {}", result.bins.height(), args.out.display());
     }
     Ok(())
 }

@@ -1,0 +1,313 @@
+//! The whole analysis for `tagscope run`: ingest → features, coordination, graph, spread →
+//! score → figures, tables, summary, report and manifest, written into a fresh folder that
+//! replaces the output folder atomically at the end.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::coordination::{self, CoordOptions};
+use crate::graph::{self, GraphOptions};
+use crate::ingest::{self, IngestOptions};
+use crate::plot::FigureStyle;
+use crate::score::{self, Weights};
+use crate::{export, features, figures, report, spread};
+
+/// Everything `run` needs.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub inputs: Vec<PathBuf>,
+    pub ingest: IngestOptions,
+    pub weights: Weights,
+    pub weights_file: Option<PathBuf>,
+    pub coordination: CoordOptions,
+    pub graph: GraphOptions,
+    pub bin_ms: i64,
+    pub style: FigureStyle,
+    /// Accounts at or above this score count as suspicious in the spread figures.
+    pub threshold: f64,
+    pub min_posts: u32,
+    pub top: Option<usize>,
+    pub force: bool,
+}
+
+/// Options as recorded in `manifest.json` and `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedOptions {
+    pub tags: Vec<String>,
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    pub format: Option<&'static str>,
+    pub strict: bool,
+    pub bin_s: f64,
+    pub time_zone: String,
+    pub threshold: f64,
+    pub min_posts: u32,
+    pub top: Option<usize>,
+    pub weights_file: Option<String>,
+    pub coordination: CoordOptions,
+    pub graph: GraphOptions,
+}
+
+impl RunOptions {
+    fn recorded(&self) -> RecordedOptions {
+        RecordedOptions {
+            tags: self.ingest.tags.clone(),
+            since_ms: self.ingest.since_ms,
+            until_ms: self.ingest.until_ms,
+            format: self.ingest.format.map(|f| f.name()),
+            strict: self.ingest.strict,
+            bin_s: self.bin_ms as f64 / 1000.0,
+            time_zone: self.style.tz.name().to_string(),
+            threshold: self.threshold,
+            min_posts: self.min_posts,
+            top: self.top,
+            weights_file: self.weights_file.as_ref().map(|p| p.display().to_string()),
+            coordination: self.coordination.clone(),
+            graph: self.graph.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct InputFile {
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StageTiming {
+    pub stage: &'static str,
+    pub seconds: f64,
+}
+
+/// `manifest.json`: what produced this folder. The only output that differs between two
+/// identical runs, because of `timings`.
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub options: RecordedOptions,
+    pub inputs: Vec<InputFile>,
+    pub timings: Vec<StageTiming>,
+}
+
+fn sha256_file(path: &Path) -> Result<String> {
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buffer)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// Progress callbacks: stage names as they start.
+pub trait Progress: Sync {
+    fn stage(&self, name: &str);
+    fn files(&self, done: usize, total: usize);
+}
+
+/// No progress output.
+pub struct Silent;
+impl Progress for Silent {
+    fn stage(&self, _: &str) {}
+    fn files(&self, _: usize, _: usize) {}
+}
+
+/// The finished run: where it is and its summary.
+pub struct RunResult {
+    pub out: PathBuf,
+    pub summary: report::Summary,
+}
+
+/// Runs every stage into `out`. The folder is built beside `out` and renamed into place
+/// at the end; an existing `out` is replaced only with `force`.
+pub fn run(out: &Path, options: &RunOptions, progress: &dyn Progress) -> Result<RunResult> {
+    if out.exists() && !options.force {
+        bail!("{} exists: use --force to replace it", out.display());
+    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let name = out
+        .file_name()
+        .context("output folder has no name")?
+        .to_string_lossy()
+        .to_string();
+    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    let result = write_all(&staging, options, progress);
+    if let Err(error) = result {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(error);
+    }
+    if out.exists() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(out, &old)
+            .with_context(|| format!("moving the old {} aside", out.display()))?;
+        std::fs::rename(&staging, out)
+            .with_context(|| format!("renaming into {}", out.display()))?;
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("removing the old {}", out.display()))?;
+    } else {
+        std::fs::rename(&staging, out)
+            .with_context(|| format!("renaming into {}", out.display()))?;
+    }
+    let summary = result?;
+    Ok(RunResult {
+        out: out.to_path_buf(),
+        summary,
+    })
+}
+
+fn write_all(dir: &Path, options: &RunOptions, progress: &dyn Progress) -> Result<report::Summary> {
+    std::fs::create_dir_all(dir)?;
+    let mut timings = Vec::new();
+    let mut timed = |stage: &'static str, began: Instant| {
+        timings.push(StageTiming {
+            stage,
+            seconds: (began.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        })
+    };
+
+    progress.stage("ingest");
+    let began = Instant::now();
+    let files = |done: usize, total: usize| progress.files(done, total);
+    let ingested = ingest::ingest_with_progress(&options.inputs, &options.ingest, &files)?;
+    let (mut posts, mut accounts, ingest_report) =
+        (ingested.posts, ingested.accounts, ingested.report);
+    export::write_parquet(&mut posts, &dir.join("posts.parquet"))?;
+    export::write_parquet(&mut accounts, &dir.join("accounts.parquet"))?;
+    export::write_json(&ingest_report, &dir.join("ingest_report.json"))?;
+    timed("ingest", began);
+
+    progress.stage("coordination");
+    let began = Instant::now();
+    let mut found = coordination::detect(&posts, &options.coordination)?;
+    export::write_csv(&mut found.edges, &dir.join("coordination/edges.csv"))?;
+    export::write_csv(&mut found.clusters, &dir.join("coordination/clusters.csv"))?;
+    timed("coordination", began);
+
+    progress.stage("features and scores");
+    let began = Instant::now();
+    let mut account_features = features::compute(&posts, &accounts)?;
+    features::apply_coordination(&mut account_features, &found.by_account);
+    let mut scored = score::score(account_features, &options.weights);
+    score::attach_clusters(&mut scored, &found.by_account);
+    let mut all = score::table(&scored)?;
+    export::write_parquet(&mut all, &dir.join("features.parquet"))?;
+    let listed: Vec<score::ScoredAccount> = scored
+        .iter()
+        .filter(|s| s.features.posts >= options.min_posts)
+        .take(options.top.unwrap_or(usize::MAX))
+        .cloned()
+        .collect();
+    let mut suspicious = score::table(&listed)?;
+    export::write_csv(&mut suspicious, &dir.join("suspicious_accounts.csv"))?;
+    export::write_json(&score::method(&options.weights), &dir.join("signals.json"))?;
+    timed("features and scores", began);
+
+    progress.stage("graph");
+    let began = Instant::now();
+    let network = graph::build(&posts, &accounts, &options.graph)?;
+    let score_by_account: HashMap<(String, String), f64> = scored
+        .iter()
+        .map(|s| {
+            (
+                (s.features.platform.clone(), s.features.account_id.clone()),
+                s.score,
+            )
+        })
+        .collect();
+    let cluster_by_account: HashMap<(String, String), u32> = found
+        .by_account
+        .iter()
+        .filter_map(|(k, c)| c.cluster_id.map(|id| (k.clone(), id)))
+        .collect();
+    let extra = graph::ExtraAttributes {
+        score: score_by_account.clone(),
+        cluster: cluster_by_account,
+    };
+    export::write_graph(&network, Some(&extra), &options.graph, &dir.join("graph"))?;
+    let graph_summary = graph::summary(&network, 20);
+    timed("graph", began);
+
+    progress.stage("spread and figures");
+    let began = Instant::now();
+    let suspicion = spread::Suspicion {
+        scores: &score_by_account,
+        threshold: options.threshold,
+    };
+    let mut spread = spread::compute(&posts, options.bin_ms, Some(&suspicion))?;
+    export::write_csv(&mut spread.bins, &dir.join("spread.csv"))?;
+    let subject = match options.ingest.tags.as_slice() {
+        [] => "All posts".to_string(),
+        tags => tags
+            .iter()
+            .map(|t| format!("#{}", t.trim_start_matches('#')))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    let scores: Vec<f64> = scored.iter().map(|s| s.score).collect();
+    for (name, png) in figures::render(&spread, Some(&scores), &subject, &options.style)? {
+        export::write_bytes(&png, &dir.join(name))?;
+    }
+    timed("spread and figures", began);
+
+    progress.stage("report");
+    let began = Instant::now();
+    let summary = report::summarise(report::Parts {
+        subject: &subject,
+        options: options.recorded(),
+        ingest: &ingest_report,
+        scored: &scored,
+        threshold: options.threshold,
+        weights: &options.weights,
+        coordination: &found.summary,
+        clusters: &found.clusters,
+        graph: graph_summary,
+        spread: spread.summary.clone(),
+    })?;
+    export::write_json(&summary, &dir.join("summary.json"))?;
+    export::write_text(&report::markdown(&summary), &dir.join("report.md"))?;
+    timed("report", began);
+
+    let inputs = ingest_report
+        .files
+        .iter()
+        .map(|f| {
+            Ok(InputFile {
+                path: f.path.clone(),
+                bytes: f.bytes,
+                sha256: sha256_file(Path::new(&f.path))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let manifest = Manifest {
+        tool: "tagscope",
+        version: env!("CARGO_PKG_VERSION"),
+        options: options.recorded(),
+        inputs,
+        timings,
+    };
+    export::write_json(&manifest, &dir.join("manifest.json"))?;
+    Ok(summary)
+}

@@ -1,0 +1,555 @@
+//! `summary.json` (stable keys, documented in README) and `report.md`, a report that reads
+//! on its own: data quality, spread, suspicious accounts with reasons, coordination, the
+//! amplification network, methods with sources, limitations.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::coordination::CoordSummary;
+use crate::features::SIGNALS;
+use crate::graph::GraphSummary;
+use crate::ingest::IngestReport;
+use crate::pipeline::RecordedOptions;
+use crate::score::ScoredAccount;
+use crate::spread::SpreadSummary;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetSummary {
+    pub files_read: usize,
+    pub files_refused: Vec<String>,
+    pub records_read: u64,
+    pub posts: u64,
+    pub duplicates: u64,
+    pub filtered_out: u64,
+    pub skipped: u64,
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    pub accounts: u64,
+    pub posts_by_platform: BTreeMap<String, u64>,
+    pub posts_by_kind: BTreeMap<String, u64>,
+    pub first_post_at: Option<String>,
+    pub last_post_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopAccount {
+    pub rank: usize,
+    pub platform: String,
+    pub account_id: String,
+    pub handle: Option<String>,
+    pub score: f64,
+    pub posts: u32,
+    pub reasons: Vec<String>,
+    pub cluster_id: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreSummary {
+    pub accounts_scored: usize,
+    pub threshold: f64,
+    pub accounts_at_or_above_threshold: usize,
+    /// Weight of every signal in this run.
+    pub weights: BTreeMap<String, f64>,
+    pub top_accounts: Vec<TopAccount>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterRow {
+    pub cluster_id: u32,
+    pub size: u32,
+    pub object_kinds: String,
+    pub example_objects: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CoordinationSummary {
+    pub clusters: usize,
+    pub accounts_in_clusters: usize,
+    pub largest_cluster: usize,
+    pub significant_edges: usize,
+    pub details: CoordSummary,
+    pub top_clusters: Vec<ClusterRow>,
+}
+
+/// `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub subject: String,
+    pub options: RecordedOptions,
+    pub dataset: DatasetSummary,
+    pub spread: SpreadSummary,
+    pub scores: ScoreSummary,
+    pub coordination: CoordinationSummary,
+    pub graph: GraphSummary,
+}
+
+pub struct Parts<'a> {
+    pub subject: &'a str,
+    pub options: RecordedOptions,
+    pub ingest: &'a IngestReport,
+    pub scored: &'a [ScoredAccount],
+    pub threshold: f64,
+    pub weights: &'a crate::score::Weights,
+    pub coordination: &'a CoordSummary,
+    pub clusters: &'a DataFrame,
+    pub graph: GraphSummary,
+    pub spread: SpreadSummary,
+}
+
+fn rounded(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
+}
+
+pub fn summarise(parts: Parts<'_>) -> Result<Summary> {
+    let ingest = parts.ingest;
+    let top_clusters = {
+        let c = parts.clusters;
+        let ids = c.column("cluster_id")?.u32()?;
+        let sizes = c.column("size")?.u32()?;
+        let kinds = c.column("object_kinds")?.str()?;
+        let examples = c.column("example_objects")?.str()?;
+        (0..c.height().min(10))
+            .map(|i| ClusterRow {
+                cluster_id: ids.get(i).unwrap_or_default(),
+                size: sizes.get(i).unwrap_or_default(),
+                object_kinds: kinds.get(i).unwrap_or_default().to_string(),
+                example_objects: examples.get(i).unwrap_or_default().to_string(),
+            })
+            .collect()
+    };
+    Ok(Summary {
+        tool: "tagscope",
+        version: env!("CARGO_PKG_VERSION"),
+        subject: parts.subject.to_string(),
+        options: parts.options,
+        dataset: DatasetSummary {
+            files_read: ingest.files.iter().filter(|f| f.status == "read").count(),
+            files_refused: ingest
+                .files
+                .iter()
+                .filter(|f| f.status == "refused")
+                .map(|f| f.path.clone())
+                .collect(),
+            records_read: ingest.records_read,
+            posts: ingest.posts,
+            duplicates: ingest.duplicates,
+            filtered_out: ingest.filtered_out,
+            skipped: ingest.skipped,
+            skipped_by_reason: ingest.skipped_by_reason.clone(),
+            accounts: ingest.accounts,
+            posts_by_platform: ingest.posts_by_platform.clone(),
+            posts_by_kind: ingest.posts_by_kind.clone(),
+            first_post_at: ingest.first_post_at.clone(),
+            last_post_at: ingest.last_post_at.clone(),
+        },
+        spread: parts.spread,
+        scores: ScoreSummary {
+            accounts_scored: parts.scored.len(),
+            threshold: parts.threshold,
+            accounts_at_or_above_threshold: parts
+                .scored
+                .iter()
+                .filter(|s| s.score >= parts.threshold)
+                .count(),
+            weights: parts.weights.0.clone(),
+            top_accounts: parts
+                .scored
+                .iter()
+                .take(20)
+                .enumerate()
+                .map(|(i, s)| TopAccount {
+                    rank: i + 1,
+                    platform: s.features.platform.clone(),
+                    account_id: s.features.account_id.clone(),
+                    handle: s.features.handle.clone(),
+                    score: rounded(s.score),
+                    posts: s.features.posts,
+                    reasons: s.reasons.clone(),
+                    cluster_id: s.cluster_id,
+                })
+                .collect(),
+        },
+        coordination: CoordinationSummary {
+            clusters: parts.coordination.clusters,
+            accounts_in_clusters: parts.coordination.accounts_in_clusters,
+            largest_cluster: parts.coordination.largest_cluster,
+            significant_edges: parts
+                .coordination
+                .sweeps
+                .iter()
+                .map(|s| s.significant_edges)
+                .sum(),
+            details: parts.coordination.clone(),
+            top_clusters,
+        },
+        graph: parts.graph,
+    })
+}
+
+/// Markdown table cell: no pipes or newlines.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+fn minutes(seconds: f64) -> String {
+    if seconds.abs() < 120.0 {
+        format!("{seconds:.0} s")
+    } else if seconds.abs() < 7200.0 {
+        format!("{:.1} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
+}
+
+/// `report.md`.
+pub fn markdown(summary: &Summary) -> String {
+    let mut md = String::new();
+    let d = &summary.dataset;
+    let s = &summary.spread;
+    let _ = writeln!(md, "# tagscope report: {}\n", summary.subject);
+    let _ = writeln!(
+        md,
+        "Made by tagscope {} from {} file(s). Same inputs and options give the same tables and figures; `manifest.json` lists the inputs with their SHA-256 and the options.\n",
+        summary.version, d.files_read
+    );
+
+    let _ = writeln!(md, "## Dataset and data quality\n");
+    let _ = writeln!(md, "| | |\n|---|---|");
+    let _ = writeln!(md, "| posts | {} |", d.posts);
+    for (platform, n) in &d.posts_by_platform {
+        let _ = writeln!(md, "| posts on {platform} | {n} |");
+    }
+    for (kind, n) in &d.posts_by_kind {
+        let _ = writeln!(md, "| {kind} posts | {n} |");
+    }
+    let _ = writeln!(md, "| accounts | {} |", d.accounts);
+    let _ = writeln!(
+        md,
+        "| first / last post | {} / {} |",
+        d.first_post_at.as_deref().unwrap_or("–"),
+        d.last_post_at.as_deref().unwrap_or("–")
+    );
+    let _ = writeln!(md, "| input records read | {} |", d.records_read);
+    let _ = writeln!(md, "| duplicates removed | {} |", d.duplicates);
+    let _ = writeln!(md, "| filtered out (tags, time) | {} |", d.filtered_out);
+    let _ = writeln!(md, "| skipped records | {} |", d.skipped);
+    let _ = writeln!(md);
+    if !d.skipped_by_reason.is_empty() {
+        let reasons: Vec<String> = d
+            .skipped_by_reason
+            .iter()
+            .map(|(r, n)| format!("{r}: {n}"))
+            .collect();
+        let _ = writeln!(
+            md,
+            "Skipped records by reason: {}. Details and the first offending `file:line` are in `ingest_report.json`.\n",
+            reasons.join("; ")
+        );
+    }
+    if !d.files_refused.is_empty() {
+        let _ = writeln!(
+            md,
+            "Files passed over as not posts: {}.\n",
+            d.files_refused.join(", ")
+        );
+    }
+
+    let _ = writeln!(md, "## How it spread\n");
+    let _ = writeln!(
+        md,
+        "![posts per bin by platform](timeline.png)\n\n![cumulative posts by platform](spread.png)\n"
+    );
+    let _ = writeln!(
+        md,
+        "| platform | first post (UTC) | author | post | posts | accounts | peak bin | time to half of its posts |\n|---|---|---|---|---|---|---|---|"
+    );
+    for first in &s.first_posts {
+        let volume = s.platforms.iter().find(|p| p.platform == first.platform);
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            first.platform,
+            first.at,
+            cell(
+                first
+                    .author_handle
+                    .as_deref()
+                    .or(first.author_id.as_deref())
+                    .unwrap_or("–")
+            ),
+            cell(&first.post_id),
+            volume.map_or(0, |v| v.posts),
+            volume.map_or(0, |v| v.accounts),
+            volume.and_then(|v| v.peak_bin.clone()).unwrap_or_default(),
+            volume
+                .and_then(|v| v.time_to_half_s)
+                .map(minutes)
+                .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(md);
+    for lag in &s.lead_lag {
+        let _ = writeln!(
+            md,
+            "- {} posted first, {} before {}{}.",
+            lag.leader,
+            minutes(lag.first_post_lead_s),
+            lag.follower,
+            match (lag.xcorr_lag_bins, lag.xcorr) {
+                (Some(bins), Some(r)) => format!(
+                    "; per-bin volumes correlate best with {} lagging by {bins} bin(s) of {} (r = {r:.2})",
+                    lag.follower,
+                    minutes(s.bin_s)
+                ),
+                _ => String::new(),
+            }
+        );
+    }
+    if let Some(first) = &s.first_tweet {
+        let _ = writeln!(
+            md,
+            "- The first tweet in the data ({} by @{}, {}) was retweeted {} times within 1 minute, {} within 5 minutes and {} within 60 minutes ({} in all). DFRLab counted 15 and 87 at 1 and 5 minutes for the first #MacronLeaks tweet.",
+            first.post_id,
+            cell(first.author_handle.as_deref().unwrap_or("?")),
+            first.at,
+            first.retweets_after_1_min,
+            first.retweets_after_5_min,
+            first.retweets_after_60_min,
+            first.retweets_total
+        );
+    }
+    if !s.cross_platform_urls.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nURLs seen on more than one platform (first seen on each):\n\n| URL | posts | first seen |\n|---|---|---|"
+        );
+        for url in s.cross_platform_urls.iter().take(10) {
+            let seen: Vec<String> = url
+                .first_seen
+                .iter()
+                .map(|(p, t)| format!("{p} {t}"))
+                .collect();
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} |",
+                cell(&url.url),
+                url.posts,
+                seen.join("; ")
+            );
+        }
+    }
+    let _ = writeln!(md);
+
+    let sc = &summary.scores;
+    let _ = writeln!(md, "## Accounts that look automated\n");
+    let _ = writeln!(
+        md,
+        "{} accounts scored; {} at or above {:.2}{}. The score ranks accounts by weighted published signals (see Methods); it is not a probability.\n",
+        sc.accounts_scored,
+        sc.accounts_at_or_above_threshold,
+        sc.threshold,
+        s.suspicious_share
+            .map(|share| format!(", posting {:.1} % of all posts", share * 100.0))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        md,
+        "![share of posts from suspected accounts](bot_share.png)\n\n![score distribution](score_distribution.png)\n"
+    );
+    let _ = writeln!(
+        md,
+        "| rank | account | posts | score | cluster | reasons |\n|---|---|---|---|---|---|"
+    );
+    for top in &sc.top_accounts {
+        let name = top
+            .handle
+            .clone()
+            .map_or_else(|| top.account_id.clone(), |h| format!("@{h}"));
+        let _ = writeln!(
+            md,
+            "| {} | {} ({}) | {} | {:.3} | {} | {} |",
+            top.rank,
+            cell(&name),
+            top.platform,
+            top.posts,
+            top.score,
+            top.cluster_id.map(|c| c.to_string()).unwrap_or_default(),
+            cell(&top.reasons.join("; "))
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nEvery account, every signal's value and suspicion: `suspicious_accounts.csv` and `features.parquet`.\n"
+    );
+
+    let c = &summary.coordination;
+    let _ = writeln!(md, "## Coordination\n");
+    let _ = writeln!(
+        md,
+        "{} significant co-action edges; {} clusters holding {} accounts (largest {}). Window {} s; an edge needs ≥ {} shared objects and a p-value below {} / candidate pairs against the {:?} null model ({} shuffles).\n",
+        c.significant_edges,
+        c.clusters,
+        c.accounts_in_clusters,
+        c.largest_cluster,
+        c.details
+            .options
+            .windows_s
+            .first()
+            .copied()
+            .unwrap_or_default(),
+        c.details.options.min_coactions,
+        c.details.options.alpha,
+        c.details.options.null,
+        c.details.options.shuffles
+    );
+    if !c.top_clusters.is_empty() {
+        let _ = writeln!(
+            md,
+            "| cluster | size | objects | examples |\n|---|---|---|---|"
+        );
+        for row in &c.top_clusters {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} |",
+                row.cluster_id,
+                row.size,
+                cell(&row.object_kinds),
+                cell(&row.example_objects)
+            );
+        }
+        let _ = writeln!(
+            md,
+            "\nMembers and time spans: `coordination/clusters.csv`; every edge with its expected count and p-value: `coordination/edges.csv`.\n"
+        );
+    }
+
+    let g = &summary.graph;
+    let _ = writeln!(md, "## Amplification network\n");
+    let _ = writeln!(md, "{} accounts. {}\n", g.nodes, g.edge_direction);
+    let layers: Vec<String> = g
+        .layers
+        .iter()
+        .map(|l| {
+            format!(
+                "{}: {} edges, {} interactions",
+                l.layer, l.edges, l.interactions
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        md,
+        "Layers: {}. Retweet layer: {} components of 2+ accounts (largest {}), {} communities, modularity {:.3} ({}).\n",
+        layers.join("; "),
+        g.retweet_components,
+        g.largest_retweet_component,
+        g.communities,
+        g.modularity,
+        g.community_method
+    );
+    let _ = writeln!(
+        md,
+        "| top amplifiers (retweets made) | | top amplified (retweets received) | |\n|---|---|---|---|"
+    );
+    for i in 0..10 {
+        let left = g.top_amplifiers.get(i);
+        let right = g.top_amplified.get(i);
+        if left.is_none() && right.is_none() {
+            break;
+        }
+        let name = |n: Option<&crate::graph::RankedNode>| {
+            n.map(|n| {
+                cell(
+                    &n.handle
+                        .clone()
+                        .map_or_else(|| n.account_id.clone(), |h| format!("@{h}")),
+                )
+            })
+            .unwrap_or_default()
+        };
+        let value = |n: Option<&crate::graph::RankedNode>| {
+            n.map(|n| format!("{:.0}", n.value)).unwrap_or_default()
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} |",
+            name(left),
+            value(left),
+            name(right),
+            value(right)
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nGephi files: `graph/retweets.gexf`, `graph/retweets.graphml` (node attributes include score and cluster); all layers: `graph/edges.csv`; metrics: `graph/nodes.csv`.\n"
+    );
+
+    let _ = writeln!(md, "## Methods and sources\n");
+    let _ = writeln!(
+        md,
+        "Each signal becomes a 0–1 suspicion by linear interpolation between the knots below (value → suspicion); the score is the weighted mean of the available suspicions, with the denominator floored at half the total weight so that thin evidence cannot rank first. A signal without enough data is null, never zero.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| signal | needs | knots | weight | source |\n|---|---|---|---|---|"
+    );
+    for spec in SIGNALS {
+        let knots: Vec<String> = spec
+            .knots
+            .iter()
+            .map(|(x, y)| {
+                if spec.log10 {
+                    format!("p=1e{x}→{y}")
+                } else {
+                    format!("{x}→{y}")
+                }
+            })
+            .collect();
+        let weight = summary
+            .scores
+            .weights
+            .get(spec.name)
+            .copied()
+            .unwrap_or(spec.weight);
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            spec.name,
+            cell(spec.description),
+            knots.join(", "),
+            weight,
+            cell(spec.source)
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nThe weights are those of this run (defaults unless a `--weights` file was given); `signals.json` has the full specification.\n"
+    );
+
+    let _ = writeln!(md, "## Limitations\n");
+    let _ = writeln!(
+        md,
+        "- Signals see only the posts in this dataset: an account's rate and timing outside the collection are unknown (lifetime rates come from the profile snapshot)."
+    );
+    let _ = writeln!(
+        md,
+        "- Twitter API v2 exports lack default-profile flags and favourites counts; those signals are unavailable there and the score uses the others."
+    );
+    let _ = writeln!(
+        md,
+        "- Scores are not calibrated probabilities. Hyperactive humans (journalists, activists) can post at bot-like rates; read the reasons before calling an account automated."
+    );
+    let _ = writeln!(
+        md,
+        "- 4chan posters are anonymous: an author is a per-thread poster id (or tripcode), so 4chan accounts are not people."
+    );
+    let _ = writeln!(
+        md,
+        "- Coordination means acting together beyond chance under the null model, not proof of common control."
+    );
+    md
+}

@@ -1,0 +1,452 @@
+//! Stage 2: how the campaign spread — per-platform timelines, first posts and lead-lag,
+//! the first tweet's early retweets, URLs that crossed platforms, and the share of posts
+//! from suspicious accounts over time (DFRLab's #MacronLeaks reconstruction: the leak on
+//! 4chan /pol/, the first tweet 14 minutes later, 15 and 87 retweets of it after 1 and
+//! 5 minutes... see DESIGN.md "Spread").
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use anyhow::{Result, bail};
+use polars::prelude::*;
+
+use crate::coordination::normalise_url;
+
+/// Parses a bin width such as `30s`, `10m`, `1h`, `1d` into milliseconds.
+pub fn parse_duration_ms(text: &str) -> Result<i64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| anyhow::anyhow!("`{text}`: expected a number and a unit, e.g. 10m"))?;
+    let unit_ms = match unit.trim() {
+        "s" | "sec" => 1_000.0,
+        "m" | "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        "w" => 7.0 * 86_400_000.0,
+        other => bail!("`{text}`: unknown unit `{other}` (use s, m, h, d or w)"),
+    };
+    let ms = (value * unit_ms).round() as i64;
+    if ms <= 0 {
+        bail!("`{text}`: the bin must be longer than zero");
+    }
+    Ok(ms)
+}
+
+/// Suspicion scores to split posts by, from the score stage.
+pub struct Suspicion<'a> {
+    pub scores: &'a HashMap<(String, String), f64>,
+    pub threshold: f64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FirstPost {
+    pub platform: String,
+    pub at: String,
+    pub at_ms: i64,
+    pub post_id: String,
+    pub author_id: Option<String>,
+    pub author_handle: Option<String>,
+    pub kind: String,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LeadLag {
+    pub leader: String,
+    pub follower: String,
+    /// Seconds from the leader's first post to the follower's.
+    pub first_post_lead_s: f64,
+    /// Lag (in bins, positive = follower later) that maximises the correlation of the two
+    /// platforms' per-bin counts, within ±24 bins; null when either series is flat.
+    pub xcorr_lag_bins: Option<i64>,
+    pub xcorr: Option<f64>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FirstTweetCascade {
+    pub post_id: String,
+    pub author_handle: Option<String>,
+    pub at: String,
+    /// Retweets of it in the data within 1, 5 and 60 minutes (DFRLab counted 15 and 87 at
+    /// 1 and 5 minutes for the first #MacronLeaks tweet).
+    pub retweets_after_1_min: u64,
+    pub retweets_after_5_min: u64,
+    pub retweets_after_60_min: u64,
+    pub retweets_total: u64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PlatformVolume {
+    pub platform: String,
+    pub posts: u64,
+    pub accounts: u64,
+    pub peak_bin: Option<String>,
+    pub peak_posts: u64,
+    /// Seconds from the platform's first post until half of its posts were made.
+    pub time_to_half_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CrossPlatformUrl {
+    pub url: String,
+    /// First time seen per platform (ISO 8601 UTC).
+    pub first_seen: BTreeMap<String, String>,
+    pub posts: u64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SpreadSummary {
+    pub bin_s: f64,
+    pub first_posts: Vec<FirstPost>,
+    pub lead_lag: Vec<LeadLag>,
+    pub first_tweet: Option<FirstTweetCascade>,
+    pub platforms: Vec<PlatformVolume>,
+    pub cross_platform_urls: Vec<CrossPlatformUrl>,
+    /// Share of all posts made by accounts at or above the suspicion threshold.
+    pub suspicious_share: Option<f64>,
+    pub suspicion_threshold: Option<f64>,
+}
+
+/// Per-bin table and summary.
+pub struct Spread {
+    /// `spread.csv`: bin_start, platform, posts, accounts, new_accounts, cumulative_posts,
+    /// suspicious_posts, suspicious_share.
+    pub bins: DataFrame,
+    pub summary: SpreadSummary,
+}
+
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+struct Row<'a> {
+    platform: &'a str,
+    author: Option<&'a str>,
+    time_ms: i64,
+}
+
+#[derive(Default, Clone)]
+struct Bin {
+    posts: u64,
+    accounts: BTreeSet<String>,
+    new_accounts: u64,
+    suspicious: u64,
+}
+
+/// Pearson correlation of `a[t]` with `b[t + lag]`.
+fn lagged_correlation(a: &[f64], b: &[f64], lag: i64) -> Option<f64> {
+    let pairs: Vec<(f64, f64)> = (0..a.len() as i64)
+        .filter_map(|t| {
+            let u = t + lag;
+            (u >= 0 && (u as usize) < b.len()).then(|| (a[t as usize], b[u as usize]))
+        })
+        .collect();
+    if pairs.len() < 3 {
+        return None;
+    }
+    let n = pairs.len() as f64;
+    let (ma, mb) = (
+        pairs.iter().map(|p| p.0).sum::<f64>() / n,
+        pairs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let cov: f64 = pairs.iter().map(|p| (p.0 - ma) * (p.1 - mb)).sum();
+    let va: f64 = pairs.iter().map(|p| (p.0 - ma).powi(2)).sum();
+    let vb: f64 = pairs.iter().map(|p| (p.1 - mb).powi(2)).sum();
+    (va > 0.0 && vb > 0.0).then(|| cov / (va * vb).sqrt())
+}
+
+/// Computes the spread tables from the posts (sorted by time, as ingest writes them).
+pub fn compute(
+    posts: &DataFrame,
+    bin_ms: i64,
+    suspicion: Option<&Suspicion<'_>>,
+) -> Result<Spread> {
+    let platform = posts.column("platform")?.str()?;
+    let author = posts.column("author_id")?.str()?;
+    let handle = posts.column("author_handle")?.str()?;
+    let post_id = posts.column("post_id")?.str()?;
+    let kind = posts.column("kind")?.str()?;
+    let parent = posts.column("parent_post_id")?.str()?;
+    let text = posts.column("text")?.str()?;
+    let urls = posts.column("urls")?.list()?;
+    let times = posts
+        .column("created_at")?
+        .as_materialized_series()
+        .to_physical_repr();
+    let times = times.i64()?;
+
+    let rows: Vec<Row> = (0..posts.height())
+        .filter_map(|i| {
+            Some(Row {
+                platform: platform.get(i)?,
+                author: author.get(i),
+                time_ms: times.get(i)?,
+            })
+        })
+        .collect();
+    let start_ms = rows.iter().map(|r| r.time_ms).min().unwrap_or(0);
+    let bin_of = |t: i64| {
+        start_ms.div_euclid(bin_ms) * bin_ms
+            + (t - start_ms.div_euclid(bin_ms) * bin_ms).div_euclid(bin_ms) * bin_ms
+    };
+
+    // Per platform, per bin.
+    let mut bins: BTreeMap<(String, i64), Bin> = BTreeMap::new();
+    let mut seen_accounts: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut suspicious_total = 0u64;
+    for row in &rows {
+        let bin = bins
+            .entry((row.platform.to_string(), bin_of(row.time_ms)))
+            .or_default();
+        bin.posts += 1;
+        if let Some(author) = row.author {
+            bin.accounts.insert(author.to_string());
+            if seen_accounts.insert((row.platform.to_string(), author.to_string())) {
+                bin.new_accounts += 1;
+            }
+            if let Some(s) = suspicion {
+                let score = s
+                    .scores
+                    .get(&(row.platform.to_string(), author.to_string()))
+                    .copied()
+                    .unwrap_or(0.0);
+                if score >= s.threshold {
+                    bin.suspicious += 1;
+                    suspicious_total += 1;
+                }
+            }
+        }
+    }
+    let platforms: Vec<String> = bins
+        .keys()
+        .map(|(p, _)| p.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (first_bin, last_bin) = (
+        bins.keys().map(|k| k.1).min().unwrap_or(0),
+        bins.keys().map(|k| k.1).max().unwrap_or(0),
+    );
+    let bin_starts: Vec<i64> = if rows.is_empty() {
+        Vec::new()
+    } else {
+        (0..=((last_bin - first_bin) / bin_ms))
+            .map(|k| first_bin + k * bin_ms)
+            .collect()
+    };
+
+    // Dense per-bin table: every platform has every bin, so curves and CSVs line up.
+    let mut table = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    let mut counts: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut volumes = Vec::new();
+    for p in &platforms {
+        let mut cumulative = 0u64;
+        let mut series = Vec::with_capacity(bin_starts.len());
+        let mut peak: Option<(i64, u64)> = None;
+        for &b in &bin_starts {
+            let bin = bins.get(&(p.clone(), b)).cloned().unwrap_or_default();
+            cumulative += bin.posts;
+            if peak.is_none_or(|(_, n)| bin.posts > n) {
+                peak = Some((b, bin.posts));
+            }
+            series.push(bin.posts as f64);
+            table.0.push(b);
+            table.1.push(p.clone());
+            table.2.push(bin.posts);
+            table.3.push(bin.accounts.len() as u64);
+            table.4.push(bin.new_accounts);
+            table.5.push(cumulative);
+            table.6.push(suspicion.map(|_| bin.suspicious));
+            table.7.push(
+                suspicion.and_then(|_| {
+                    (bin.posts > 0).then(|| bin.suspicious as f64 / bin.posts as f64)
+                }),
+            );
+        }
+        let platform_rows: Vec<&Row> = rows.iter().filter(|r| r.platform == p).collect();
+        let half = platform_rows
+            .get(platform_rows.len().saturating_sub(1) / 2)
+            .map(|r| r.time_ms);
+        let accounts: BTreeSet<&str> = platform_rows.iter().filter_map(|r| r.author).collect();
+        volumes.push(PlatformVolume {
+            platform: p.clone(),
+            posts: platform_rows.len() as u64,
+            accounts: accounts.len() as u64,
+            peak_bin: peak.map(|(b, _)| iso(b)),
+            peak_posts: peak.map_or(0, |(_, n)| n),
+            time_to_half_s: match (platform_rows.first(), half) {
+                (Some(first), Some(half)) => Some((half - first.time_ms) as f64 / 1000.0),
+                _ => None,
+            },
+        });
+        counts.insert(p.clone(), series);
+    }
+    let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+    let bins_df = DataFrame::new(
+        table.0.len(),
+        vec![
+            Column::new("bin_start".into(), table.0).cast(&datetime)?,
+            Column::new("platform".into(), table.1),
+            Column::new("posts".into(), table.2),
+            Column::new("accounts".into(), table.3),
+            Column::new("new_accounts".into(), table.4),
+            Column::new("cumulative_posts".into(), table.5),
+            Column::new("suspicious_posts".into(), table.6),
+            Column::new(
+                "suspicious_share".into(),
+                table
+                    .7
+                    .into_iter()
+                    .map(|v| v.map(|x| (x * 1e6).round() / 1e6))
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )?;
+
+    // First post per platform, in time order.
+    let mut first_posts: Vec<FirstPost> = Vec::new();
+    for i in 0..posts.height() {
+        let (Some(p), Some(t)) = (platform.get(i), times.get(i)) else {
+            continue;
+        };
+        if first_posts.iter().any(|f| f.platform == p) {
+            continue;
+        }
+        first_posts.push(FirstPost {
+            platform: p.to_string(),
+            at: iso(t),
+            at_ms: t,
+            post_id: post_id.get(i).unwrap_or_default().to_string(),
+            author_id: author.get(i).map(str::to_string),
+            author_handle: handle.get(i).map(str::to_string),
+            kind: kind.get(i).unwrap_or_default().to_string(),
+            text: text.get(i).map(|s| s.chars().take(280).collect()),
+        });
+    }
+    let mut lead_lag = Vec::new();
+    for (i, leader) in first_posts.iter().enumerate() {
+        for follower in &first_posts[i + 1..] {
+            let (a, b) = (&counts[&leader.platform], &counts[&follower.platform]);
+            let best = (-24..=24)
+                .filter_map(|lag| lagged_correlation(a, b, lag).map(|r| (lag, r)))
+                .max_by(|x, y| x.1.total_cmp(&y.1).then_with(|| y.0.abs().cmp(&x.0.abs())));
+            lead_lag.push(LeadLag {
+                leader: leader.platform.clone(),
+                follower: follower.platform.clone(),
+                first_post_lead_s: (follower.at_ms - leader.at_ms) as f64 / 1000.0,
+                xcorr_lag_bins: best.map(|b| b.0),
+                xcorr: best.map(|b| (b.1 * 1e6).round() / 1e6),
+            });
+        }
+    }
+
+    // The first tweet that is not itself a retweet, and its retweets in the data.
+    let first_tweet = (0..posts.height()).find(|&i| {
+        platform.get(i) == Some(crate::ingest::record::TWITTER) && kind.get(i) != Some("retweet")
+    });
+    let first_tweet = first_tweet.map(|i| {
+        let id = post_id.get(i).unwrap_or_default();
+        let t0 = times.get(i).unwrap_or(0);
+        let delays: Vec<i64> = (0..posts.height())
+            .filter(|&j| kind.get(j) == Some("retweet") && parent.get(j) == Some(id))
+            .filter_map(|j| times.get(j).map(|t| t - t0))
+            .collect();
+        let within = |ms: i64| delays.iter().filter(|&&d| d <= ms).count() as u64;
+        FirstTweetCascade {
+            post_id: id.to_string(),
+            author_handle: handle.get(i).map(str::to_string),
+            at: iso(t0),
+            retweets_after_1_min: within(60_000),
+            retweets_after_5_min: within(300_000),
+            retweets_after_60_min: within(3_600_000),
+            retweets_total: delays.len() as u64,
+        }
+    });
+
+    // URLs seen on two or more platforms, first seen on each.
+    let mut url_seen: BTreeMap<String, (BTreeMap<String, i64>, u64)> = BTreeMap::new();
+    for i in 0..posts.height() {
+        let (Some(p), Some(t)) = (platform.get(i), times.get(i)) else {
+            continue;
+        };
+        if let Some(list) = urls.get_as_series(i) {
+            for url in list.str()?.iter().flatten() {
+                let entry = url_seen.entry(normalise_url(url)).or_default();
+                let first = entry.0.entry(p.to_string()).or_insert(t);
+                *first = (*first).min(t);
+                entry.1 += 1;
+            }
+        }
+    }
+    let mut cross_platform_urls: Vec<CrossPlatformUrl> = url_seen
+        .into_iter()
+        .filter(|(_, (platforms, _))| platforms.len() >= 2)
+        .map(|(url, (platforms, posts))| CrossPlatformUrl {
+            url,
+            first_seen: platforms.into_iter().map(|(p, t)| (p, iso(t))).collect(),
+            posts,
+        })
+        .collect();
+    cross_platform_urls.sort_by(|a, b| b.posts.cmp(&a.posts).then_with(|| a.url.cmp(&b.url)));
+    cross_platform_urls.truncate(50);
+
+    Ok(Spread {
+        bins: bins_df,
+        summary: SpreadSummary {
+            bin_s: bin_ms as f64 / 1000.0,
+            first_posts,
+            lead_lag,
+            first_tweet,
+            platforms: volumes,
+            cross_platform_urls,
+            suspicious_share: suspicion.map(|_| {
+                if rows.is_empty() {
+                    0.0
+                } else {
+                    suspicious_total as f64 / rows.len() as f64
+                }
+            }),
+            suspicion_threshold: suspicion.map(|s| s.threshold),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_ms("10m").unwrap(), 600_000);
+        assert_eq!(parse_duration_ms("1h").unwrap(), 3_600_000);
+        assert_eq!(parse_duration_ms("30s").unwrap(), 30_000);
+        assert!(parse_duration_ms("10").is_err());
+        assert!(parse_duration_ms("0m").is_err());
+    }
+
+    #[test]
+    fn correlation_finds_the_lag() {
+        let a = [0.0, 1.0, 5.0, 2.0, 0.0, 0.0, 0.0, 0.0];
+        let b = [0.0, 0.0, 0.0, 1.0, 5.0, 2.0, 0.0, 0.0];
+        let best = (-3..=3)
+            .filter_map(|lag| lagged_correlation(&a, &b, lag).map(|r| (lag, r)))
+            .max_by(|x, y| x.1.total_cmp(&y.1))
+            .unwrap();
+        assert_eq!(best.0, 2);
+    }
+}
