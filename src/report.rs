@@ -301,7 +301,7 @@ pub fn markdown(summary: &Summary) -> String {
             minutes(lag.first_post_lead_s),
             lag.follower,
             match (lag.xcorr_lag_bins, lag.xcorr) {
-                (Some(bins), Some(r)) => format!(
+                (Some(bins), Some(r)) if r >= 0.5 => format!(
                     "; per-bin volumes correlate best with {} lagging by {bins} bin(s) of {} (r = {r:.2})",
                     lag.follower,
                     minutes(s.bin_s)

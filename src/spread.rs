@@ -36,6 +36,39 @@ pub fn parse_duration_ms(text: &str) -> Result<i64> {
     Ok(ms)
 }
 
+/// Most bins a timeline may have; a wider bin is chosen beyond it (data spanning years at
+/// minute bins would otherwise make millions of empty rows and an unreadable figure).
+pub const MAX_BINS: i64 = 5_000;
+
+/// Bin widths tried, in order, when the requested one gives more than [`MAX_BINS`] bins.
+const NICE_BINS_MS: &[i64] = &[
+    60_000,
+    300_000,
+    600_000,
+    1_800_000,
+    3_600_000,
+    10_800_000,
+    21_600_000,
+    43_200_000,
+    86_400_000,
+    604_800_000,
+    2_592_000_000,
+    31_536_000_000,
+];
+
+/// The requested bin, or the first nice width at least as wide that keeps the timeline
+/// within [`MAX_BINS`].
+pub fn effective_bin_ms(requested_ms: i64, span_ms: i64) -> i64 {
+    if span_ms / requested_ms < MAX_BINS {
+        return requested_ms;
+    }
+    NICE_BINS_MS
+        .iter()
+        .copied()
+        .find(|&w| w >= requested_ms && span_ms / w < MAX_BINS)
+        .unwrap_or_else(|| span_ms / MAX_BINS + 1)
+}
+
 /// Suspicion scores to split posts by, from the score stage.
 pub struct Suspicion<'a> {
     pub scores: &'a HashMap<(String, String), f64>,
@@ -101,6 +134,8 @@ pub struct CrossPlatformUrl {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SpreadSummary {
     pub bin_s: f64,
+    /// The bin asked for, when the data's span forced a wider one (see [`MAX_BINS`]).
+    pub requested_bin_s: Option<f64>,
     pub first_posts: Vec<FirstPost>,
     pub lead_lag: Vec<LeadLag>,
     pub first_tweet: Option<FirstTweetCascade>,
@@ -191,6 +226,9 @@ pub fn compute(
         })
         .collect();
     let start_ms = rows.iter().map(|r| r.time_ms).min().unwrap_or(0);
+    let end_ms = rows.iter().map(|r| r.time_ms).max().unwrap_or(0);
+    let requested_bin_ms = bin_ms;
+    let bin_ms = effective_bin_ms(bin_ms, end_ms - start_ms);
     let bin_of = |t: i64| {
         start_ms.div_euclid(bin_ms) * bin_ms
             + (t - start_ms.div_euclid(bin_ms) * bin_ms).div_euclid(bin_ms) * bin_ms
@@ -409,6 +447,8 @@ pub fn compute(
         bins: bins_df,
         summary: SpreadSummary {
             bin_s: bin_ms as f64 / 1000.0,
+            requested_bin_s: (requested_bin_ms != bin_ms)
+                .then_some(requested_bin_ms as f64 / 1000.0),
             first_posts,
             lead_lag,
             first_tweet,
@@ -429,6 +469,14 @@ pub fn compute(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bins_widen_for_long_spans() {
+        assert_eq!(effective_bin_ms(600_000, 48 * 3_600_000), 600_000);
+        let eight_years = 8 * 31_536_000_000;
+        let widened = effective_bin_ms(60_000, eight_years);
+        assert!(eight_years / widened < MAX_BINS && widened >= 86_400_000);
+    }
 
     #[test]
     fn durations() {
