@@ -30,6 +30,12 @@ pub enum Command {
         tagscope run exports/ --tag MacronLeaks --tag MacronGate --bin 5m --since 2017-05-05 -o out/macronleaks --force"
     )]
     Run(RunArgs),
+    /// Many runs from one TOML file (datasets × tag sets, or explicit jobs), each into its
+    /// own folder, compared in batch_summary.csv; a failing job does not stop the others.
+    #[command(
+        after_help = "Example:\n  tagscope batch batch.toml --force\n\nbatch.toml:\n  out = \"out/batch\"\n  [options]\n  bin = \"10m\"\n  [[dataset]]\n  name = \"demo\"\n  inputs = [\"data/demo\"]\n  [[tagset]]\n  name = \"macronleaks\"\n  tags = [\"MacronLeaks\"]"
+    )]
+    Batch(BatchArgs),
     /// Read exports into the canonical posts.parquet, accounts.parquet and ingest_report.json.
     #[command(
         after_help = "Example:\n  tagscope ingest data/demo --tag MacronLeaks -o out/ingest\n  \
@@ -377,4 +383,13 @@ pub struct TimelineArgs {
     pub title: String,
     #[command(flatten)]
     pub figures: FigureFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct BatchArgs {
+    /// The batch file (TOML).
+    pub file: PathBuf,
+    /// Replace job folders that exist.
+    #[arg(long)]
+    pub force: bool,
 }

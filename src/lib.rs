@@ -1,6 +1,7 @@
 //! tagscope: how a hashtag campaign spread across Twitter and 4chan exports, and who
 //! pushed it. See ARCHITECTURE.md for the map of stages.
 
+pub mod batch;
 pub mod cli;
 pub mod coordination;
 pub mod evaluate;

@@ -5,12 +5,13 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use tagscope::cli::{
-    Cli, Command, CoordArgs, EvaluateArgs, GraphArgs, InputArgs, RunArgs, ScoreArgs, SimulateArgs,
-    TimelineArgs,
+    BatchArgs, Cli, Command, CoordArgs, EvaluateArgs, GraphArgs, InputArgs, RunArgs, ScoreArgs,
+    SimulateArgs, TimelineArgs,
 };
 use tagscope::ingest::{self, IngestOptions, csv_readers, text};
 use tagscope::{
-    coordination, evaluate, export, features, figures, graph, pipeline, score, simulate, spread,
+    batch, coordination, evaluate, export, features, figures, graph, pipeline, report, score,
+    simulate, spread,
 };
 
 fn main() -> ExitCode {
@@ -50,7 +51,8 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Run(args) => run_all(&args, cli.quiet),
+        Command::Run(args) => run_all(&args, cli.quiet).map(|_| ()),
+        Command::Batch(args) => run_batch(&args, cli.quiet),
         Command::Timeline(args) => run_timeline(&args, cli.quiet),
         Command::Score(args) => run_score(&args, cli.quiet),
         Command::Coord(args) => run_coord(&args, cli.quiet),
@@ -120,7 +122,7 @@ fn spinner(quiet: bool) -> Result<ProgressBar> {
     Ok(bar)
 }
 
-fn run_all(args: &RunArgs, quiet: bool) -> Result<()> {
+fn run_all(args: &RunArgs, quiet: bool) -> Result<report::Summary> {
     let weights = match &args.score.weights {
         Some(path) => score::Weights::load(path)?,
         None => score::Weights::defaults(),
@@ -155,6 +157,152 @@ fn run_all(args: &RunArgs, quiet: bool) -> Result<()> {
             s.coordination.clusters,
             began.elapsed().as_secs_f64(),
             result.out.display()
+        );
+    }
+    Ok(result.summary)
+}
+
+/// The `run` arguments of a batch job, parsed by the same CLI definition as `tagscope run`.
+fn job_arguments(job: &batch::Job, force: bool) -> Vec<std::ffi::OsString> {
+    let mut argv: Vec<std::ffi::OsString> = vec!["tagscope".into(), "-q".into(), "run".into()];
+    argv.extend(job.inputs.iter().map(|p| p.clone().into_os_string()));
+    for tag in &job.tags {
+        argv.extend(["--tag".into(), tag.into()]);
+    }
+    argv.extend(["-o".into(), job.out.clone().into_os_string()]);
+    if force {
+        argv.push("--force".into());
+    }
+    let o = &job.options;
+    let mut flag = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            argv.extend([format!("--{name}").into(), value.into()]);
+        }
+    };
+    flag("since", o.since.clone());
+    flag("until", o.until.clone());
+    flag("bin", o.bin.clone());
+    flag("tz", o.tz.clone());
+    flag("threshold", o.threshold.map(|t| t.to_string()));
+    flag("format", o.format.clone());
+    flag("map", o.map.clone());
+    flag("board", o.board.clone());
+    flag(
+        "weights",
+        o.weights.as_ref().map(|p| p.display().to_string()),
+    );
+    flag("min-posts", o.min_posts.map(|n| n.to_string()));
+    flag("top", o.top.map(|n| n.to_string()));
+    for window in o.windows.iter().flatten() {
+        flag("window", Some(window.to_string()));
+    }
+    if o.strict == Some(true) {
+        argv.push("--strict".into());
+    }
+    argv
+}
+
+fn run_batch(args: &BatchArgs, quiet: bool) -> Result<()> {
+    let (out, jobs) = batch::load(&args.file)?;
+    let mut rows: Vec<[String; 12]> = Vec::new();
+    let mut failed = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if !quiet {
+            eprintln!("[{}/{}] {}", i + 1, jobs.len(), job.name);
+        }
+        let result = Cli::try_parse_from(job_arguments(job, args.force))
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    e.to_string().lines().next().unwrap_or_default().to_string()
+                )
+            })
+            .and_then(|cli| match cli.command {
+                Command::Run(run_args) => run_all(&run_args, true),
+                _ => unreachable!("job arguments always name `run`"),
+            });
+        let row = match result {
+            Ok(s) => {
+                let lead = s
+                    .spread
+                    .lead_lag
+                    .first()
+                    .map(|l| l.first_post_lead_s.to_string())
+                    .unwrap_or_default();
+                [
+                    job.name.clone(),
+                    "ok".into(),
+                    String::new(),
+                    s.dataset.posts.to_string(),
+                    s.scores.accounts_scored.to_string(),
+                    s.scores.accounts_at_or_above_threshold.to_string(),
+                    s.spread
+                        .suspicious_share
+                        .map(|x| format!("{:.6}", x))
+                        .unwrap_or_default(),
+                    s.spread
+                        .first_posts
+                        .first()
+                        .map(|f| format!("{} {}", f.platform, f.at))
+                        .unwrap_or_default(),
+                    lead,
+                    s.coordination.clusters.to_string(),
+                    s.coordination.largest_cluster.to_string(),
+                    job.out.display().to_string(),
+                ]
+            }
+            Err(error) => {
+                let reason: Vec<String> = error.chain().map(ToString::to_string).collect();
+                failed.push(job.name.clone());
+                if !quiet {
+                    eprintln!("  failed: {}", reason.join(": "));
+                }
+                let mut row: [String; 12] = Default::default();
+                row[0] = job.name.clone();
+                row[1] = "failed".into();
+                row[2] = reason.join(": ");
+                row[11] = job.out.display().to_string();
+                row
+            }
+        };
+        rows.push(row);
+    }
+    export::write_atomic(&out.join("batch_summary.csv"), |w| {
+        let mut writer = csv::Writer::from_writer(w);
+        writer.write_record([
+            "job",
+            "status",
+            "error",
+            "posts",
+            "accounts",
+            "suspicious_accounts",
+            "suspicious_post_share",
+            "first_post",
+            "lead_lag_s",
+            "clusters",
+            "largest_cluster",
+            "folder",
+        ])?;
+        for row in &rows {
+            writer.write_record(row)?;
+        }
+        writer.flush()?;
+        Ok(())
+    })?;
+    if !quiet {
+        eprintln!(
+            "{} job(s), {} failed -> {}",
+            jobs.len(),
+            failed.len(),
+            out.join("batch_summary.csv").display()
+        );
+    }
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} job(s) failed: {} (see batch_summary.csv)",
+            failed.len(),
+            jobs.len(),
+            failed.join(", ")
         );
     }
     Ok(())

@@ -31,7 +31,7 @@ use source::{Compression, Format, Sniffed};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
