@@ -211,12 +211,7 @@ fn run_batch(args: &BatchArgs, quiet: bool) -> Result<()> {
             eprintln!("[{}/{}] {}", i + 1, jobs.len(), job.name);
         }
         let result = Cli::try_parse_from(job_arguments(job, args.force))
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "{}",
-                    e.to_string().lines().next().unwrap_or_default().to_string()
-                )
-            })
+            .map_err(|e| anyhow::anyhow!("{}", e.to_string().lines().next().unwrap_or_default()))
             .and_then(|cli| match cli.command {
                 Command::Run(run_args) => run_all(&run_args, true),
                 _ => unreachable!("job arguments always name `run`"),
