@@ -14,6 +14,11 @@ use tagscope::{
     simulate, spread,
 };
 
+/// mimalloc: ingest allocates many small strings from several threads, where glibc's
+/// allocator spent about a sixth of the time (measured with perf on 200,000 tweets).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {

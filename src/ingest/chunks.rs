@@ -155,15 +155,23 @@ where
         .map(|&(start, end, lines_before)| {
             let mut collector = Collector::new(filter, file_index, file_label);
             let mut blank_lines = 0;
-            let lines = block[start..end].split(|&b| b == b'\n');
-            for (line_number, line) in (first_line + lines_before..).zip(lines) {
+            // Lines run last to first so that each account's newest snapshot (files are
+            // mostly in time order) is met first and older ones are never built; the
+            // piece's rows are put back in file order below.
+            let lines: Vec<&[u8]> = block[start..end].split(|&b| b == b'\n').collect();
+            for (offset, line) in lines.iter().enumerate().rev() {
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 if line.iter().all(u8::is_ascii_whitespace) {
                     blank_lines += 1;
                 } else {
-                    parse_line(line, line_number, &mut collector);
+                    parse_line(
+                        line,
+                        first_line + lines_before + offset as u64,
+                        &mut collector,
+                    );
                 }
             }
+            collector.posts.reverse();
             let mut output = FileOutput {
                 blank_lines,
                 ..FileOutput::default()

@@ -120,40 +120,72 @@ pub struct AccountRecord {
     pub observed_at_ms: i64,
     /// Input order, to break ties between snapshots taken at the same time.
     pub input_order: (u32, u64),
+    /// Whether the export format carries favourites count and default-profile flags
+    /// (Twitter v1.1 does; v2 and CSVs do not).
+    pub has_profile_flags: bool,
+    /// Stamp of the snapshot that supplied the profile-flag fields, if any did.
+    pub flags_stamp: Option<Stamp>,
 }
 
+/// When and where a snapshot was seen: (post time, (file, line)). Later stamps win.
+pub type Stamp = (i64, (u32, u64));
+
 impl AccountRecord {
-    fn is_newer_than(&self, other: &AccountRecord) -> bool {
-        (self.observed_at_ms, self.input_order) > (other.observed_at_ms, other.input_order)
+    fn stamp(&self) -> Stamp {
+        (self.observed_at_ms, self.input_order)
     }
 
-    /// Merge another snapshot of the same account: the newer snapshot's known values win,
-    /// fields it lacks (v2 has no favourites count) keep the older snapshot's values.
+    /// Merges another snapshot of the same account. The result does not depend on the
+    /// order of merging nor on which older snapshots were never built: every field comes
+    /// from the latest snapshot whose format carries it. So the latest snapshot wins, but
+    /// a v2 snapshot (no favourites count, no default-profile flags) leaves those fields
+    /// to the latest v1.1 snapshot instead of erasing them.
     pub fn merge(&mut self, other: AccountRecord) {
-        let (mut newer, older) = if other.is_newer_than(self) {
-            (other, std::mem::take(self))
-        } else {
-            (std::mem::take(self), other)
-        };
-        macro_rules! fill {
-            ($($field:ident),*) => { $( if newer.$field.is_none() { newer.$field = older.$field; } )* };
+        let other_stamp = other.stamp();
+        let other_flags = other.flags_stamp;
+        let take_flags =
+            other_flags.is_some_and(|stamp| self.flags_stamp.is_none_or(|mine| stamp > mine));
+        if take_flags {
+            self.favourites_count = other.favourites_count;
+            self.default_profile = other.default_profile;
+            self.default_profile_image = other.default_profile_image;
+            self.flags_stamp = other_flags;
         }
-        fill!(
-            handle,
-            display_name,
-            account_created_at_ms,
-            followers,
-            friends,
-            statuses_count,
-            favourites_count,
-            listed_count,
-            verified,
-            default_profile,
-            default_profile_image,
-            description,
-            location
-        );
-        *self = newer;
+        if other_stamp > self.stamp() {
+            let AccountRecord {
+                handle,
+                display_name,
+                account_created_at_ms,
+                followers,
+                friends,
+                statuses_count,
+                listed_count,
+                verified,
+                description,
+                location,
+                observed_at_ms,
+                input_order,
+                ..
+            } = other;
+            self.handle = handle;
+            self.display_name = display_name;
+            self.account_created_at_ms = account_created_at_ms;
+            self.followers = followers;
+            self.friends = friends;
+            self.statuses_count = statuses_count;
+            self.listed_count = listed_count;
+            self.verified = verified;
+            self.description = description;
+            self.location = location;
+            self.observed_at_ms = observed_at_ms;
+            self.input_order = input_order;
+        }
+    }
+
+    /// Whether a snapshot stamped `stamp` (with or without profile flags) could change
+    /// this record; if not, it need not be built.
+    fn would_take(&self, stamp: Stamp, has_flags: bool) -> bool {
+        stamp > self.stamp() || (has_flags && self.flags_stamp.is_none_or(|mine| stamp > mine))
     }
 }
 
@@ -245,26 +277,75 @@ impl Counts {
     }
 }
 
-pub type AccountKey = (&'static str, String);
-
-/// Latest snapshot per account, merged field by field.
+/// Latest snapshot per account, merged field by field; keyed by platform, then account id
+/// (so that a borrowed id can be looked up before any snapshot is built).
 #[derive(Debug, Default)]
-pub struct AccountMap(pub HashMap<AccountKey, AccountRecord>);
+pub struct AccountMap(pub HashMap<&'static str, HashMap<String, AccountRecord>>);
 
 impl AccountMap {
     pub fn add(&mut self, account: AccountRecord) {
-        let key = (account.platform, account.account_id.clone());
-        match self.0.get_mut(&key) {
+        let by_id = self.0.entry(account.platform).or_default();
+        match by_id.get_mut(&account.account_id) {
             Some(existing) => existing.merge(account),
             None => {
-                self.0.insert(key, account);
+                by_id.insert(account.account_id.clone(), account);
             }
         }
     }
 
     pub fn absorb(&mut self, other: AccountMap) {
-        for (_, account) in other.0 {
-            self.add(account);
+        for (_, by_id) in other.0 {
+            for (_, account) in by_id {
+                self.add(account);
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.values().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Account snapshots carried by one kept post. A snapshot is built only when it is newer
+/// than the one already held for that account: readers pass a builder, and the lookup uses
+/// the borrowed id. Building snapshots (handles, descriptions) for every post was a third of
+/// ingest time.
+pub struct AccountOffers<'m> {
+    map: &'m mut AccountMap,
+    observed_at_ms: i64,
+    input_order: (u32, u64),
+}
+
+impl AccountOffers<'_> {
+    /// Offers a snapshot; `has_profile_flags` says whether the format carries favourites
+    /// and default-profile flags (see [`AccountRecord::merge`]).
+    pub fn offer(
+        &mut self,
+        platform: &'static str,
+        account_id: &str,
+        has_profile_flags: bool,
+        build: impl FnOnce() -> AccountRecord,
+    ) {
+        let stamp = (self.observed_at_ms, self.input_order);
+        let stamped = || {
+            let mut account = build();
+            account.observed_at_ms = stamp.0;
+            account.input_order = stamp.1;
+            account.has_profile_flags = has_profile_flags;
+            account.flags_stamp = has_profile_flags.then_some(stamp);
+            account
+        };
+        let by_id = self.map.0.entry(platform).or_default();
+        match by_id.get_mut(account_id) {
+            Some(existing) if !existing.would_take(stamp, has_profile_flags) => {}
+            Some(existing) => existing.merge(stamped()),
+            None => {
+                by_id.insert(account_id.to_string(), stamped());
+            }
         }
     }
 }
@@ -296,7 +377,23 @@ impl<'f> Collector<'f> {
 
     /// One post with the account snapshots it carries (its author, the authors of the
     /// posts it references). Accounts are recorded only when the post is kept.
-    pub fn post(&mut self, mut post: PostRecord, line: u64, accounts: Vec<AccountRecord>) {
+    pub fn post(&mut self, post: PostRecord, line: u64, accounts: Vec<AccountRecord>) {
+        self.post_with(post, line, |offers| {
+            for account in accounts {
+                let id = account.account_id.clone();
+                let has_flags = account.has_profile_flags;
+                offers.offer(account.platform, &id, has_flags, || account);
+            }
+        });
+    }
+
+    /// As [`Collector::post`], with snapshots offered lazily through `offer_accounts`.
+    pub fn post_with(
+        &mut self,
+        mut post: PostRecord,
+        line: u64,
+        offer_accounts: impl FnOnce(&mut AccountOffers<'_>),
+    ) {
         self.counts.records += 1;
         if !self.filter.keeps(&post) {
             self.counts.filtered_out += 1;
@@ -304,11 +401,12 @@ impl<'f> Collector<'f> {
         }
         self.counts.kept += 1;
         post.source_line = line;
-        for mut account in accounts {
-            account.observed_at_ms = post.created_at_ms;
-            account.input_order = (self.file_index, line);
-            self.accounts.add(account);
-        }
+        let mut offers = AccountOffers {
+            map: &mut self.accounts,
+            observed_at_ms: post.created_at_ms,
+            input_order: (self.file_index, line),
+        };
+        offer_accounts(&mut offers);
         self.posts.push(post, self.file_index);
     }
 
@@ -321,16 +419,20 @@ impl<'f> Collector<'f> {
             .skipped_by_reason
             .entry(reason.to_string())
             .or_default() += 1;
-        if self.counts.skip_examples.len() < MAX_SKIP_EXAMPLES {
+        // Keep the first examples by line, whatever order lines are processed in.
+        let examples = &mut self.counts.skip_examples;
+        if examples.len() < MAX_SKIP_EXAMPLES || examples.iter().any(|e| e.line > line) {
             let reason = match detail {
                 Some(detail) => format!("{reason}: {detail}"),
                 None => reason.to_string(),
             };
-            self.counts.skip_examples.push(SkipExample {
+            examples.push(SkipExample {
                 file: self.file_label.to_string(),
                 line,
                 reason,
             });
+            examples.sort_by_key(|e| e.line);
+            examples.truncate(MAX_SKIP_EXAMPLES);
         }
     }
 }
@@ -370,6 +472,35 @@ impl PostColumns {
 
     pub fn is_empty(&self) -> bool {
         self.post_id.is_empty()
+    }
+
+    /// Reverses the row order (for pieces parsed last line first).
+    pub fn reverse(&mut self) {
+        macro_rules! rev { ($($f:ident),*) => { $( self.$f.reverse(); )* }; }
+        rev!(
+            platform,
+            post_id,
+            author_id,
+            author_handle,
+            created_at,
+            kind,
+            parent_post_id,
+            parent_author_id,
+            parent_created_at,
+            text,
+            hashtags,
+            urls,
+            mentions,
+            lang,
+            source_app,
+            thread_id,
+            board,
+            country,
+            retweet_count,
+            like_count,
+            source_file,
+            source_line
+        );
     }
 
     fn push(&mut self, post: PostRecord, file_index: u32) {
@@ -440,7 +571,11 @@ fn string_list_column(name: &str, lists: &[Vec<String>]) -> Column {
 
 /// The canonical accounts table, sorted by platform and id for stable output.
 pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
-    let mut rows: Vec<AccountRecord> = accounts.0.into_values().collect();
+    let mut rows: Vec<AccountRecord> = accounts
+        .0
+        .into_values()
+        .flat_map(HashMap::into_values)
+        .collect();
     rows.sort_by(|a, b| (a.platform, &a.account_id).cmp(&(b.platform, &b.account_id)));
     let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
     macro_rules! col {
@@ -473,4 +608,60 @@ pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
         col!("profile_observed_at", observed_at_ms).cast(&datetime)?,
     ];
     DataFrame::new_infer_height(columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(followers: i64, time: i64, flags: Option<bool>) -> AccountRecord {
+        AccountRecord {
+            platform: TWITTER,
+            account_id: "1".into(),
+            followers: Some(followers),
+            default_profile: flags,
+            favourites_count: flags.map(|_| 7),
+            observed_at_ms: time,
+            input_order: (0, time as u64),
+            has_profile_flags: flags.is_some(),
+            flags_stamp: flags.map(|_| (time, (0, time as u64))),
+            ..AccountRecord::default()
+        }
+    }
+
+    #[test]
+    fn merge_takes_each_field_from_its_latest_provider_in_any_order() {
+        let v1_old = snapshot(10, 1, Some(true));
+        let v1_newer = snapshot(20, 2, Some(false));
+        let v2_latest = snapshot(30, 3, None);
+        let orders = [
+            [v1_old.clone(), v1_newer.clone(), v2_latest.clone()],
+            [v2_latest.clone(), v1_old.clone(), v1_newer.clone()],
+            [v1_newer.clone(), v2_latest.clone(), v1_old.clone()],
+        ];
+        for order in orders {
+            let mut map = AccountMap::default();
+            for s in order {
+                map.add(s);
+            }
+            let merged = &map.0[TWITTER]["1"];
+            assert_eq!(merged.followers, Some(30), "latest snapshot wins");
+            assert_eq!(
+                merged.default_profile,
+                Some(false),
+                "flags from the latest v1.1 snapshot"
+            );
+            assert_eq!(merged.favourites_count, Some(7));
+        }
+        // Skipping older snapshots cannot change the result.
+        assert!(!v2_latest.would_take(v1_old.stamp(), false));
+        let mut only_v2 = v2_latest.clone();
+        assert!(
+            only_v2.would_take(v1_newer.stamp(), true),
+            "an older v1.1 snapshot still brings flags"
+        );
+        only_v2.merge(v1_newer);
+        assert_eq!(only_v2.default_profile, Some(false));
+        assert_eq!(only_v2.followers, Some(30));
+    }
 }

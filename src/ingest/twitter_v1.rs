@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::json::{JsonDocument, skip_json_error};
-use super::record::{AccountRecord, Collector, PostKind, PostRecord, TWITTER};
+use super::record::{AccountOffers, AccountRecord, Collector, PostKind, PostRecord, TWITTER};
 use super::text::{client_name, normalize_hashtag, parse_twitter_v1_time};
 
 type Text<'a> = Option<Cow<'a, str>>;
@@ -187,10 +187,25 @@ impl User<'_> {
         owned(&self.id_str).or_else(|| self.id.map(|id| id.to_string()))
     }
 
-    fn to_account(&self) -> Option<AccountRecord> {
-        Some(AccountRecord {
+    /// Offers this profile as a snapshot of its account.
+    fn offer(&self, offers: &mut AccountOffers<'_>) {
+        match self.id_str.as_deref() {
+            Some(id) if !id.is_empty() => {
+                offers.offer(TWITTER, id, true, || self.to_account(id.to_string()))
+            }
+            _ => {
+                if let Some(id) = self.id {
+                    let id = id.to_string();
+                    offers.offer(TWITTER, &id, true, || self.to_account(id.clone()));
+                }
+            }
+        }
+    }
+
+    fn to_account(&self, account_id: String) -> AccountRecord {
+        AccountRecord {
             platform: TWITTER,
-            account_id: self.account_id()?,
+            account_id,
             handle: owned(&self.screen_name),
             display_name: owned(&self.name),
             account_created_at_ms: self.created_at.as_deref().and_then(parse_twitter_v1_time),
@@ -205,7 +220,7 @@ impl User<'_> {
             description: owned(&self.description),
             location: owned(&self.location),
             ..AccountRecord::default()
-        })
+        }
     }
 }
 
@@ -263,8 +278,6 @@ fn handle_status(status: Status<'_>, line: u64, collector: &mut Collector<'_>) {
             status.created_at.as_deref(),
         );
     };
-    let mut accounts: Vec<AccountRecord> =
-        status.user.iter().filter_map(User::to_account).collect();
     let mut post = PostRecord::new(TWITTER, post_id, created_at_ms, PostKind::Original);
     post.author_id = status.author_id();
     post.author_handle = status.author_handle();
@@ -287,7 +300,6 @@ fn handle_status(status: Status<'_>, line: u64, collector: &mut Collector<'_>) {
             _ => status.full_text().map(str::to_string),
         };
         fill_entities(&mut post, original.entities());
-        accounts.extend(original.user.iter().filter_map(User::to_account));
     } else {
         post.text = status.full_text().map(str::to_string);
         fill_entities(&mut post, status.entities());
@@ -306,7 +318,6 @@ fn handle_status(status: Status<'_>, line: u64, collector: &mut Collector<'_>) {
             if let Some(quoted) = &status.quoted_status {
                 post.parent_author_id = quoted.author_id();
                 post.parent_created_at_ms = quoted.created_at_ms();
-                accounts.extend(quoted.user.iter().filter_map(User::to_account));
             }
         } else if let Some(reply_to) = reply_to {
             post.kind = PostKind::Reply;
@@ -315,7 +326,19 @@ fn handle_status(status: Status<'_>, line: u64, collector: &mut Collector<'_>) {
                 .or_else(|| status.in_reply_to_user_id.map(|id| id.to_string()));
         }
     }
-    collector.post(post, line, accounts);
+    collector.post_with(post, line, |offers| {
+        let referenced = status
+            .retweeted_status
+            .as_deref()
+            .or(status.quoted_status.as_deref());
+        for user in status
+            .user
+            .iter()
+            .chain(referenced.and_then(|r| r.user.as_ref()))
+        {
+            user.offer(offers);
+        }
+    });
 }
 
 /// The whole-document shapes: a JSON array of statuses or a search response.
@@ -356,7 +379,7 @@ mod tests {
         );
         assert!(get("hashtags").contains("macronleaks"));
         assert!(get("urls").contains("pastebin.com/abc"));
-        assert_eq!(collector.accounts.0.len(), 2);
+        assert_eq!(collector.accounts.len(), 2);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use super::json::{JsonDocument, skip_json_error};
-use super::record::{AccountRecord, Collector, PostKind, PostRecord, TWITTER};
+use super::record::{AccountOffers, AccountRecord, Collector, PostKind, PostRecord, TWITTER};
 use super::text::{normalize_hashtag, parse_iso_time};
 
 type Text<'a> = Option<Cow<'a, str>>;
@@ -137,11 +137,17 @@ fn owned(text: &Text<'_>) -> Option<String> {
 impl User<'_> {
     /// v2 has no favourites count and no default-profile flags: they stay null
     /// (unavailable), never zero.
-    fn to_account(&self) -> Option<AccountRecord> {
+    fn offer(&self, offers: &mut AccountOffers<'_>) {
+        if let Some(id) = self.id.as_deref().filter(|id| !id.is_empty()) {
+            offers.offer(TWITTER, id, false, || self.to_account(id.to_string()));
+        }
+    }
+
+    fn to_account(&self, account_id: String) -> AccountRecord {
         let metrics = self.public_metrics.as_ref();
-        Some(AccountRecord {
+        AccountRecord {
             platform: TWITTER,
-            account_id: owned(&self.id)?,
+            account_id,
             handle: owned(&self.username),
             display_name: owned(&self.name),
             account_created_at_ms: self.created_at.as_deref().and_then(parse_iso_time),
@@ -153,7 +159,7 @@ impl User<'_> {
             description: owned(&self.description),
             location: owned(&self.location),
             ..AccountRecord::default()
-        })
+        }
     }
 }
 
@@ -262,7 +268,6 @@ fn handle_tweet(
     post.lang = owned(&tweet.lang);
     post.source_app = owned(&tweet.source);
     post.thread_id = owned(&tweet.conversation_id);
-    let mut accounts: Vec<AccountRecord> = author.and_then(User::to_account).into_iter().collect();
 
     let references = tweet.referenced_tweets.as_deref().unwrap_or_default();
     let find = |kind: &str| {
@@ -281,13 +286,12 @@ fn handle_tweet(
     };
     post.kind = kind;
     let parent = reference.map(|r| lookup.resolve(r));
+    let parent_author = parent.and_then(|p| lookup.author(p));
     if let (Some(reference), Some(parent)) = (reference, parent) {
         post.parent_post_id = owned(&reference.id);
-        let parent_author = lookup.author(parent);
         post.parent_author_id =
             owned(&parent.author_id).or_else(|| parent_author.and_then(|a| owned(&a.id)));
         post.parent_created_at_ms = parent.created_at.as_deref().and_then(parse_iso_time);
-        accounts.extend(parent_author.and_then(User::to_account));
         if kind == PostKind::Retweet && parent.text.is_some() {
             // The retweet's own text is truncated: rebuild it from the original, whose
             // entities and metrics are the original's, not the retweet's.
@@ -313,7 +317,11 @@ fn handle_tweet(
         post.retweet_count = metrics.and_then(|m| m.retweet_count);
         post.like_count = metrics.and_then(|m| m.like_count);
     }
-    collector.post(post, line, accounts);
+    collector.post_with(post, line, |offers| {
+        for user in author.into_iter().chain(parent_author) {
+            user.offer(offers);
+        }
+    });
 }
 
 /// One line of a twarc2 file: a response page, a stream message, or a flattened tweet.
