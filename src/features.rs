@@ -428,14 +428,14 @@ fn profiles(accounts: &DataFrame) -> Result<HashMap<(String, String), Profile>> 
 }
 
 /// Per-post columns the signals need, sorted by (platform, author, time).
-struct SortedPosts {
-    platform: Vec<String>,
-    author: Vec<String>,
-    handle: Vec<Option<String>>,
+struct SortedPosts<'a> {
+    platform: Vec<&'a str>,
+    author: Vec<&'a str>,
+    handle: Vec<Option<&'a str>>,
     time_ms: Vec<i64>,
     is_retweet: Vec<bool>,
     latency_s: Vec<Option<f64>>,
-    parent_author: Vec<Option<String>>,
+    parent_author: Vec<Option<&'a str>>,
     /// Whether a retweet is among the first of a large cascade; `None` for posts that are
     /// not retweets of a large cascade.
     early_retweet: Vec<Option<bool>>,
@@ -487,7 +487,8 @@ fn early_retweet_flags(posts: &DataFrame) -> Result<Vec<Option<bool>>> {
     Ok(flags)
 }
 
-fn sorted_posts(posts: &DataFrame) -> Result<SortedPosts> {
+/// The columns the signals need, sorted by (platform, author, time).
+fn sort_posts(posts: &DataFrame) -> Result<DataFrame> {
     let early = early_retweet_flags(posts)?;
     let mut with_flags = posts.select([
         "platform",
@@ -507,11 +508,20 @@ fn sorted_posts(posts: &DataFrame) -> Result<SortedPosts> {
             SortMultipleOptions::default().with_maintain_order(true),
         )
         .collect()?;
-    let time_ms: Vec<i64> = datetime_ms(&sorted, "created_at")?
+    Ok(sorted)
+}
+
+fn borrowed_strings<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>> {
+    Ok(df.column(name)?.str()?.iter().collect())
+}
+
+/// Row-wise views of the sorted table, borrowing its strings.
+fn sorted_view(sorted: &DataFrame) -> Result<SortedPosts<'_>> {
+    let time_ms: Vec<i64> = datetime_ms(sorted, "created_at")?
         .into_iter()
         .map(|t| t.unwrap_or(0))
         .collect();
-    let parent_ms = datetime_ms(&sorted, "parent_created_at")?;
+    let parent_ms = datetime_ms(sorted, "parent_created_at")?;
     let is_retweet: Vec<bool> = sorted
         .column("kind")?
         .str()?
@@ -528,19 +538,19 @@ fn sorted_posts(posts: &DataFrame) -> Result<SortedPosts> {
         })
         .collect();
     Ok(SortedPosts {
-        platform: strings(&sorted, "platform")?
+        platform: borrowed_strings(sorted, "platform")?
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect(),
-        author: strings(&sorted, "author_id")?
+        author: borrowed_strings(sorted, "author_id")?
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect(),
-        handle: strings(&sorted, "author_handle")?,
+        handle: borrowed_strings(sorted, "author_handle")?,
         time_ms,
         is_retweet,
         latency_s,
-        parent_author: strings(&sorted, "parent_author_id")?,
+        parent_author: borrowed_strings(sorted, "parent_author_id")?,
         early_retweet: sorted.column("early_retweet")?.bool()?.iter().collect(),
     })
 }
@@ -709,7 +719,7 @@ fn account_signals(
         let mut sources: HashMap<&str, u32> = HashMap::new();
         for &i in &retweet_rows {
             if let Some(source) = &sorted.parent_author[i] {
-                *sources.entry(source.as_str()).or_default() += 1;
+                *sources.entry(*source).or_default() += 1;
             }
         }
         let known: u32 = sources.values().sum();
@@ -725,7 +735,7 @@ fn account_signals(
             .rev()
             .flatten()
             .next()
-            .cloned()
+            .map(|h| h.to_string())
     });
     if let Some(profile) = profile {
         let age_at_snapshot = match (profile.created_ms, profile.observed_ms) {
@@ -780,8 +790,8 @@ fn account_signals(
         );
     }
     AccountFeatures {
-        platform: sorted.platform[range.start].clone(),
-        account_id: sorted.author[range.start].clone(),
+        platform: sorted.platform[range.start].to_string(),
+        account_id: sorted.author[range.start].to_string(),
         handle,
         posts,
         retweets,
@@ -794,13 +804,12 @@ fn account_signals(
 /// Signals for every account that posted in the data, sorted by (platform, account_id).
 pub fn compute(posts: &DataFrame, accounts: &DataFrame) -> Result<Vec<AccountFeatures>> {
     let profiles = profiles(accounts).context("reading account profiles")?;
-    let sorted = sorted_posts(posts).context("sorting posts by author and time")?;
+    let sorted_table = sort_posts(posts).context("sorting posts by author and time")?;
+    let sorted = sorted_view(&sorted_table)?;
     let mut received: HashMap<(&str, &str), u32> = HashMap::new();
     for i in 0..sorted.author.len() {
-        if let (true, Some(parent)) = (sorted.is_retweet[i], &sorted.parent_author[i]) {
-            *received
-                .entry((sorted.platform[i].as_str(), parent.as_str()))
-                .or_default() += 1;
+        if let (true, Some(parent)) = (sorted.is_retweet[i], sorted.parent_author[i]) {
+            *received.entry((sorted.platform[i], parent)).or_default() += 1;
         }
     }
     let mut groups = Vec::new();
@@ -819,15 +828,10 @@ pub fn compute(posts: &DataFrame, accounts: &DataFrame) -> Result<Vec<AccountFea
     Ok(groups
         .into_par_iter()
         .map(|range| {
-            let key = (
-                sorted.platform[range.start].clone(),
-                sorted.author[range.start].clone(),
-            );
-            let got = received
-                .get(&(key.0.as_str(), key.1.as_str()))
-                .copied()
-                .unwrap_or(0);
-            account_signals(&sorted, range, profiles.get(&key), got)
+            let key = (sorted.platform[range.start], sorted.author[range.start]);
+            let got = received.get(&key).copied().unwrap_or(0);
+            let profile = profiles.get(&(key.0.to_string(), key.1.to_string()));
+            account_signals(&sorted, range, profile, got)
         })
         .collect())
 }

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod cli;
+pub mod columns;
 pub mod coordination;
 pub mod evaluate;
 pub mod export;

@@ -167,9 +167,9 @@ struct Row<'a> {
 }
 
 #[derive(Default, Clone)]
-struct Bin {
+struct Bin<'a> {
     posts: u64,
-    accounts: BTreeSet<String>,
+    accounts: std::collections::HashSet<&'a str>,
     new_accounts: u64,
     suspicious: u64,
 }
@@ -209,7 +209,7 @@ pub fn compute(
     let kind = posts.column("kind")?.str()?;
     let parent = posts.column("parent_post_id")?.str()?;
     let text = posts.column("text")?.str()?;
-    let urls = posts.column("urls")?.list()?;
+    let urls = crate::columns::StringLists::new(posts.column("urls")?)?;
     let times = posts
         .column("created_at")?
         .as_materialized_series()
@@ -235,35 +235,38 @@ pub fn compute(
     };
 
     // Per platform, per bin.
-    let mut bins: BTreeMap<(String, i64), Bin> = BTreeMap::new();
-    let mut seen_accounts: BTreeSet<(String, String)> = BTreeSet::new();
+    // Suspicion looked up by borrowed ids: one set from the owned keys, built once.
+    let suspicious_accounts: Option<std::collections::HashSet<(&str, &str)>> = suspicion.map(|s| {
+        s.scores
+            .iter()
+            .filter(|(_, score)| **score >= s.threshold)
+            .map(|((p, a), _)| (p.as_str(), a.as_str()))
+            .collect()
+    });
+    let mut bins: BTreeMap<(&str, i64), Bin> = BTreeMap::new();
+    let mut seen_accounts: std::collections::HashSet<(&str, &str)> =
+        std::collections::HashSet::new();
     let mut suspicious_total = 0u64;
     for row in &rows {
-        let bin = bins
-            .entry((row.platform.to_string(), bin_of(row.time_ms)))
-            .or_default();
+        let bin = bins.entry((row.platform, bin_of(row.time_ms))).or_default();
         bin.posts += 1;
         if let Some(author) = row.author {
-            bin.accounts.insert(author.to_string());
-            if seen_accounts.insert((row.platform.to_string(), author.to_string())) {
+            bin.accounts.insert(author);
+            if seen_accounts.insert((row.platform, author)) {
                 bin.new_accounts += 1;
             }
-            if let Some(s) = suspicion {
-                let score = s
-                    .scores
-                    .get(&(row.platform.to_string(), author.to_string()))
-                    .copied()
-                    .unwrap_or(0.0);
-                if score >= s.threshold {
-                    bin.suspicious += 1;
-                    suspicious_total += 1;
-                }
+            if suspicious_accounts
+                .as_ref()
+                .is_some_and(|set| set.contains(&(row.platform, author)))
+            {
+                bin.suspicious += 1;
+                suspicious_total += 1;
             }
         }
     }
-    let platforms: Vec<String> = bins
+    let platforms: Vec<&str> = bins
         .keys()
-        .map(|(p, _)| p.clone())
+        .map(|(p, _)| *p)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -297,14 +300,15 @@ pub fn compute(
         let mut series = Vec::with_capacity(bin_starts.len());
         let mut peak: Option<(i64, u64)> = None;
         for &b in &bin_starts {
-            let bin = bins.get(&(p.clone(), b)).cloned().unwrap_or_default();
+            let empty = Bin::default();
+            let bin = bins.get(&(*p, b)).unwrap_or(&empty);
             cumulative += bin.posts;
             if peak.is_none_or(|(_, n)| bin.posts > n) {
                 peak = Some((b, bin.posts));
             }
             series.push(bin.posts as f64);
             table.0.push(b);
-            table.1.push(p.clone());
+            table.1.push(p.to_string());
             table.2.push(bin.posts);
             table.3.push(bin.accounts.len() as u64);
             table.4.push(bin.new_accounts);
@@ -316,13 +320,13 @@ pub fn compute(
                 }),
             );
         }
-        let platform_rows: Vec<&Row> = rows.iter().filter(|r| r.platform == p).collect();
+        let platform_rows: Vec<&Row> = rows.iter().filter(|r| r.platform == *p).collect();
         let half = platform_rows
             .get(platform_rows.len().saturating_sub(1) / 2)
             .map(|r| r.time_ms);
         let accounts: BTreeSet<&str> = platform_rows.iter().filter_map(|r| r.author).collect();
         volumes.push(PlatformVolume {
-            platform: p.clone(),
+            platform: p.to_string(),
             posts: platform_rows.len() as u64,
             accounts: accounts.len() as u64,
             peak_bin: peak.map(|(b, _)| iso(b)),
@@ -332,7 +336,7 @@ pub fn compute(
                 _ => None,
             },
         });
-        counts.insert(p.clone(), series);
+        counts.insert(p.to_string(), series);
     }
     let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
     let bins_df = DataFrame::new(
@@ -422,13 +426,11 @@ pub fn compute(
         let (Some(p), Some(t)) = (platform.get(i), times.get(i)) else {
             continue;
         };
-        if let Some(list) = urls.get_as_series(i) {
-            for url in list.str()?.iter().flatten() {
-                let entry = url_seen.entry(normalise_url(url)).or_default();
-                let first = entry.0.entry(p.to_string()).or_insert(t);
-                *first = (*first).min(t);
-                entry.1 += 1;
-            }
+        for url in urls.row(i) {
+            let entry = url_seen.entry(normalise_url(url)).or_default();
+            let first = entry.0.entry(p.to_string()).or_insert(t);
+            *first = (*first).min(t);
+            entry.1 += 1;
         }
     }
     let mut cross_platform_urls: Vec<CrossPlatformUrl> = url_seen

@@ -241,8 +241,8 @@ fn build_actions(
     let kind = posts.column("kind")?.str()?;
     let parent = posts.column("parent_post_id")?.str()?;
     let text = posts.column("text")?.str()?;
-    let urls = posts.column("urls")?.list()?;
-    let hashtags = posts.column("hashtags")?.list()?;
+    let urls = crate::columns::StringLists::new(posts.column("urls")?)?;
+    let hashtags = crate::columns::StringLists::new(posts.column("hashtags")?)?;
     let times = posts
         .column("created_at")?
         .as_materialized_series()
@@ -253,14 +253,6 @@ fn build_actions(
         .iter()
         .map(|k| (*k, ObjectActions::default()))
         .collect();
-    let list_strings = |list: Option<Series>| -> Vec<String> {
-        list.and_then(|s| {
-            s.str()
-                .ok()
-                .map(|s| s.iter().flatten().map(str::to_string).collect())
-        })
-        .unwrap_or_default()
-    };
     for i in 0..posts.height() {
         let (Some(p), Some(a), Some(t)) = (platform.get(i), author.get(i), times.get(i)) else {
             continue;
@@ -276,8 +268,8 @@ fn build_actions(
                 }
                 ObjectKind::CoLink if !is_retweet => {
                     let mut seen = BTreeSet::new();
-                    for url in list_strings(urls.get_as_series(i)) {
-                        let normal = normalise_url(&url);
+                    for url in urls.row(i) {
+                        let normal = normalise_url(url);
                         if seen.insert(normal.clone()) {
                             actions.push(account, normal, t);
                         }
@@ -289,7 +281,7 @@ fn build_actions(
                     }
                 }
                 ObjectKind::HashtagSequence if !is_retweet => {
-                    let tags = list_strings(hashtags.get_as_series(i));
+                    let tags = hashtags.row(i);
                     if tags.len() >= 2 {
                         let day = chrono::DateTime::from_timestamp_millis(t)
                             .map(|d| d.format("%Y-%m-%d").to_string())

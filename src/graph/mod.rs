@@ -97,7 +97,7 @@ pub fn build(
     let author_handle = posts.column("author_handle")?.str()?;
     let kind = posts.column("kind")?.str()?;
     let parent_author = posts.column("parent_author_id")?.str()?;
-    let mentions = posts.column("mentions")?.list()?;
+    let mentions = crate::columns::StringLists::new(posts.column("mentions")?)?;
     let times = posts
         .column("created_at")?
         .as_materialized_series()
@@ -130,8 +130,8 @@ pub fn build(
         if layer == Some(Layer::Retweet) {
             continue;
         }
-        if let Some(list) = mentions.get_as_series(i) {
-            for handle in list.str()?.iter().flatten() {
+        {
+            for handle in mentions.row(i).iter().copied() {
                 let target = match by_handle.get(&(p.to_string(), handle.to_lowercase())) {
                     Some(id) => nodes.intern(p, id, Some(handle)),
                     None => nodes.intern(p, &format!("@{handle}"), Some(handle)),
