@@ -1,0 +1,140 @@
+//! The graph and timeline commands alone: the real twarc2 fixture's retweet network, and
+//! spread numbers on crafted data with known answers.
+
+mod common;
+use common::*;
+
+#[test]
+fn blm_network_retweet_edges() {
+    let tables = tempfile::tempdir().unwrap();
+    ingest_ok(
+        &[real("twitter_v2/blm_network.jsonl").to_str().unwrap()],
+        tables.path(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    tagscope()
+        .args(["-q", "graph"])
+        .arg(tables.path())
+        .arg("-o")
+        .arg(out.path())
+        .assert()
+        .success();
+    // 367 retweets, 21 of them self-retweets; 335 distinct (retweeter, retweeted author)
+    // pairs without self-retweets: counted independently from the raw pages with Python.
+    let edges = std::fs::read_to_string(out.path().join("graph/edges.csv")).unwrap();
+    let retweet_edges: Vec<&str> = edges.lines().filter(|l| l.contains(",retweet,")).collect();
+    assert_eq!(retweet_edges.len(), 335);
+    let weight: u32 = retweet_edges
+        .iter()
+        .map(|l| l.split(',').nth(3).unwrap().parse::<u32>().unwrap())
+        .sum();
+    assert_eq!(
+        weight,
+        367 - 21,
+        "21 self-retweets are not amplification and are dropped"
+    );
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("graph/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["layers"][0]["edges"], 335);
+    assert!(
+        summary["edge_direction"]
+            .as_str()
+            .unwrap()
+            .contains("amplifier")
+    );
+    assert!(!summary["top_amplified"].as_array().unwrap().is_empty());
+    // Gephi filters never change the metrics.
+    let filtered = tempfile::tempdir().unwrap();
+    tagscope()
+        .args(["-q", "graph", "--top-n", "20"])
+        .arg(tables.path())
+        .arg("-o")
+        .arg(filtered.path())
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(out.path().join("graph/nodes.csv")).unwrap(),
+        std::fs::read(filtered.path().join("graph/nodes.csv")).unwrap()
+    );
+    let gexf = std::fs::read_to_string(filtered.path().join("graph/retweets.gexf")).unwrap();
+    assert!(gexf.matches("<node ").count() <= 20);
+}
+
+#[test]
+fn spread_numbers_on_crafted_data() {
+    // 4chan opener 18:35:12 with the Pastebin link; first tweet 18:49:12 with the same link,
+    // retweeted at 18:49:20, :21 and :22.
+    let tables = tempfile::tempdir().unwrap();
+    ingest_ok(
+        &[
+            fixture("pol_thread_124205675.json").to_str().unwrap(),
+            fixture("v1_hostile.jsonl").to_str().unwrap(),
+        ],
+        tables.path(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    tagscope()
+        .args([
+            "-q",
+            "timeline",
+            "--bin",
+            "5m",
+            "--title",
+            "#MacronLeaks",
+            "--width",
+            "800",
+            "--height",
+            "450",
+        ])
+        .arg(tables.path())
+        .arg("-o")
+        .arg(out.path())
+        .assert()
+        .success();
+    let spread: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("spread.json")).unwrap())
+            .unwrap();
+    assert_eq!(spread["first_posts"][0]["platform"], "4chan");
+    assert_eq!(spread["first_posts"][0]["at"], "2017-05-05T18:35:12Z");
+    assert_eq!(spread["first_posts"][1]["platform"], "twitter");
+    assert_eq!(spread["first_posts"][1]["at"], "2017-05-05T18:49:12Z");
+    assert_eq!(spread["lead_lag"][0]["first_post_lead_s"], 840.0);
+    let first = &spread["first_tweet"];
+    assert_eq!(first["post_id"], "860000000000000001");
+    assert_eq!(first["retweets_after_1_min"], 3);
+    assert_eq!(first["retweets_after_5_min"], 3);
+    assert_eq!(first["retweets_total"], 3);
+    let url = &spread["cross_platform_urls"][0];
+    assert_eq!(url["url"], "http://pastebin.com/Kp3Dx8z1");
+    assert_eq!(url["first_seen"]["4chan"], "2017-05-05T18:35:12Z");
+    assert_eq!(url["first_seen"]["twitter"], "2017-05-05T18:49:12Z");
+    let twitter = spread["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["platform"] == "twitter")
+        .unwrap();
+    assert_eq!(twitter["posts"], 7);
+    assert_eq!(
+        twitter["peak_posts"], 4,
+        "the original and its three retweets share the 18:45 bin"
+    );
+
+    // spread.csv: dense bins per platform, cumulative counts ending at each platform's total.
+    let mut reader = csv::Reader::from_path(out.path().join("spread.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let last_twitter = rows.iter().rev().find(|r| &r[1] == "twitter").unwrap();
+    assert_eq!(&last_twitter[5], "7");
+    let last_4chan = rows.iter().rev().find(|r| &r[1] == "4chan").unwrap();
+    assert_eq!(&last_4chan[5], "4");
+    for figure in ["timeline.png", "spread.png"] {
+        let image = image::open(out.path().join(figure)).unwrap();
+        assert_eq!((image.width(), image.height()), (800, 450));
+    }
+    assert!(
+        !out.path().join("bot_share.png").exists(),
+        "no scores given"
+    );
+}
