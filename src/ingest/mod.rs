@@ -231,6 +231,19 @@ fn read_file(
         skipped: 0,
         blank_lines: 0,
     };
+    // A file that cannot be read as posts: an error when named, reported and passed over
+    // when found in a folder.
+    let refuse = |mut report: FileReport, reason: String| {
+        if explicit {
+            return Err(IngestError::Format {
+                path: report.path.clone(),
+                reason,
+            });
+        }
+        report.status = "refused";
+        report.note = Some(reason);
+        Ok((report, FileOutput::default()))
+    };
     let sniffed = match sniff_or_forced(&head, options.format) {
         Sniffed::Format(format) => format,
         Sniffed::Empty => {
@@ -241,30 +254,13 @@ fn read_file(
         Sniffed::NotPosts(reason) | Sniffed::Unknown(reason) => {
             let reason =
                 format!("not a recognised export of posts: {reason} (use --format to force one)");
-            if explicit {
-                return Err(IngestError::Format {
-                    path: label,
-                    reason,
-                });
-            }
-            report.status = "refused";
-            report.note = Some(reason);
-            return Ok((report, FileOutput::default()));
+            return refuse(report, reason);
         }
     };
     if sniffed == Format::GenericCsv && options.column_map.is_none() {
         let reason = "a CSV that is not twarc-csv output needs --map id=COLUMN,time=COLUMN,... \
-                      (see `tagscope ingest --help`)"
-            .to_string();
-        if explicit {
-            return Err(IngestError::Format {
-                path: label,
-                reason,
-            });
-        }
-        report.status = "refused";
-        report.note = Some(reason);
-        return Ok((report, FileOutput::default()));
+                      (see `tagscope ingest --help`)";
+        return refuse(report, reason.to_string());
     }
     report.format = Some(sniffed.name());
     let output = match sniffed {
