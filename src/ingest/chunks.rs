@@ -13,7 +13,7 @@ use super::IngestError;
 use super::record::{AccountMap, Collector, Counts, RecordFilter};
 
 /// Bytes of input per block handed to the parser threads.
-const BLOCK_BYTES: usize = 8 << 20;
+const BLOCK_BYTES: usize = 32 << 20;
 
 /// What one file (or one part of it) produced.
 #[derive(Default)]
@@ -62,12 +62,15 @@ where
     F: Fn(&[u8], u64, &mut Collector<'_>) + Sync,
 {
     let (sender, receiver) = sync_channel::<std::io::Result<(Vec<u8>, u64)>>(2);
+    // Parsed blocks go back to the reader to be filled again: fresh 8 MB buffers cost a
+    // page fault per 4 KB page (a tenth of ingest time in perf).
+    let (recycle, recycled) = sync_channel::<Vec<u8>>(4);
     std::thread::scope(|scope| {
-        scope.spawn(move || cut_blocks(reader, sender));
+        scope.spawn(move || cut_blocks(reader, sender, recycled));
         let mut output = FileOutput::default();
         for message in receiver {
             match message {
-                Ok((block, first_line)) => {
+                Ok((mut block, first_line)) => {
                     let part = parse_block(
                         &block,
                         first_line,
@@ -77,6 +80,8 @@ where
                         &parse_line,
                     )?;
                     output.absorb(part);
+                    block.clear();
+                    let _ = recycle.try_send(block);
                 }
                 Err(error) => {
                     // The rest of the file cannot be read (e.g. a truncated gzip stream):
@@ -96,11 +101,14 @@ where
 fn cut_blocks(
     mut reader: Box<dyn Read + Send>,
     sender: std::sync::mpsc::SyncSender<std::io::Result<(Vec<u8>, u64)>>,
+    recycled: std::sync::mpsc::Receiver<Vec<u8>>,
 ) {
     let mut carry: Vec<u8> = Vec::new();
     let mut next_line: u64 = 1;
     loop {
-        let mut block = std::mem::take(&mut carry);
+        let mut block = recycled.try_recv().unwrap_or_default();
+        block.extend_from_slice(&carry);
+        carry.clear();
         block.reserve(BLOCK_BYTES);
         match reader
             .by_ref()
@@ -125,7 +133,8 @@ fn cut_blocks(
         }
         match memchr::memrchr(b'\n', &block) {
             Some(last_newline) => {
-                carry = block.split_off(last_newline + 1);
+                carry.extend_from_slice(&block[last_newline + 1..]);
+                block.truncate(last_newline + 1);
                 let lines = memchr::memchr_iter(b'\n', &block).count() as u64;
                 if sender.send(Ok((block, next_line))).is_err() {
                     return;

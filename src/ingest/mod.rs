@@ -127,6 +127,7 @@ pub fn ingest_with_progress(
     options: &IngestOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Ingested, IngestError> {
+    let started = std::time::Instant::now();
     let files = source::expand_inputs(inputs)?;
     if files.is_empty() {
         return Err(IngestError::NoInput);
@@ -167,7 +168,10 @@ pub fn ingest_with_progress(
         }
     }
     let paths: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    timing("read and parse", started);
+    let finishing = std::time::Instant::now();
     let posts = finish_posts(frames, &paths)?;
+    timing("concat, dedup, parents, sort", finishing);
     let accounts = record::accounts_dataframe(accounts)?;
     let report = build_report(&posts, &accounts, counts, file_reports, options)?;
     Ok(Ingested {
@@ -175,6 +179,13 @@ pub fn ingest_with_progress(
         accounts,
         report,
     })
+}
+
+/// With `TAGSCOPE_TIMINGS` set, phase durations go to stderr (for benchmarking).
+fn timing(phase: &str, since: std::time::Instant) {
+    if std::env::var_os("TAGSCOPE_TIMINGS").is_some() {
+        eprintln!("ingest: {phase}: {:.2} s", since.elapsed().as_secs_f64());
+    }
 }
 
 /// Whether a JSON file holds one value per line rather than one pretty-printed document:
@@ -376,9 +387,13 @@ fn finish_posts(frames: Vec<DataFrame>, paths: &[String]) -> Result<DataFrame, I
     posts.with_column(Column::new("source_file".into(), file_names))?;
 
     let keys = [col("platform"), col("post_id")];
+    // Collected once: used both as the table and as the parents' lookup (without the
+    // `cse` feature a lazy plan would deduplicate twice).
     let unique = posts
         .lazy()
-        .unique_stable_generic(Some(keys.to_vec()), UniqueKeepStrategy::First);
+        .unique_stable_generic(Some(keys.to_vec()), UniqueKeepStrategy::First)
+        .collect()?
+        .lazy();
     let parents = unique.clone().select([
         col("platform"),
         col("post_id").alias("resolved_parent_id"),
