@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod cli;
 pub mod columns;
+pub mod commands;
 pub mod coordination;
 pub mod evaluate;
 pub mod export;

@@ -229,10 +229,8 @@ pub fn compute(
     let end_ms = rows.iter().map(|r| r.time_ms).max().unwrap_or(0);
     let requested_bin_ms = bin_ms;
     let bin_ms = effective_bin_ms(bin_ms, end_ms - start_ms);
-    let bin_of = |t: i64| {
-        start_ms.div_euclid(bin_ms) * bin_ms
-            + (t - start_ms.div_euclid(bin_ms) * bin_ms).div_euclid(bin_ms) * bin_ms
-    };
+    // Bins start at whole multiples of the bin width (10-minute bins at :00, :10, ...).
+    let bin_of = |t: i64| t.div_euclid(bin_ms) * bin_ms;
 
     // Per platform, per bin.
     // Suspicion looked up by borrowed ids: one set from the owned keys, built once.

@@ -1,0 +1,500 @@
+//! The commands behind the CLI: each reads its inputs, calls the stages and hands the
+//! results to [`crate::export`]. `main.rs` only parses arguments and reports errors.
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{
+    BatchArgs, Cli, Command, CoordArgs, EvaluateArgs, GraphArgs, InputArgs, RunArgs, ScoreArgs,
+    SimulateArgs, TimelineArgs,
+};
+use crate::ingest::{self, IngestOptions, csv_readers, text};
+use crate::{
+    batch, coordination, evaluate, export, features, figures, graph, pipeline, report, score,
+    simulate, spread,
+};
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Ingest(args) => {
+            let options = ingest_options(&args.input)?;
+            let ingested = ingest_inputs(&args.input, &options, cli.quiet)?;
+            let mut posts = ingested.posts;
+            let mut accounts = ingested.accounts;
+            export::write_parquet(&mut posts, &args.out.join("posts.parquet"))?;
+            export::write_parquet(&mut accounts, &args.out.join("accounts.parquet"))?;
+            export::write_json(&ingested.report, &args.out.join("ingest_report.json"))?;
+            if !cli.quiet {
+                let r = &ingested.report;
+                eprintln!(
+                    "read {} records: {} posts, {} duplicates, {} filtered out, {} skipped; {} accounts -> {}",
+                    r.records_read,
+                    r.posts,
+                    r.duplicates,
+                    r.filtered_out,
+                    r.skipped,
+                    r.accounts,
+                    args.out.display()
+                );
+            }
+            Ok(())
+        }
+        Command::Run(args) => run_all(&args, cli.quiet).map(|_| ()),
+        Command::Batch(args) => run_batch(&args, cli.quiet),
+        Command::Timeline(args) => run_timeline(&args, cli.quiet),
+        Command::Score(args) => run_score(&args, cli.quiet),
+        Command::Coord(args) => run_coord(&args, cli.quiet),
+        Command::Graph(args) => run_graph(&args, cli.quiet),
+        Command::Simulate(args) => run_simulate(&args, cli.quiet),
+        Command::Evaluate(args) => run_evaluate(&args),
+    }
+}
+
+fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
+    let posts = export::read_parquet(&args.tables.join("posts.parquet"))?;
+    let accounts = export::read_parquet(&args.tables.join("accounts.parquet"))?;
+    let weights = match &args.options.weights {
+        Some(path) => score::Weights::load(path)?,
+        None => score::Weights::defaults(),
+    };
+    let began = std::time::Instant::now();
+    let mut features = features::compute(&posts, &accounts)?;
+    let coordination = coordination::detect(&posts, &args.coord.to_options())?;
+    features::apply_coordination(&mut features, &coordination.by_account);
+    let mut scored = score::score(features, &weights);
+    score::attach_clusters(&mut scored, &coordination.by_account);
+    let mut all = score::table(&scored)?;
+    export::write_parquet(&mut all, &args.out.join("features.parquet"))?;
+    let kept: Vec<score::ScoredAccount> = scored
+        .into_iter()
+        .filter(|s| s.features.posts >= args.options.min_posts)
+        .take(args.options.top.unwrap_or(usize::MAX))
+        .collect();
+    let mut suspicious = score::table(&kept)?;
+    export::write_csv(&mut suspicious, &args.out.join("suspicious_accounts.csv"))?;
+    export::write_json(&score::method(&weights), &args.out.join("signals.json"))?;
+    if !quiet {
+        eprintln!(
+            "scored {} accounts in {:.1} s; {} in suspicious_accounts.csv -> {}",
+            all.height(),
+            began.elapsed().as_secs_f64(),
+            suspicious.height(),
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Progress on stderr: one spinner line naming the stage.
+struct Spinner(ProgressBar);
+
+impl pipeline::Progress for Spinner {
+    fn stage(&self, name: &str) {
+        self.0.set_message(name.to_string());
+    }
+    fn files(&self, done: usize, total: usize) {
+        self.0
+            .set_message(format!("ingest: file {} of {total}", done + 1));
+    }
+}
+
+fn spinner(quiet: bool) -> Result<ProgressBar> {
+    if quiet {
+        return Ok(ProgressBar::hidden());
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").context("progress style")?,
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Ok(bar)
+}
+
+fn run_all(args: &RunArgs, quiet: bool) -> Result<report::Summary> {
+    let weights = match &args.score.weights {
+        Some(path) => score::Weights::load(path)?,
+        None => score::Weights::defaults(),
+    };
+    let options = pipeline::RunOptions {
+        inputs: args.input.inputs.clone(),
+        ingest: ingest_options(&args.input)?,
+        weights,
+        weights_file: args.score.weights.clone(),
+        coordination: args.coord.to_options(),
+        graph: args.graph.to_options(),
+        bin_ms: spread::parse_duration_ms(&args.figures.bin).context("--bin")?,
+        style: args.figures.style()?,
+        threshold: args.figures.threshold,
+        min_posts: args.score.min_posts,
+        top: args.score.top,
+        force: args.force,
+    };
+    let bar = spinner(quiet)?;
+    let began = std::time::Instant::now();
+    let result = pipeline::run(&args.out, &options, &Spinner(bar.clone()));
+    bar.finish_and_clear();
+    let result = result?;
+    if !quiet {
+        let s = &result.summary;
+        eprintln!(
+            "{} posts, {} accounts ({} at or above {:.2}), {} coordination clusters in {:.1} s -> {}",
+            s.dataset.posts,
+            s.scores.accounts_scored,
+            s.scores.accounts_at_or_above_threshold,
+            s.scores.threshold,
+            s.coordination.clusters,
+            began.elapsed().as_secs_f64(),
+            result.out.display()
+        );
+    }
+    Ok(result.summary)
+}
+
+/// The `run` arguments of a batch job, parsed by the same CLI definition as `tagscope run`.
+fn job_arguments(job: &batch::Job, force: bool) -> Vec<std::ffi::OsString> {
+    let mut argv: Vec<std::ffi::OsString> = vec!["tagscope".into(), "-q".into(), "run".into()];
+    argv.extend(job.inputs.iter().map(|p| p.clone().into_os_string()));
+    for tag in &job.tags {
+        argv.extend(["--tag".into(), tag.into()]);
+    }
+    argv.extend(["-o".into(), job.out.clone().into_os_string()]);
+    if force {
+        argv.push("--force".into());
+    }
+    let o = &job.options;
+    let mut flag = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            argv.extend([format!("--{name}").into(), value.into()]);
+        }
+    };
+    flag("since", o.since.clone());
+    flag("until", o.until.clone());
+    flag("bin", o.bin.clone());
+    flag("tz", o.tz.clone());
+    flag("threshold", o.threshold.map(|t| t.to_string()));
+    flag("format", o.format.clone());
+    flag("map", o.map.clone());
+    flag("board", o.board.clone());
+    flag(
+        "weights",
+        o.weights.as_ref().map(|p| p.display().to_string()),
+    );
+    flag("min-posts", o.min_posts.map(|n| n.to_string()));
+    flag("top", o.top.map(|n| n.to_string()));
+    for window in o.windows.iter().flatten() {
+        flag("window", Some(window.to_string()));
+    }
+    if o.strict == Some(true) {
+        argv.push("--strict".into());
+    }
+    argv
+}
+
+fn run_batch(args: &BatchArgs, quiet: bool) -> Result<()> {
+    let (out, jobs) = batch::load(&args.file)?;
+    let mut rows: Vec<[String; 12]> = Vec::new();
+    let mut failed = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if !quiet {
+            eprintln!("[{}/{}] {}", i + 1, jobs.len(), job.name);
+        }
+        let result = Cli::try_parse_from(job_arguments(job, args.force))
+            .map_err(|e| anyhow::anyhow!("{}", e.to_string().lines().next().unwrap_or_default()))
+            .and_then(|cli| match cli.command {
+                Command::Run(run_args) => run_all(&run_args, true),
+                _ => unreachable!("job arguments always name `run`"),
+            });
+        let row = match result {
+            Ok(s) => {
+                let lead = s
+                    .spread
+                    .lead_lag
+                    .first()
+                    .map(|l| l.first_post_lead_s.to_string())
+                    .unwrap_or_default();
+                [
+                    job.name.clone(),
+                    "ok".into(),
+                    String::new(),
+                    s.dataset.posts.to_string(),
+                    s.scores.accounts_scored.to_string(),
+                    s.scores.accounts_at_or_above_threshold.to_string(),
+                    s.spread
+                        .suspicious_share
+                        .map(|x| format!("{:.6}", x))
+                        .unwrap_or_default(),
+                    s.spread
+                        .first_posts
+                        .first()
+                        .map(|f| format!("{} {}", f.platform, f.at))
+                        .unwrap_or_default(),
+                    lead,
+                    s.coordination.clusters.to_string(),
+                    s.coordination.largest_cluster.to_string(),
+                    job.out.display().to_string(),
+                ]
+            }
+            Err(error) => {
+                let reason: Vec<String> = error.chain().map(ToString::to_string).collect();
+                failed.push(job.name.clone());
+                if !quiet {
+                    eprintln!("  failed: {}", reason.join(": "));
+                }
+                let mut row: [String; 12] = Default::default();
+                row[0] = job.name.clone();
+                row[1] = "failed".into();
+                row[2] = reason.join(": ");
+                row[11] = job.out.display().to_string();
+                row
+            }
+        };
+        rows.push(row);
+    }
+    export::write_atomic(&out.join("batch_summary.csv"), |w| {
+        let mut writer = csv::Writer::from_writer(w);
+        writer.write_record([
+            "job",
+            "status",
+            "error",
+            "posts",
+            "accounts",
+            "suspicious_accounts",
+            "suspicious_post_share",
+            "first_post",
+            "lead_lag_s",
+            "clusters",
+            "largest_cluster",
+            "folder",
+        ])?;
+        for row in &rows {
+            writer.write_record(row)?;
+        }
+        writer.flush()?;
+        Ok(())
+    })?;
+    if !quiet {
+        eprintln!(
+            "{} job(s), {} failed -> {}",
+            jobs.len(),
+            failed.len(),
+            out.join("batch_summary.csv").display()
+        );
+    }
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} job(s) failed: {} (see batch_summary.csv)",
+            failed.len(),
+            jobs.len(),
+            failed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn read_scores(path: &std::path::Path) -> Result<std::collections::HashMap<(String, String), f64>> {
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("opening {}", path.display()))?;
+    let header = reader
+        .headers()
+        .with_context(|| format!("reading {}", path.display()))?
+        .clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .with_context(|| format!("{}: no `{name}` column", path.display()))
+    };
+    let (platform, account, score) = (column("platform")?, column("account_id")?, column("score")?);
+    let mut scores = std::collections::HashMap::new();
+    for (i, row) in reader.records().enumerate() {
+        let row = row.with_context(|| format!("{}: row {}", path.display(), i + 2))?;
+        let value: f64 = row[score].parse().with_context(|| {
+            format!(
+                "{}:{}: score `{}` is not a number",
+                path.display(),
+                i + 2,
+                &row[score]
+            )
+        })?;
+        scores.insert((row[platform].to_string(), row[account].to_string()), value);
+    }
+    Ok(scores)
+}
+
+fn run_timeline(args: &TimelineArgs, quiet: bool) -> Result<()> {
+    let posts = export::read_parquet(&args.tables.join("posts.parquet"))?;
+    let bin_ms = spread::parse_duration_ms(&args.figures.bin).context("--bin")?;
+    let style = args.figures.style()?;
+    let scores = args.scores.as_deref().map(read_scores).transpose()?;
+    let suspicion = scores.as_ref().map(|scores| spread::Suspicion {
+        scores,
+        threshold: args.figures.threshold,
+    });
+    let mut result = spread::compute(&posts, bin_ms, suspicion.as_ref())?;
+    export::write_csv(&mut result.bins, &args.out.join("spread.csv"))?;
+    export::write_json(&result.summary, &args.out.join("spread.json"))?;
+    let mut values: Option<Vec<f64>> = scores.as_ref().map(|s| s.values().copied().collect());
+    if let Some(values) = values.as_mut() {
+        values.sort_by(f64::total_cmp);
+    }
+    for (name, png) in figures::render(&result, values.as_deref(), &args.title, &style)? {
+        export::write_bytes(&png, &args.out.join(name))?;
+    }
+    if !quiet {
+        eprintln!("{} bins -> {}", result.bins.height(), args.out.display());
+    }
+    Ok(())
+}
+
+fn run_graph(args: &GraphArgs, quiet: bool) -> Result<()> {
+    let posts = export::read_parquet(&args.tables.join("posts.parquet"))?;
+    let accounts = export::read_parquet(&args.tables.join("accounts.parquet"))?;
+    let began = std::time::Instant::now();
+    let options = args.options.to_options();
+    let network = graph::build(&posts, &accounts, &options)?;
+    let dir = args.out.join("graph");
+    export::write_graph(&network, None, &options, &dir)?;
+    let summary = graph::summary(&network, 20);
+    export::write_json(&summary, &dir.join("summary.json"))?;
+    if !quiet {
+        eprintln!(
+            "{} accounts, {} retweet edges, {} communities in {:.1} s -> {}",
+            summary.nodes,
+            summary.layers.first().map_or(0, |l| l.edges),
+            summary.communities,
+            began.elapsed().as_secs_f64(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn run_coord(args: &CoordArgs, quiet: bool) -> Result<()> {
+    let posts = export::read_parquet(&args.tables.join("posts.parquet"))?;
+    let began = std::time::Instant::now();
+    let mut found = coordination::detect(&posts, &args.options.to_options())?;
+    let dir = args.out.join("coordination");
+    export::write_csv(&mut found.edges, &dir.join("edges.csv"))?;
+    export::write_csv(&mut found.clusters, &dir.join("clusters.csv"))?;
+    export::write_json(&found.summary, &dir.join("summary.json"))?;
+    if !quiet {
+        eprintln!(
+            "{} clusters ({} accounts, largest {}) from {} edges in {:.1} s -> {}",
+            found.summary.clusters,
+            found.summary.accounts_in_clusters,
+            found.summary.largest_cluster,
+            found.edges.height(),
+            began.elapsed().as_secs_f64(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn run_simulate(args: &SimulateArgs, quiet: bool) -> Result<()> {
+    let start = text::parse_iso_time(&args.start)
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .with_context(|| format!("--start {}: not an ISO 8601 time", args.start))?;
+    let defaults = simulate::SimConfig::default();
+    let config = simulate::SimConfig {
+        seed: args.seed,
+        posts: args.posts,
+        accounts: args.accounts,
+        tag: args.tag.trim_start_matches('#').to_string(),
+        start,
+        first_tweet_delay_minutes: args.first_tweet_delay_minutes,
+        duration_hours: args.duration_hours,
+        gzip: !args.no_gzip,
+        amplifier_share: args.amplifier_share.unwrap_or(defaults.amplifier_share),
+        coordinated_share: args.coordinated_share.unwrap_or(defaults.coordinated_share),
+        coordinated_group_size: args
+            .coordinated_group_size
+            .unwrap_or(defaults.coordinated_group_size),
+        scheduled_share: args.scheduled_share.unwrap_or(defaults.scheduled_share),
+        low_volume_share: args.low_volume_share.unwrap_or(defaults.low_volume_share),
+        hyperactive_share: args.hyperactive_share.unwrap_or(defaults.hyperactive_share),
+        ..defaults
+    };
+    let began = std::time::Instant::now();
+    let summary = simulate::simulate(&config, &args.out)?;
+    if !quiet {
+        let seconds = began.elapsed().as_secs_f64();
+        eprintln!(
+            "simulated {} tweets ({} accounts, {} bots) and {} 4chan posts in {seconds:.1} s ({:.0} tweets/s) -> {}",
+            summary.tweets,
+            summary.twitter_accounts,
+            summary.twitter_bots,
+            summary.fourchan_posts,
+            summary.tweets as f64 / seconds.max(1e-9),
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn run_evaluate(args: &EvaluateArgs) -> Result<()> {
+    let report = evaluate::evaluate(&args.truth, &args.scores, args.k)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_table());
+    }
+    Ok(())
+}
+
+fn parse_time_flag(flag: &str, value: &Option<String>) -> Result<Option<i64>> {
+    let Some(value) = value else { return Ok(None) };
+    let with_time = if value.len() == 10 {
+        format!("{value}T00:00:00Z")
+    } else {
+        value.clone()
+    };
+    match text::parse_iso_time(&with_time).or_else(|| text::parse_any_time(value)) {
+        Some(ms) => Ok(Some(ms)),
+        None => bail!("--{flag} {value}: not a date or ISO 8601 time"),
+    }
+}
+
+fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
+    let column_map = match &input.map {
+        Some(spec) => {
+            Some(csv_readers::parse_column_map(spec).map_err(|e| anyhow::anyhow!("--map: {e}"))?)
+        }
+        None => None,
+    };
+    Ok(IngestOptions {
+        format: input.format,
+        tags: input.tags.clone(),
+        since_ms: parse_time_flag("since", &input.since)?,
+        until_ms: parse_time_flag("until", &input.until)?,
+        strict: input.strict,
+        column_map,
+        board: input.board.clone(),
+    })
+}
+
+fn ingest_inputs(
+    input: &InputArgs,
+    options: &IngestOptions,
+    quiet: bool,
+) -> Result<ingest::Ingested> {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} ingest {pos}/{len} files {elapsed}")
+                .context("progress style")?,
+        );
+        bar
+    };
+    let progress = |index: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(index as u64);
+    };
+    let result = ingest::ingest_with_progress(&input.inputs, options, &progress);
+    bar.finish_and_clear();
+    Ok(result?)
+}
