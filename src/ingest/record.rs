@@ -355,6 +355,8 @@ impl AccountOffers<'_> {
 /// read = kept + filtered out + skipped holds for every chunk (duplicates are counted later,
 /// across files).
 pub struct Collector<'f> {
+    /// Values that repeat across records (client names), decoded once per collector.
+    decoded: HashMap<String, Option<String>>,
     filter: &'f RecordFilter,
     file_index: u32,
     file_label: &'f str,
@@ -366,6 +368,7 @@ pub struct Collector<'f> {
 impl<'f> Collector<'f> {
     pub fn new(filter: &'f RecordFilter, file_index: u32, file_label: &'f str) -> Self {
         Collector {
+            decoded: HashMap::new(),
             filter,
             file_index,
             file_label,
@@ -373,6 +376,20 @@ impl<'f> Collector<'f> {
             accounts: AccountMap::default(),
             counts: Counts::default(),
         }
+    }
+
+    /// `decode()` of a raw value, computed once per collector for each distinct raw value.
+    pub fn decoded_once(
+        &mut self,
+        raw: &str,
+        decode: impl FnOnce() -> Option<String>,
+    ) -> Option<String> {
+        if let Some(value) = self.decoded.get(raw) {
+            return value.clone();
+        }
+        let value = decode();
+        self.decoded.insert(raw.to_string(), value.clone());
+        value
     }
 
     /// One post with the account snapshots it carries (its author, the authors of the

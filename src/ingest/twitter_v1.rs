@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
 
 use super::json::{JsonDocument, skip_json_error};
 use super::record::{AccountOffers, AccountRecord, Collector, PostKind, PostRecord, TWITTER};
@@ -44,8 +45,9 @@ struct Status<'a> {
     entities: Option<Entities<'a>>,
     #[serde(borrow)]
     lang: Text<'a>,
+    /// Raw JSON: client names repeat, so they are decoded once per parse piece.
     #[serde(borrow)]
-    source: Text<'a>,
+    source: Option<&'a RawValue>,
     retweet_count: Option<i64>,
     favorite_count: Option<i64>,
     /// A search response written on one line: its statuses are the records.
@@ -106,8 +108,11 @@ struct User<'a> {
     id_str: Text<'a>,
     #[serde(borrow)]
     screen_name: Text<'a>,
+    /// Name, description and location stay raw JSON until a snapshot is built: most
+    /// snapshots are older than one already held and are never built, and these strings
+    /// are usually escaped (non-ASCII as \uXXXX), so decoding them would allocate.
     #[serde(borrow)]
-    name: Text<'a>,
+    name: Option<&'a RawValue>,
     #[serde(borrow)]
     created_at: Text<'a>,
     followers_count: Option<i64>,
@@ -119,9 +124,15 @@ struct User<'a> {
     default_profile: Option<bool>,
     default_profile_image: Option<bool>,
     #[serde(borrow)]
-    description: Text<'a>,
+    description: Option<&'a RawValue>,
     #[serde(borrow)]
-    location: Text<'a>,
+    location: Option<&'a RawValue>,
+}
+
+/// A raw JSON string value decoded; null, empty or not a string: `None`.
+fn raw_text(raw: Option<&RawValue>) -> Option<String> {
+    raw.and_then(|r| serde_json::from_str::<String>(r.get()).ok())
+        .filter(|s| !s.is_empty())
 }
 
 fn owned(text: &Text<'_>) -> Option<String> {
@@ -207,7 +218,7 @@ impl User<'_> {
             platform: TWITTER,
             account_id,
             handle: owned(&self.screen_name),
-            display_name: owned(&self.name),
+            display_name: raw_text(self.name),
             account_created_at_ms: self.created_at.as_deref().and_then(parse_twitter_v1_time),
             followers: self.followers_count,
             friends: self.friends_count,
@@ -217,8 +228,8 @@ impl User<'_> {
             verified: self.verified,
             default_profile: self.default_profile,
             default_profile_image: self.default_profile_image,
-            description: owned(&self.description),
-            location: owned(&self.location),
+            description: raw_text(self.description),
+            location: raw_text(self.location),
             ..AccountRecord::default()
         }
     }
@@ -282,11 +293,13 @@ fn handle_status(status: Status<'_>, line: u64, collector: &mut Collector<'_>) {
     post.author_id = status.author_id();
     post.author_handle = status.author_handle();
     post.lang = owned(&status.lang);
-    post.source_app = status
-        .source
-        .as_deref()
-        .map(client_name)
-        .filter(|s| !s.is_empty());
+    post.source_app = status.source.and_then(|raw| {
+        collector.decoded_once(raw.get(), || {
+            raw_text(Some(raw))
+                .map(|html| client_name(&html))
+                .filter(|s| !s.is_empty())
+        })
+    });
 
     if let Some(original) = &status.retweeted_status {
         // A retweet's own text is truncated ("RT @user: ..."): rebuild it from the original,
