@@ -12,13 +12,7 @@ fn blm_network_retweet_edges() {
         tables.path(),
     );
     let out = tempfile::tempdir().unwrap();
-    tagscope()
-        .args(["-q", "graph"])
-        .arg(tables.path())
-        .arg("-o")
-        .arg(out.path())
-        .assert()
-        .success();
+    stage_ok("graph", tables.path(), out.path(), &[]);
     // 367 retweets, 21 of them self-retweets; 335 distinct (retweeter, retweeted author)
     // pairs without self-retweets: counted independently from the raw pages with Python.
     let edges = std::fs::read_to_string(out.path().join("graph/edges.csv")).unwrap();

@@ -32,13 +32,7 @@ fn scores_rank_planted_bots_and_explain_themselves() {
         tables.path(),
     );
     let out = tempfile::tempdir().unwrap();
-    tagscope()
-        .args(["-q", "score"])
-        .arg(tables.path())
-        .arg("-o")
-        .arg(out.path())
-        .assert()
-        .success();
+    stage_ok("score", tables.path(), out.path(), &[]);
 
     let csv_path = out.path().join("suspicious_accounts.csv");
     let (header, rows) = read_csv(&csv_path);
@@ -139,13 +133,7 @@ fn v2_profile_gaps_are_unavailable_not_zero() {
         tables.path(),
     );
     let out = tempfile::tempdir().unwrap();
-    tagscope()
-        .args(["-q", "score"])
-        .arg(tables.path())
-        .arg("-o")
-        .arg(out.path())
-        .assert()
-        .success();
+    stage_ok("score", tables.path(), out.path(), &[]);
     let features = tagscope::export::read_parquet(&out.path().join("features.parquet")).unwrap();
     assert_eq!(features.height(), 401);
     for column in [

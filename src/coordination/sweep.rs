@@ -648,13 +648,18 @@ pub fn null_model(
                     x
                 },
             );
-        for (i, &c) in counts.iter().enumerate() {
-            sum[i] += u64::from(c);
-            at_least_observed[i] += u32::from(c >= observed[i].coactions);
-        }
+        tally(&counts, observed, &mut sum, &mut at_least_observed);
     }
 
     significance_from_counts(observed, &sum, &at_least_observed, shuffles)
+}
+
+/// Adds one null dataset's co-action counts to the running sums.
+fn tally(counts: &[u32], observed: &[PairStats], sum: &mut [u64], at_least_observed: &mut [u32]) {
+    for (i, &c) in counts.iter().enumerate() {
+        sum[i] += u64::from(c);
+        at_least_observed[i] += u32::from(c >= observed[i].coactions);
+    }
 }
 
 /// Expected counts, z and p-values from the co-action counts summed over `shuffles` null
@@ -766,10 +771,7 @@ pub fn shift_null_model(
                 count
             })
             .collect();
-        for (i, &c) in counts.iter().enumerate() {
-            sum[i] += u64::from(c);
-            at_least_observed[i] += u32::from(c >= observed[i].coactions);
-        }
+        tally(&counts, observed, &mut sum, &mut at_least_observed);
     }
     significance_from_counts(observed, &sum, &at_least_observed, shuffles)
 }

@@ -36,6 +36,18 @@ pub fn ingest_ok(args: &[&str], out: &Path) {
     cmd.assert().success();
 }
 
+/// Runs `tagscope -q COMMAND TABLES -o OUT EXTRA...` and expects success.
+pub fn stage_ok(command: &str, tables: &Path, out: &Path, extra: &[&str]) {
+    tagscope()
+        .args(["-q", command])
+        .args(extra)
+        .arg(tables)
+        .arg("-o")
+        .arg(out)
+        .assert()
+        .success();
+}
+
 pub fn report(out: &Path) -> Value {
     let text = std::fs::read_to_string(out.join("ingest_report.json"))
         .expect("ingest_report.json written");
