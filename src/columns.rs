@@ -6,6 +6,17 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use polars_arrow::array::{Array, Utf8ViewArray};
 
+/// A datetime column as Unix milliseconds (null stays null).
+pub fn times_ms(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let physical = df.column(name)?.as_materialized_series().to_physical_repr();
+    Ok(physical.i64()?.iter().collect())
+}
+
+/// A string column's values, borrowed from the frame.
+pub fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>> {
+    Ok(df.column(name)?.str()?.iter().collect())
+}
+
 /// The strings of a `List(String)` column, borrowed from its buffers: `row(i)` is row i's
 /// strings (empty for null lists; null strings inside a list are left out).
 pub struct StringLists<'a> {

@@ -14,6 +14,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
+use crate::columns::{strs, times_ms};
+
 /// Signal families, for the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -374,26 +376,12 @@ struct Profile {
     default_profile_image: Option<bool>,
 }
 
-fn datetime_ms(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
-    let series = df.column(name)?.as_materialized_series().to_physical_repr();
-    Ok(series.i64()?.iter().collect())
-}
-
-fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
 fn profiles(accounts: &DataFrame) -> Result<HashMap<(String, String), Profile>> {
-    let platform = strings(accounts, "platform")?;
-    let id = strings(accounts, "account_id")?;
-    let handle = strings(accounts, "handle")?;
-    let created = datetime_ms(accounts, "account_created_at")?;
-    let observed = datetime_ms(accounts, "profile_observed_at")?;
+    let platform = strs(accounts, "platform")?;
+    let id = strs(accounts, "account_id")?;
+    let handle = strs(accounts, "handle")?;
+    let created = times_ms(accounts, "account_created_at")?;
+    let observed = times_ms(accounts, "profile_observed_at")?;
     let int = |name: &str| -> Result<Vec<Option<i64>>> {
         Ok(accounts.column(name)?.i64()?.iter().collect())
     };
@@ -407,13 +395,13 @@ fn profiles(accounts: &DataFrame) -> Result<HashMap<(String, String), Profile>> 
     let default_image = boolean("default_profile_image")?;
     let mut map = HashMap::with_capacity(accounts.height());
     for i in 0..accounts.height() {
-        let (Some(p), Some(a)) = (&platform[i], &id[i]) else {
+        let (Some(p), Some(a)) = (platform[i], id[i]) else {
             continue;
         };
         map.insert(
-            (p.clone(), a.clone()),
+            (p.to_string(), a.to_string()),
             Profile {
-                handle: handle[i].clone(),
+                handle: handle[i].map(str::to_string),
                 created_ms: created[i],
                 observed_ms: observed[i],
                 followers: followers[i],
@@ -511,17 +499,13 @@ fn sort_posts(posts: &DataFrame) -> Result<DataFrame> {
     Ok(sorted)
 }
 
-fn borrowed_strings<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>> {
-    Ok(df.column(name)?.str()?.iter().collect())
-}
-
 /// Row-wise views of the sorted table, borrowing its strings.
 fn sorted_view(sorted: &DataFrame) -> Result<SortedPosts<'_>> {
-    let time_ms: Vec<i64> = datetime_ms(sorted, "created_at")?
+    let time_ms: Vec<i64> = times_ms(sorted, "created_at")?
         .into_iter()
         .map(|t| t.unwrap_or(0))
         .collect();
-    let parent_ms = datetime_ms(sorted, "parent_created_at")?;
+    let parent_ms = times_ms(sorted, "parent_created_at")?;
     let is_retweet: Vec<bool> = sorted
         .column("kind")?
         .str()?
@@ -538,19 +522,19 @@ fn sorted_view(sorted: &DataFrame) -> Result<SortedPosts<'_>> {
         })
         .collect();
     Ok(SortedPosts {
-        platform: borrowed_strings(sorted, "platform")?
+        platform: strs(sorted, "platform")?
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect(),
-        author: borrowed_strings(sorted, "author_id")?
+        author: strs(sorted, "author_id")?
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect(),
-        handle: borrowed_strings(sorted, "author_handle")?,
+        handle: strs(sorted, "author_handle")?,
         time_ms,
         is_retweet,
         latency_s,
-        parent_author: borrowed_strings(sorted, "parent_author_id")?,
+        parent_author: strs(sorted, "parent_author_id")?,
         early_retweet: sorted.column("early_retweet")?.bool()?.iter().collect(),
     })
 }

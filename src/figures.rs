@@ -18,17 +18,13 @@ fn platform_label(platform: &str) -> String {
 
 fn series(spread: &Spread, value: &str) -> Result<Vec<TimeSeries>> {
     let bins = &spread.bins;
-    let starts = bins
-        .column("bin_start")?
-        .as_materialized_series()
-        .to_physical_repr();
-    let starts = starts.i64()?;
+    let starts = crate::columns::times_ms(bins, "bin_start")?;
     let platforms = bins.column("platform")?.str()?;
     let values = bins.column(value)?.cast(&DataType::Float64)?;
     let values = values.f64()?;
     let mut out: Vec<TimeSeries> = Vec::new();
-    for i in 0..bins.height() {
-        let (Some(p), Some(t)) = (platforms.get(i), starts.get(i)) else {
+    for (i, &start) in starts.iter().enumerate() {
+        let (Some(p), Some(t)) = (platforms.get(i), start) else {
             continue;
         };
         let name = platform_label(p);
@@ -104,23 +100,17 @@ pub fn render(
         )?,
     ));
     if let (Some(scores), Some(threshold)) = (scores, summary.suspicion_threshold) {
-        let bins = &spread.bins;
-        let starts = bins
-            .column("bin_start")?
-            .as_materialized_series()
-            .to_physical_repr();
-        let starts = starts.i64()?;
-        let posts = bins.column("posts")?.cast(&DataType::Float64)?;
-        let posts = posts.f64()?;
-        let suspicious = bins.column("suspicious_posts")?.cast(&DataType::Float64)?;
-        let suspicious = suspicious.f64()?;
+        // All platforms together: (posts, suspicious posts) per bin.
         let mut totals: std::collections::BTreeMap<i64, (f64, f64)> =
             std::collections::BTreeMap::new();
-        for i in 0..bins.height() {
-            if let Some(t) = starts.get(i) {
-                let entry = totals.entry(t).or_default();
-                entry.0 += posts.get(i).unwrap_or(0.0);
-                entry.1 += suspicious.get(i).unwrap_or(0.0);
+        for platform in series(spread, "posts")? {
+            for (t, n) in platform.points {
+                totals.entry(t).or_default().0 += n;
+            }
+        }
+        for platform in series(spread, "suspicious_posts")? {
+            for (t, n) in platform.points {
+                totals.entry(t).or_default().1 += if n.is_nan() { 0.0 } else { n };
             }
         }
         let share = TimeSeries {

@@ -210,18 +210,14 @@ pub fn compute(
     let parent = posts.column("parent_post_id")?.str()?;
     let text = posts.column("text")?.str()?;
     let urls = crate::columns::StringLists::new(posts.column("urls")?)?;
-    let times = posts
-        .column("created_at")?
-        .as_materialized_series()
-        .to_physical_repr();
-    let times = times.i64()?;
+    let times = crate::columns::times_ms(posts, "created_at")?;
 
     let rows: Vec<Row> = (0..posts.height())
         .filter_map(|i| {
             Some(Row {
                 platform: platform.get(i)?,
                 author: author.get(i),
-                time_ms: times.get(i)?,
+                time_ms: times[i]?,
             })
         })
         .collect();
@@ -360,8 +356,8 @@ pub fn compute(
 
     // First post per platform, in time order.
     let mut first_posts: Vec<FirstPost> = Vec::new();
-    for i in 0..posts.height() {
-        let (Some(p), Some(t)) = (platform.get(i), times.get(i)) else {
+    for (i, &time) in times.iter().enumerate() {
+        let (Some(p), Some(t)) = (platform.get(i), time) else {
             continue;
         };
         if first_posts.iter().any(|f| f.platform == p) {
@@ -401,10 +397,10 @@ pub fn compute(
     });
     let first_tweet = first_tweet.map(|i| {
         let id = post_id.get(i).unwrap_or_default();
-        let t0 = times.get(i).unwrap_or(0);
+        let t0 = times[i].unwrap_or(0);
         let delays: Vec<i64> = (0..posts.height())
             .filter(|&j| kind.get(j) == Some("retweet") && parent.get(j) == Some(id))
-            .filter_map(|j| times.get(j).map(|t| t - t0))
+            .filter_map(|j| times[j].map(|t| t - t0))
             .collect();
         let within = |ms: i64| delays.iter().filter(|&&d| d <= ms).count() as u64;
         FirstTweetCascade {
@@ -420,8 +416,8 @@ pub fn compute(
 
     // URLs seen on two or more platforms, first seen on each.
     let mut url_seen: BTreeMap<String, (BTreeMap<String, i64>, u64)> = BTreeMap::new();
-    for i in 0..posts.height() {
-        let (Some(p), Some(t)) = (platform.get(i), times.get(i)) else {
+    for (i, &time) in times.iter().enumerate() {
+        let (Some(p), Some(t)) = (platform.get(i), time) else {
             continue;
         };
         for url in urls.row(i) {

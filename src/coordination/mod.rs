@@ -243,18 +243,14 @@ fn build_actions(
     let text = posts.column("text")?.str()?;
     let urls = crate::columns::StringLists::new(posts.column("urls")?)?;
     let hashtags = crate::columns::StringLists::new(posts.column("hashtags")?)?;
-    let times = posts
-        .column("created_at")?
-        .as_materialized_series()
-        .to_physical_repr();
-    let times = times.i64()?;
+    let times = crate::columns::times_ms(posts, "created_at")?;
     let mut accounts = Accounts::default();
     let mut objects: BTreeMap<ObjectKind, ObjectActions> = kinds
         .iter()
         .map(|k| (*k, ObjectActions::default()))
         .collect();
-    for i in 0..posts.height() {
-        let (Some(p), Some(a), Some(t)) = (platform.get(i), author.get(i), times.get(i)) else {
+    for (i, &time) in times.iter().enumerate() {
+        let (Some(p), Some(a), Some(t)) = (platform.get(i), author.get(i), time) else {
             continue;
         };
         let account = accounts.intern(p, a, handle.get(i));

@@ -98,15 +98,11 @@ pub fn build(
     let kind = posts.column("kind")?.str()?;
     let parent_author = posts.column("parent_author_id")?.str()?;
     let mentions = crate::columns::StringLists::new(posts.column("mentions")?)?;
-    let times = posts
-        .column("created_at")?
-        .as_materialized_series()
-        .to_physical_repr();
-    let times = times.i64()?;
+    let times = crate::columns::times_ms(posts, "created_at")?;
     let mut nodes = Nodes::default();
     let mut interactions = Vec::new();
-    for i in 0..posts.height() {
-        let (Some(p), Some(a), Some(t)) = (platform.get(i), author.get(i), times.get(i)) else {
+    for (i, &time) in times.iter().enumerate() {
+        let (Some(p), Some(a), Some(t)) = (platform.get(i), author.get(i), time) else {
             continue;
         };
         let source = nodes.intern(p, a, author_handle.get(i));
