@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::json::{JsonDocument, skip_json_error};
+use super::json::{JsonDocument, from_record, skip_json_error};
 use super::record::{AccountRecord, Collector, FOURCHAN, PostKind, PostRecord};
 use super::text::{hashtags_in_text, html_to_text, urls_in_text};
 
@@ -121,7 +121,7 @@ pub fn quotelinks(text: &str) -> Vec<u64> {
 }
 
 fn handle_post(bytes: &[u8], line: u64, board: &str, collector: &mut Collector<'_>) {
-    let post: Post = match serde_json::from_slice(bytes) {
+    let post: Post = match from_record(bytes) {
         Ok(post) => post,
         Err(error) => return skip_json_error(bytes, line, &error, collector),
     };
@@ -201,7 +201,7 @@ pub fn parse_thread_line(
     default_board: &str,
     collector: &mut Collector<'_>,
 ) {
-    let thread: Thread = match serde_json::from_slice(bytes) {
+    let thread: Thread = match from_record(bytes) {
         Ok(thread) => thread,
         Err(error) => return skip_json_error(bytes, line, &error, collector),
     };

@@ -172,7 +172,9 @@ pub fn ingest_with_progress(
     let finishing = std::time::Instant::now();
     let posts = finish_posts(frames, &paths)?;
     timing("concat, dedup, parents, sort", finishing);
+    let building = std::time::Instant::now();
     let accounts = record::accounts_dataframe(accounts)?;
+    timing("accounts table", building);
     let report = build_report(&posts, &accounts, counts, file_reports, options)?;
     Ok(Ingested {
         posts,
@@ -182,7 +184,7 @@ pub fn ingest_with_progress(
 }
 
 /// With `TAGSCOPE_TIMINGS` set, phase durations go to stderr (for benchmarking).
-fn timing(phase: &str, since: std::time::Instant) {
+pub fn timing(phase: &str, since: std::time::Instant) {
     if std::env::var_os("TAGSCOPE_TIMINGS").is_some() {
         eprintln!("ingest: {phase}: {:.2} s", since.elapsed().as_secs_f64());
     }
@@ -377,7 +379,9 @@ fn finish_posts(frames: Vec<DataFrame>, paths: &[String]) -> Result<DataFrame, I
         posts.vstack_mut(frame)?;
     }
     drop(frames);
+    let t = std::time::Instant::now();
     posts.rechunk_mut();
+    timing("  rechunk", t);
     let file_names: Vec<&str> = posts
         .column("source_file")?
         .u32()?
@@ -394,6 +398,7 @@ fn finish_posts(frames: Vec<DataFrame>, paths: &[String]) -> Result<DataFrame, I
         .unique_stable_generic(Some(keys.to_vec()), UniqueKeepStrategy::First)
         .collect()?
         .lazy();
+    timing("  dedup", t);
     let parents = unique.clone().select([
         col("platform"),
         col("post_id").alias("resolved_parent_id"),

@@ -1,7 +1,9 @@
 //! What every reader produces: canonical post and account records, collected per chunk
 //! into columns, with every input record accounted for (kept, filtered out or skipped).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use polars::prelude::*;
 
@@ -278,7 +280,9 @@ impl Counts {
 }
 
 /// Latest snapshot per account, merged field by field; keyed by platform, then account id
-/// (so that a borrowed id can be looked up before any snapshot is built).
+/// (so that a borrowed id can be looked up before any snapshot is built). Hashed with
+/// foldhash (randomly seeded, like std's SipHash, but faster: SipHash on ids was ~4% of
+/// ingest time).
 #[derive(Debug, Default)]
 pub struct AccountMap(pub HashMap<&'static str, HashMap<String, AccountRecord>>);
 
@@ -307,6 +311,60 @@ impl AccountMap {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// An [`AccountMap`] that parallel parsers merge into as each piece of input is done (so
+/// merging overlaps parsing instead of following it on one thread), split into shards by
+/// account id so that threads rarely wait on one lock. Merging is order-independent (see
+/// [`AccountRecord::merge`]), so the result does not depend on which piece finishes first.
+pub struct SharedAccountMap {
+    shards: Vec<std::sync::Mutex<AccountMap>>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl SharedAccountMap {
+    pub fn new(shards: usize) -> Self {
+        SharedAccountMap {
+            shards: (0..shards.max(1))
+                .map(|_| std::sync::Mutex::default())
+                .collect(),
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
+    pub fn absorb(&self, other: AccountMap) {
+        use std::hash::BuildHasher;
+        let mut by_shard: Vec<Vec<AccountRecord>> = vec![Vec::new(); self.shards.len()];
+        for account in other.0.into_values().flat_map(HashMap::into_values) {
+            let shard = self.hasher.hash_one(&account.account_id) as usize % self.shards.len();
+            by_shard[shard].push(account);
+        }
+        for (shard, accounts) in self.shards.iter().zip(by_shard) {
+            if accounts.is_empty() {
+                continue;
+            }
+            let mut map = shard
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for account in accounts {
+                map.add(account);
+            }
+        }
+    }
+
+    /// The merged map (shards hold disjoint accounts, so they are simply joined).
+    pub fn into_map(self) -> AccountMap {
+        let mut joined = AccountMap::default();
+        for shard in self.shards {
+            let shard = shard
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (platform, by_id) in shard.0 {
+                joined.0.entry(platform).or_default().extend(by_id);
+            }
+        }
+        joined
     }
 }
 

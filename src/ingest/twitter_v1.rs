@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::json::{JsonDocument, skip_json_error};
+use super::json::{JsonDocument, from_record, skip_json_error};
 use super::record::{AccountOffers, AccountRecord, Collector, PostKind, PostRecord, TWITTER};
 use super::text::{client_name, normalize_hashtag, parse_twitter_v1_time};
 
@@ -262,7 +262,7 @@ fn fill_entities(post: &mut PostRecord, entities: Option<&Entities<'_>>) {
 
 /// Parses one status and hands the post and the profiles it carries to the collector.
 pub fn parse_status(bytes: &[u8], line: u64, collector: &mut Collector<'_>) {
-    let status: Status = match serde_json::from_slice(bytes) {
+    let status: Status = match from_record(bytes) {
         Ok(status) => status,
         Err(error) => return skip_json_error(bytes, line, &error, collector),
     };

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::json::{JsonDocument, skip_json_error};
+use super::json::{JsonDocument, from_record, skip_json_error};
 use super::record::{AccountOffers, AccountRecord, Collector, PostKind, PostRecord, TWITTER};
 use super::text::{normalize_hashtag, parse_iso_time};
 
@@ -337,7 +337,7 @@ pub fn parse_line(bytes: &[u8], line: u64, collector: &mut Collector<'_>) {
     if is_page {
         parse_page(bytes, line, collector);
     } else {
-        match serde_json::from_slice::<Tweet>(bytes) {
+        match from_record::<Tweet>(bytes) {
             Ok(tweet) if tweet.id.is_some() || tweet.text.is_some() => {
                 handle_tweet(&tweet, &Lookup::default(), line, collector)
             }
@@ -349,7 +349,7 @@ pub fn parse_line(bytes: &[u8], line: u64, collector: &mut Collector<'_>) {
 }
 
 fn parse_page(bytes: &[u8], line: u64, collector: &mut Collector<'_>) {
-    let page: Page = match serde_json::from_slice(bytes) {
+    let page: Page = match from_record(bytes) {
         Ok(page) => page,
         Err(error) => return skip_json_error(bytes, line, &error, collector),
     };
