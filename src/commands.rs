@@ -24,10 +24,13 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut posts = ingested.posts;
             let mut accounts = ingested.accounts;
             let writing = std::time::Instant::now();
-            export::write_parquet(&mut posts, &args.out.join("posts.parquet"))?;
-            ingest::timing("write posts.parquet", writing);
-            export::write_parquet(&mut accounts, &args.out.join("accounts.parquet"))?;
-            ingest::timing("write accounts.parquet", writing);
+            let (posts_written, accounts_written) = rayon::join(
+                || export::write_parquet(&mut posts, &args.out.join("posts.parquet")),
+                || export::write_parquet(&mut accounts, &args.out.join("accounts.parquet")),
+            );
+            posts_written?;
+            accounts_written?;
+            ingest::timing("write tables", writing);
             export::write_json(&ingested.report, &args.out.join("ingest_report.json"))?;
             if !cli.quiet {
                 let r = &ingested.report;

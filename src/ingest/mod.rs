@@ -9,6 +9,7 @@
 
 pub mod chunks;
 pub mod csv_readers;
+mod finish;
 pub mod fourchan;
 pub mod json;
 pub mod record;
@@ -170,11 +171,12 @@ pub fn ingest_with_progress(
     let paths: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
     timing("read and parse", started);
     let finishing = std::time::Instant::now();
-    let posts = finish_posts(frames, &paths)?;
-    timing("concat, dedup, parents, sort", finishing);
-    let building = std::time::Instant::now();
-    let accounts = record::accounts_dataframe(accounts)?;
-    timing("accounts table", building);
+    let (posts, accounts) = rayon::join(
+        || finish::finish_posts(frames, &paths),
+        || record::accounts_dataframe(accounts),
+    );
+    let (posts, accounts) = (posts?, accounts?);
+    timing("dedup, parents, sort; accounts table", finishing);
     let report = build_report(&posts, &accounts, counts, file_reports, options)?;
     Ok(Ingested {
         posts,
@@ -363,76 +365,6 @@ fn read_document(
             source,
         })?;
     Ok(JsonDocument { bytes })
-}
-
-/// Concatenates the chunks, names source files, deduplicates on (platform, post_id) keeping
-/// the first seen, fills parent author and time from the collected posts where the export
-/// lacks them (v1.1 replies, 4chan quotelinks), and sorts by time.
-fn finish_posts(frames: Vec<DataFrame>, paths: &[String]) -> Result<DataFrame, IngestError> {
-    let frames = if frames.is_empty() {
-        vec![record::PostColumns::default().into_dataframe()?]
-    } else {
-        frames
-    };
-    let mut posts = frames[0].clone();
-    for frame in &frames[1..] {
-        posts.vstack_mut(frame)?;
-    }
-    drop(frames);
-    let t = std::time::Instant::now();
-    posts.rechunk_mut();
-    timing("  rechunk", t);
-    let file_names: Vec<&str> = posts
-        .column("source_file")?
-        .u32()?
-        .into_no_null_iter()
-        .map(|i| paths[i as usize].as_str())
-        .collect();
-    posts.with_column(Column::new("source_file".into(), file_names))?;
-
-    let keys = [col("platform"), col("post_id")];
-    // Collected once: used both as the table and as the parents' lookup (without the
-    // `cse` feature a lazy plan would deduplicate twice).
-    let unique = posts
-        .lazy()
-        .unique_stable_generic(Some(keys.to_vec()), UniqueKeepStrategy::First)
-        .collect()?
-        .lazy();
-    timing("  dedup", t);
-    let parents = unique.clone().select([
-        col("platform"),
-        col("post_id").alias("resolved_parent_id"),
-        col("author_id").alias("resolved_parent_author_id"),
-        col("created_at").alias("resolved_parent_created_at"),
-    ]);
-    let fill = |column: &str, resolved: &str| {
-        when(col(column).is_null())
-            .then(col(resolved))
-            .otherwise(col(column))
-            .alias(column)
-    };
-    let posts = unique
-        .join(
-            parents,
-            [col("platform"), col("parent_post_id")],
-            [col("platform"), col("resolved_parent_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_columns([
-            fill("parent_author_id", "resolved_parent_author_id"),
-            fill("parent_created_at", "resolved_parent_created_at"),
-        ])
-        .drop(by_name(
-            ["resolved_parent_author_id", "resolved_parent_created_at"],
-            true,
-            false,
-        ))
-        .sort_by_exprs(
-            [col("created_at"), col("platform"), col("post_id")],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )
-        .collect()?;
-    Ok(posts)
 }
 
 fn value_counts(df: &DataFrame, column: &str) -> Result<BTreeMap<String, u64>, IngestError> {
