@@ -6,7 +6,7 @@
 //! runs on one core while the others wait.
 
 use std::io::Read;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use polars::prelude::DataFrame;
@@ -14,8 +14,19 @@ use polars::prelude::DataFrame;
 use super::IngestError;
 use super::record::{AccountMap, Collector, Counts, RecordFilter, SharedAccountMap};
 
-/// Bytes of input per block handed to the parser threads.
-const BLOCK_BYTES: usize = 32 << 20;
+/// How input is cut: bytes per block handed to the parsers, and the smallest piece of a
+/// block one parser task takes.
+#[derive(Debug, Clone, Copy)]
+struct Cutting {
+    block_bytes: usize,
+    min_piece_bytes: usize,
+}
+
+/// 32 MB blocks in pieces of at least 64 KB.
+const CUTTING: Cutting = Cutting {
+    block_bytes: 32 << 20,
+    min_piece_bytes: 64 << 10,
+};
 
 /// Blocks being read or parsed at once: bounds memory to a few blocks whatever the file
 /// size, while the reader can fill one block as the parsers work through the others.
@@ -87,6 +98,20 @@ pub fn read_lines_parallel<F>(
 where
     F: Fn(&[u8], u64, &mut Collector<'_>) + Sync,
 {
+    read_lines_cut(reader, filter, file_index, file_label, parse_line, CUTTING)
+}
+
+fn read_lines_cut<F>(
+    reader: Box<dyn Read + Send>,
+    filter: &RecordFilter,
+    file_index: u32,
+    file_label: &str,
+    parse_line: F,
+    cutting: Cutting,
+) -> Result<FileOutput, IngestError>
+where
+    F: Fn(&[u8], u64, &mut Collector<'_>) + Sync,
+{
     let (sender, receiver) = sync_channel::<BlockMessage>(1);
     let (recycle, recycled) = sync_channel::<Vec<u8>>(BLOCKS_IN_FLIGHT);
     for _ in 0..BLOCKS_IN_FLIGHT {
@@ -96,10 +121,10 @@ where
     let pieces: Mutex<Vec<(usize, Result<PieceOutput, IngestError>)>> = Mutex::default();
     let mut unreadable = None;
     std::thread::scope(|threads| {
-        threads.spawn(move || cut_blocks(reader, sender, recycled));
+        threads.spawn(move || cut_blocks(reader, sender, recycled, cutting.block_bytes));
         rayon::in_place_scope(|parsers| {
             let mut sequence = 0;
-            for message in receiver {
+            while let Some(message) = next_block(&receiver) {
                 let (bytes, first_line) = match message {
                     Ok(block) => block,
                     Err(error) => {
@@ -112,7 +137,9 @@ where
                     recycle: recycle.clone(),
                 });
                 let wanted = rayon::current_num_threads() * 4;
-                for (start, end, lines_before) in split_at_lines(&block.bytes, wanted, 64 << 10) {
+                for (start, end, lines_before) in
+                    split_at_lines(&block.bytes, wanted, cutting.min_piece_bytes)
+                {
                     let block = Arc::clone(&block);
                     let (accounts, pieces, parse_line) = (&accounts, &pieces, &parse_line);
                     let piece_number = sequence;
@@ -157,21 +184,55 @@ where
     Ok(output)
 }
 
+/// The next message from the reader thread. On a rayon worker (ingest called from inside a
+/// pool) the wait runs queued parse tasks: otherwise a one-thread pool would wait forever
+/// for buffers that only its own queued tasks can free.
+fn next_block(receiver: &Receiver<BlockMessage>) -> Option<BlockMessage> {
+    if rayon::current_thread_index().is_none() {
+        return receiver.recv().ok();
+    }
+    loop {
+        match receiver.try_recv() {
+            Ok(message) => return Some(message),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) => {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    match receiver.recv_timeout(std::time::Duration::from_millis(1)) {
+                        Ok(message) => return Some(message),
+                        Err(RecvTimeoutError::Disconnected) => return None,
+                        Err(RecvTimeoutError::Timeout) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn cut_blocks(
     mut reader: Box<dyn Read + Send>,
     sender: SyncSender<BlockMessage>,
     recycled: Receiver<Vec<u8>>,
+    block_bytes: usize,
 ) {
     let mut carry: Vec<u8> = Vec::new();
     let mut next_line: u64 = 1;
-    // Waits for a free buffer: at most BLOCKS_IN_FLIGHT blocks exist at once.
-    while let Ok(mut block) = recycled.recv() {
+    // A buffer kept back when a line runs past a block (the pool must not lose it).
+    let mut spare: Option<Vec<u8>> = None;
+    loop {
+        // Waits for a free buffer: at most BLOCKS_IN_FLIGHT blocks exist at once.
+        let mut block = match spare.take() {
+            Some(block) => block,
+            None => match recycled.recv() {
+                Ok(block) => block,
+                Err(_) => return,
+            },
+        };
         block.extend_from_slice(&carry);
         carry.clear();
-        block.reserve(BLOCK_BYTES);
+        block.reserve(block_bytes);
         match reader
             .by_ref()
-            .take(BLOCK_BYTES as u64)
+            .take(block_bytes as u64)
             .read_to_end(&mut block)
         {
             Ok(0) => {
@@ -203,7 +264,10 @@ fn cut_blocks(
                 next_line += lines;
             }
             // One line longer than a block: keep reading until it ends.
-            None => carry = std::mem::take(&mut block),
+            None => {
+                std::mem::swap(&mut carry, &mut block);
+                spare = Some(block);
+            }
         }
     }
 }
@@ -291,6 +355,133 @@ fn split_at_lines(block: &[u8], wanted: usize, min_piece: usize) -> Vec<(usize, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::record::{PostKind, PostRecord, TWITTER};
+
+    /// Each line becomes a post whose id is the line's text (lines starting `bad` are
+    /// skipped), so the output shows which lines were read, under which numbers, in order.
+    fn echo(bytes: &[u8], line: u64, collector: &mut Collector<'_>) {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        if text.starts_with("bad") {
+            return collector.skip(line, "bad", None);
+        }
+        let post = PostRecord::new(TWITTER, text, line as i64, PostKind::Original);
+        collector.post(post, line, Vec::new());
+    }
+
+    struct FailAfter {
+        data: std::io::Cursor<Vec<u8>>,
+        limit: u64,
+    }
+
+    impl Read for FailAfter {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.data.position() >= self.limit {
+                return Err(std::io::Error::other("stream cut"));
+            }
+            let room = (self.limit - self.data.position()) as usize;
+            let n = room.min(buf.len());
+            self.data.read(&mut buf[..n])
+        }
+    }
+
+    fn read(reader: Box<dyn Read + Send>, cutting: Cutting) -> (Vec<(String, u64)>, FileOutput) {
+        let filter = RecordFilter::default();
+        let output = read_lines_cut(reader, &filter, 0, "test", echo, cutting).unwrap();
+        let mut rows = Vec::new();
+        for frame in &output.frames {
+            let ids = frame.column("post_id").unwrap().str().unwrap();
+            let lines = frame.column("source_line").unwrap().u64().unwrap();
+            for (id, line) in ids.iter().zip(lines.iter()) {
+                rows.push((id.unwrap().to_string(), line.unwrap()));
+            }
+        }
+        (rows, output)
+    }
+
+    /// 300 lines: short, long (some longer than a small block), blank, CRLF, bad; no final
+    /// newline.
+    fn sample() -> (Vec<u8>, Vec<(String, u64)>) {
+        let mut input = Vec::new();
+        let mut expected = Vec::new();
+        for number in 1..=300u64 {
+            let line = match number % 7 {
+                0 => String::new(),
+                3 => format!("bad{number}"),
+                5 => format!("{}{number}", "x".repeat(100 + number as usize)),
+                _ => format!("line{number}"),
+            };
+            input.extend_from_slice(line.as_bytes());
+            if number % 11 == 0 {
+                input.push(b'\r');
+            }
+            if number < 300 {
+                input.push(b'\n');
+            }
+            if !line.is_empty() && !line.starts_with("bad") {
+                expected.push((line, number));
+            }
+        }
+        (input, expected)
+    }
+
+    #[test]
+    fn lines_keep_their_numbers_and_order_across_blocks_and_pieces() {
+        let (input, expected) = sample();
+        let cuttings = [
+            (16, 1),
+            (64, 8),
+            (200, 1),
+            (1000, 50),
+            (CUTTING.block_bytes, CUTTING.min_piece_bytes),
+        ];
+        for (block_bytes, min_piece_bytes) in cuttings {
+            let cutting = Cutting {
+                block_bytes,
+                min_piece_bytes,
+            };
+            for threads in [1, 3] {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let reader = Box::new(std::io::Cursor::new(input.clone()));
+                let (rows, output) = pool.install(|| read(reader, cutting));
+                assert_eq!(rows, expected, "{cutting:?}, {threads} threads");
+                assert_eq!(output.counts.records, 300 - 300 / 7);
+                assert_eq!(output.counts.skipped(), 43);
+                assert_eq!(output.blank_lines, 300 / 7);
+            }
+        }
+    }
+
+    #[test]
+    fn a_read_error_keeps_what_came_before_and_names_the_line() {
+        let input: Vec<u8> = (1..=200)
+            .flat_map(|n| format!("line{n}\n").into_bytes())
+            .collect();
+        // Cut the stream four bytes into line 151: lines 1-150 are whole, line 151 is "line".
+        let line_151: usize = (1..=150).map(|n| format!("line{n}\n").len()).sum();
+        let reader = Box::new(FailAfter {
+            data: std::io::Cursor::new(input),
+            limit: line_151 as u64 + 4,
+        });
+        let cutting = Cutting {
+            block_bytes: 64,
+            min_piece_bytes: 8,
+        };
+        let (rows, output) = read(reader, cutting);
+        let mut expected: Vec<(String, u64)> = (1..=150).map(|n| (format!("line{n}"), n)).collect();
+        expected.push(("line".to_string(), 151));
+        assert_eq!(rows, expected);
+        assert_eq!(output.counts.records, 152);
+        assert_eq!(
+            output.counts.skipped_by_reason["unreadable rest of file"],
+            1
+        );
+        let example = &output.counts.skip_examples[0];
+        assert_eq!(example.line, 152, "the first line not read");
+        assert!(example.reason.contains("stream cut"), "{}", example.reason);
+    }
 
     #[test]
     fn pieces_cover_every_line_once() {

@@ -7,16 +7,14 @@
 //! `board/trip/TRIPCODE` where a tripcode exists (it identifies a poster across threads),
 //! else `board/THREAD/POSTER-ID` (the poster id is per thread), else the post itself.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::json::{JsonDocument, from_record, skip_json_error};
+use super::json::{JsonDocument, JsonStr, from_record, skip_json_error};
 use super::record::{AccountRecord, Collector, FOURCHAN, PostKind, PostRecord};
 use super::text::{hashtags_in_text, html_to_text, urls_in_text};
 
-type Text<'a> = Option<Cow<'a, str>>;
+type Text<'a> = Option<JsonStr<'a>>;
 
 /// Board codes of 4chan, to recognise a board in a file's path when the content does not
 /// name it (the API's thread JSON does not).

@@ -2,17 +2,15 @@
 //! arrays and search responses. Parsed into borrowed, typed structs that name only the
 //! fields tagscope uses; serde skips the rest without building values.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::json::{JsonDocument, from_record, skip_json_error};
+use super::json::{JsonDocument, JsonStr, from_record, skip_json_error};
 use super::record::{AccountOffers, AccountRecord, Collector, PostKind, PostRecord, TWITTER};
 use super::text::{client_name, normalize_hashtag, parse_twitter_v1_time};
 
-type Text<'a> = Option<Cow<'a, str>>;
+type Text<'a> = Option<JsonStr<'a>>;
 
 #[derive(Deserialize)]
 struct Status<'a> {

@@ -3,18 +3,17 @@
 //! one tweet in `data`, and twarc2's flattened lines (one tweet with `author` and the
 //! referenced tweets inlined).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::json::{JsonDocument, from_record, skip_json_error};
+use super::json::{JsonDocument, JsonStr, from_record, skip_json_error};
 use super::record::{AccountOffers, AccountRecord, Collector, PostKind, PostRecord, TWITTER};
 use super::text::{normalize_hashtag, parse_iso_time};
 
-type Text<'a> = Option<Cow<'a, str>>;
+type Text<'a> = Option<JsonStr<'a>>;
 
 #[derive(Deserialize)]
 pub(super) struct Tweet<'a> {
