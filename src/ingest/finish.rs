@@ -176,11 +176,10 @@ mod tests {
     use super::*;
     use crate::ingest::record::{Collector, PostKind, PostRecord, RecordFilter, TWITTER};
 
-    /// Posts as (file index, id, time s, parent id, parent author, text).
-    fn frame(
-        file_index: u32,
-        posts: &[(&str, i64, Option<&str>, Option<&str>, &str)],
-    ) -> DataFrame {
+    /// A test post: (id, time in seconds, parent id, parent author, text).
+    type TestPost<'a> = (&'a str, i64, Option<&'a str>, Option<&'a str>, &'a str);
+
+    fn frame(file_index: u32, posts: &[TestPost<'_>]) -> DataFrame {
         let filter = RecordFilter::default();
         let mut collector = Collector::new(&filter, file_index, "test");
         for (line, &(id, time_s, parent, parent_author, text)) in posts.iter().enumerate() {
