@@ -396,3 +396,76 @@ fn outputs_are_byte_identical_across_runs_and_thread_counts() {
     }
     assert!(outputs.windows(2).all(|w| w[0] == w[1]));
 }
+
+/// Cuts a JSON document halfway through item `keep` (0-based) of its array (top level, or
+/// under `key`); also returns the same document made whole with only the items before it.
+fn cut_document(bytes: &[u8], key: Option<&str>, keep: usize) -> (Vec<u8>, Vec<u8>) {
+    use serde_json::value::RawValue;
+    let items: Vec<&RawValue> = match key {
+        None => serde_json::from_slice(bytes).unwrap(),
+        Some(key) => {
+            let object: std::collections::HashMap<String, &RawValue> =
+                serde_json::from_slice(bytes).unwrap();
+            serde_json::from_str(object[key].get()).unwrap()
+        }
+    };
+    let start = items[keep].get().as_ptr() as usize - bytes.as_ptr() as usize;
+    let cut = bytes[..start + items[keep].get().len() / 2].to_vec();
+    let kept: Vec<&str> = items[..keep].iter().map(|item| item.get()).collect();
+    let array = format!("[{}]", kept.join(","));
+    let whole = match key {
+        None => array,
+        Some(key) => format!("{{\"{key}\": {array}}}"),
+    };
+    (cut, whole.into_bytes())
+}
+
+#[test]
+fn a_cut_json_document_keeps_the_records_before_the_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (real("twitter_v1/retweets_array.json"), None, 7),
+        (
+            real("twitter_v1/search_response.json"),
+            Some("statuses"),
+            60,
+        ),
+        (fixture("pol_thread_124205675.json"), Some("posts"), 3),
+    ];
+    for (index, (source, key, keep)) in cases.into_iter().enumerate() {
+        let bytes = std::fs::read(&source).unwrap();
+        let (cut, whole) = cut_document(&bytes, key, keep);
+        // Same file name in both folders (4chan takes the board from it).
+        let name = source.file_name().unwrap();
+        let cut_dir = dir.path().join(format!("cut{index}"));
+        let whole_dir = dir.path().join(format!("whole{index}"));
+        std::fs::create_dir_all(&cut_dir).unwrap();
+        std::fs::create_dir_all(&whole_dir).unwrap();
+        std::fs::write(cut_dir.join(name), &cut).unwrap();
+        std::fs::write(whole_dir.join(name), &whole).unwrap();
+
+        let (cut_out, whole_out) = (
+            dir.path().join(format!("o{index}c")),
+            dir.path().join(format!("o{index}w")),
+        );
+        ingest_ok(&[cut_dir.join(name).to_str().unwrap()], &cut_out);
+        ingest_ok(&[whole_dir.join(name).to_str().unwrap()], &whole_out);
+        let (cut_report, whole_report) = (report(&cut_out), report(&whole_out));
+        assert_balanced(&cut_report);
+        assert!(whole_report["posts"].as_u64().unwrap() > 0);
+        assert_eq!(whole_report["skipped"], 0);
+        assert_eq!(cut_report["posts"], whole_report["posts"], "{source:?}");
+        assert_eq!(
+            cut_report["records_read"].as_u64().unwrap(),
+            whole_report["records_read"].as_u64().unwrap() + 1,
+            "the cut counts as one skipped record"
+        );
+        assert_eq!(cut_report["skipped_by_reason"]["truncated JSON"], 1);
+        let last_line = cut.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        assert_eq!(cut_report["skip_examples"][0]["line"], last_line);
+        assert_eq!(
+            str_values(&posts(&cut_out), "post_id"),
+            str_values(&posts(&whole_out), "post_id")
+        );
+    }
+}

@@ -214,19 +214,22 @@ pub fn parse_thread_line(
 
 /// A thread file (pretty-printed API JSON): every post with the line it starts on.
 pub fn parse_document(document: &JsonDocument, default_board: &str, collector: &mut Collector<'_>) {
+    // A broken thread file names no board we can read: its posts before the break still
+    // count, under the default board.
     let board = match serde_json::from_slice::<Wrapper>(&document.bytes) {
         Ok(wrapper) => thread_board(&wrapper.board, &wrapper.board_code, default_board),
-        Err(error) => {
+        // Valid JSON of the wrong shape: not a thread.
+        Err(error) if error.classify() == serde_json::error::Category::Data => {
             return skip_json_error(&document.bytes, error.line() as u64, &error, collector);
         }
+        Err(_) => default_board.to_string(),
     };
-    match document.items(&["posts"]) {
-        Ok(items) => {
-            for (item, line) in items {
-                handle_post(item.get().as_bytes(), line, &board, collector);
-            }
-        }
-        Err(error) => skip_json_error(&document.bytes, error.line() as u64, &error, collector),
+    let (items, error) = document.items(&["posts"]);
+    for (item, line) in items {
+        handle_post(item.get().as_bytes(), line, &board, collector);
+    }
+    if let Some(error) = error {
+        skip_json_error(&document.bytes, error.line() as u64, &error, collector);
     }
 }
 

@@ -64,29 +64,44 @@ impl JsonDocument {
     /// The items of the document: the elements of a top-level array, or of the array under
     /// the first of `keys` that the top-level object has, or the object itself. Each comes
     /// with the line it starts on.
+    ///
+    /// A broken document (an export cut short, a stray byte) still gives the complete items
+    /// before the break, with the error: a download interrupted at 90% keeps 90% of its
+    /// records instead of none.
     pub fn items<'a>(
         &'a self,
         keys: &[&str],
-    ) -> Result<Vec<(&'a RawValue, u64)>, serde_json::Error> {
+    ) -> (Vec<(&'a RawValue, u64)>, Option<serde_json::Error>) {
+        let (items, error) = match self.whole_items(keys) {
+            Ok(items) => (items, None),
+            Err(error) => (items_before_break(&self.bytes, keys), Some(error)),
+        };
+        (self.with_lines(items), error)
+    }
+
+    fn whole_items<'a>(&'a self, keys: &[&str]) -> Result<Vec<&'a RawValue>, serde_json::Error> {
         let root: &RawValue = serde_json::from_slice(&self.bytes)?;
         let text = root.get().trim_start();
-        let items: Vec<&RawValue> = if text.starts_with('[') {
-            serde_json::from_str(root.get())?
+        if text.starts_with('[') {
+            serde_json::from_str(root.get())
         } else if text.starts_with('{') {
             let object: BTreeMap<Cow<'a, str>, &'a RawValue> = serde_json::from_str(root.get())?;
             match keys.iter().find_map(|k| object.get(*k)) {
                 Some(array) if array.get().trim_start().starts_with('[') => {
-                    serde_json::from_str(array.get())?
+                    serde_json::from_str(array.get())
                 }
-                _ => vec![root],
+                _ => Ok(vec![root]),
             }
         } else {
-            vec![root]
-        };
+            Ok(vec![root])
+        }
+    }
+
+    fn with_lines<'a>(&'a self, items: Vec<&'a RawValue>) -> Vec<(&'a RawValue, u64)> {
         let base = self.bytes.as_ptr() as usize;
         let mut line = 1u64;
         let mut scanned = 0usize;
-        Ok(items
+        items
             .into_iter()
             .map(|item| {
                 let offset = (item.get().as_ptr() as usize)
@@ -98,25 +113,96 @@ impl JsonDocument {
                 }
                 (item, line)
             })
-            .collect())
+            .collect()
     }
 
-    /// Calls `parse` on every item; a document that is not valid JSON counts as one skipped
-    /// record at the line serde_json names.
+    /// Calls `parse` on every item; the error of a broken document counts as one skipped
+    /// record at the line serde_json names, after the items before it.
     pub fn for_each_item(
         &self,
         keys: &[&str],
         collector: &mut Collector<'_>,
         parse: fn(&[u8], u64, &mut Collector<'_>),
     ) {
-        match self.items(keys) {
-            Ok(items) => {
-                for (item, line) in items {
-                    parse(item.get().as_bytes(), line, collector);
-                }
-            }
-            Err(error) => skip_json_error(&self.bytes, error.line() as u64, &error, collector),
+        let (items, error) = self.items(keys);
+        for (item, line) in items {
+            parse(item.get().as_bytes(), line, collector);
         }
+        if let Some(error) = error {
+            skip_json_error(&self.bytes, error.line() as u64, &error, collector);
+        }
+    }
+}
+
+/// The complete items of a broken JSON document up to its first error, read as a stream:
+/// the elements of a top-level array, or of the array under the first of `keys` that the
+/// top-level object has. Nothing for anything else.
+pub fn items_before_break<'a>(bytes: &'a [u8], keys: &[&str]) -> Vec<&'a RawValue> {
+    let mut items = Vec::new();
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let opening = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    // The error is the caller's already: what matters is what came before it.
+    let _ = match opening {
+        Some(b'[') => serde::Deserializer::deserialize_seq(&mut deserializer, Elements(&mut items)),
+        Some(b'{') => serde::Deserializer::deserialize_map(
+            &mut deserializer,
+            ElementsUnder {
+                keys,
+                items: &mut items,
+            },
+        ),
+        _ => Ok(()),
+    };
+    items
+}
+
+/// Streams the elements of a JSON array into `items` until the array ends or breaks.
+struct Elements<'v, 'de>(&'v mut Vec<&'de RawValue>);
+
+impl<'de> serde::de::Visitor<'de> for Elements<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            self.0.push(item);
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Elements<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+/// Streams the elements of the array under the first of `keys` met in a JSON object.
+struct ElementsUnder<'v, 'k, 'de> {
+    keys: &'k [&'k str],
+    items: &'v mut Vec<&'de RawValue>,
+}
+
+impl<'de> serde::de::Visitor<'de> for ElementsUnder<'_, '_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if self.keys.contains(&key.as_ref()) {
+                return map.next_value_seed(Elements(self.items));
+            }
+            map.next_value::<serde::de::IgnoredAny>()?;
+        }
+        Ok(())
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::json::{JsonDocument, JsonStr, from_record, skip_json_error};
+use super::json::{JsonDocument, JsonStr, from_record, items_before_break, skip_json_error};
 use super::record::{AccountOffers, AccountRecord, Collector, PostKind, PostRecord, TWITTER};
 use super::text::{client_name, normalize_hashtag, parse_twitter_v1_time};
 
@@ -262,7 +262,14 @@ fn fill_entities(post: &mut PostRecord, entities: Option<&Entities<'_>>) {
 pub fn parse_status(bytes: &[u8], line: u64, collector: &mut Collector<'_>) {
     let status: Status = match from_record(bytes) {
         Ok(status) => status,
-        Err(error) => return skip_json_error(bytes, line, &error, collector),
+        Err(error) => {
+            // A search response written on one line and cut short keeps its complete
+            // statuses (for a single tweet this finds nothing).
+            for item in items_before_break(bytes, &["statuses"]) {
+                parse_status(item.get().as_bytes(), line, collector);
+            }
+            return skip_json_error(bytes, line, &error, collector);
+        }
     };
     handle_status(status, line, collector);
 }
