@@ -39,14 +39,76 @@ pub fn write_atomic(
     std::fs::rename(&temporary, path).with_context(|| format!("renaming into {}", path.display()))
 }
 
-/// Parquet with zstd compression and statistics.
+/// Rows per Parquet row group: polars' default.
+const ROW_GROUP_ROWS: usize = 512 * 512;
+
+/// Parquet with zstd compression and statistics, as polars' `ParquetWriter` writes it
+/// (same row groups, same encodings), but with every column chunk of every row group
+/// encoded and compressed in parallel: polars 0.55 compresses them one after another,
+/// 1.1 s of one core for a million posts.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
-    write_atomic(path, |writer| {
-        ParquetWriter::new(writer)
-            .with_compression(ParquetCompression::Zstd(None))
-            .finish(df)?;
-        Ok(())
-    })
+    write_atomic(path, |writer| write_parquet_to(df, writer, ROW_GROUP_ROWS))
+}
+
+fn write_parquet_to(
+    df: &mut DataFrame,
+    writer: &mut impl Write,
+    row_group_rows: usize,
+) -> Result<()> {
+    use polars::io::parquet::write::{BatchedWriter, StatisticsOptions, get_encodings};
+    use polars_parquet::parquet::error::{ParquetError, ParquetResult};
+    use polars_parquet::write::{
+        CompressedPage, CompressionOptions, Compressor, FileWriter, Version, WriteOptions,
+        array_to_columns, to_parquet_schema,
+    };
+    use rayon::prelude::*;
+
+    let options = WriteOptions {
+        statistics: StatisticsOptions::default(),
+        version: Version::V1,
+        compression: CompressionOptions::Zstd(None),
+        data_page_size: None,
+    };
+    let arrow_schema = df.schema().to_arrow(CompatLevel::newest());
+    let parquet_schema = to_parquet_schema(&arrow_schema)?;
+    let encodings = get_encodings(&arrow_schema);
+    let grouped = polars::frame::chunk_df_for_writing(df, row_group_rows)?;
+    let batches: Vec<_> = grouped
+        .iter_chunks(CompatLevel::newest(), false)
+        .filter(|batch| !batch.is_empty())
+        .collect();
+    let width = arrow_schema.len();
+    let encode = |task: usize| -> Result<Vec<Vec<CompressedPage>>> {
+        let (batch, column) = (&batches[task / width], task % width);
+        let mut leaves = Vec::new();
+        for pages in array_to_columns(
+            &batch.columns()[column],
+            parquet_schema.fields()[column].clone(),
+            options,
+            &encodings[column],
+        )? {
+            let pages = pages
+                .map(|page| page.map_err(|e| ParquetError::FeatureNotSupported(format!("{e}"))));
+            let compressed = Compressor::new_from_vec(pages, options.compression, vec![])
+                .collect::<ParquetResult<Vec<CompressedPage>>>()?;
+            leaves.push(compressed);
+        }
+        Ok(leaves)
+    };
+    let mut encoded = (0..batches.len() * width)
+        .into_par_iter()
+        .map(encode)
+        .collect::<Result<Vec<_>>>()?
+        .into_iter();
+    let file = FileWriter::new_with_parquet_schema(writer, arrow_schema, parquet_schema, options);
+    let mut batched =
+        BatchedWriter::new(std::sync::Mutex::new(file), encodings, options, false, None);
+    for batch in &batches {
+        let row_group: Vec<Vec<CompressedPage>> = encoded.by_ref().take(width).flatten().collect();
+        batched.write_row_group(batch.len() as u64, &row_group)?;
+    }
+    batched.finish()?;
+    Ok(())
 }
 
 /// Pretty JSON with a final newline.
@@ -117,4 +179,61 @@ pub fn write_bytes(bytes: &[u8], path: &Path) -> Result<()> {
 /// Text (Markdown report).
 pub fn write_text(text: &str, path: &Path) -> Result<()> {
     write_bytes(text.as_bytes(), path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_parquet_is_byte_identical_to_polars_writer() {
+        let rows = 2_500;
+        let ids: Vec<String> = (0..rows).map(|i| format!("post-{i:07}")).collect();
+        let texts: Vec<Option<String>> = (0..rows)
+            .map(|i| (i % 7 != 0).then(|| format!("text {i} #MacronLeaks é")))
+            .collect();
+        let times: Vec<i64> = (0..rows).map(|i| 1_494_000_000_000 + i * 1000).collect();
+        let mut tags =
+            ListStringChunkedBuilder::new("hashtags".into(), rows as usize, rows as usize);
+        for i in 0..rows {
+            if i % 5 == 0 {
+                tags.append_null();
+            } else {
+                tags.append_values_iter(["macronleaks", "france"].into_iter().take(i as usize % 3));
+            }
+        }
+        let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+        let mut df = DataFrame::new_infer_height(vec![
+            Column::new("post_id".into(), ids),
+            Column::new("text".into(), texts),
+            Column::new("created_at".into(), times)
+                .cast(&datetime)
+                .unwrap(),
+            tags.finish().into_series().into(),
+        ])
+        .unwrap();
+        for row_group_rows in [1_000, 10_000] {
+            let mut ours = Vec::new();
+            write_parquet_to(&mut df, &mut ours, row_group_rows).unwrap();
+            let mut theirs = Vec::new();
+            ParquetWriter::new(&mut theirs)
+                .with_compression(ParquetCompression::Zstd(None))
+                .with_row_group_size(Some(row_group_rows))
+                .finish(&mut df)
+                .unwrap();
+            assert_eq!(ours, theirs, "row groups of {row_group_rows}");
+            let back = ParquetReader::new(std::io::Cursor::new(ours))
+                .finish()
+                .unwrap();
+            assert!(back.equals_missing(&df));
+        }
+        let mut empty = df.head(Some(0));
+        let mut bytes = Vec::new();
+        write_parquet_to(&mut empty, &mut bytes, 1_000).unwrap();
+        let back = ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .unwrap();
+        assert_eq!(back.height(), 0);
+        assert_eq!(back.schema(), empty.schema());
+    }
 }
