@@ -224,13 +224,7 @@ fn fourchan_thread_html_quotelinks_and_authors() {
         "tripcodes identify across threads"
     );
     // Line numbers point into the pretty-printed thread: each post's opening line.
-    let lines: Vec<u64> = posts
-        .column("source_line")
-        .unwrap()
-        .u64()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
+    let lines = u64_values(&posts, "source_line");
     assert_eq!(lines, vec![3, 28, 39, 51]);
     let bump = row(&posts, "pol/124205790");
     assert_eq!(

@@ -82,13 +82,7 @@ fn v1_arrays() {
         str_values(&posts, "author_id").into_iter().collect();
     assert_eq!(authors.len(), 1);
     // The array is written on one line: every status is on line 1.
-    let lines: Vec<u64> = posts
-        .column("source_line")
-        .unwrap()
-        .u64()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
+    let lines = u64_values(&posts, "source_line");
     assert!(lines.iter().all(|&l| l == 1));
 
     let (out, report) = ingest_file("twitter_v1/retweets_array.json");

@@ -82,9 +82,9 @@ impl Drop for Block {
     }
 }
 
-/// What the reader thread sends: a block of whole lines with the number of its first
-/// line, or the error that ended reading with the number of the first line not read.
-type BlockMessage = Result<(Vec<u8>, u64), (std::io::Error, u64)>;
+/// What the reader thread sends: a block of whole lines, or the error that ended reading.
+/// Lines are numbered where the block is split into pieces, which counts them anyway.
+type BlockMessage = std::io::Result<Vec<u8>>;
 
 /// Calls `parse_line(line, line_number, collector)` for every non-blank line of `reader`,
 /// in parallel, keeping the file's order in the output.
@@ -118,17 +118,18 @@ where
         let _ = recycle.try_send(Vec::new());
     }
     let accounts = SharedAccountMap::new(64);
-    let pieces: Mutex<Vec<(usize, Result<PieceOutput, IngestError>)>> = Mutex::default();
+    let parsed: Mutex<Vec<(usize, Result<PieceOutput, IngestError>)>> = Mutex::default();
     let mut unreadable = None;
     std::thread::scope(|threads| {
         threads.spawn(move || cut_blocks(reader, sender, recycled, cutting.block_bytes));
         rayon::in_place_scope(|parsers| {
             let mut sequence = 0;
+            let mut next_line = 1;
             while let Some(message) = next_block(&receiver) {
-                let (bytes, first_line) = match message {
-                    Ok(block) => block,
+                let bytes = match message {
+                    Ok(bytes) => bytes,
                     Err(error) => {
-                        unreadable = Some(error);
+                        unreadable = Some((error, next_line));
                         break;
                     }
                 };
@@ -137,17 +138,21 @@ where
                     recycle: recycle.clone(),
                 });
                 let wanted = rayon::current_num_threads() * 4;
-                for (start, end, lines_before) in
-                    split_at_lines(&block.bytes, wanted, cutting.min_piece_bytes)
-                {
+                let pieces = split_at_lines(&block.bytes, wanted, cutting.min_piece_bytes);
+                let block_first_line = next_line;
+                next_line += pieces
+                    .last()
+                    .map_or(0, |last| last.lines_before + last.lines);
+                for piece in pieces {
+                    let first_line = block_first_line + piece.lines_before;
                     let block = Arc::clone(&block);
-                    let (accounts, pieces, parse_line) = (&accounts, &pieces, &parse_line);
+                    let (accounts, parsed, parse_line) = (&accounts, &parsed, &parse_line);
                     let piece_number = sequence;
                     sequence += 1;
                     parsers.spawn(move |_| {
                         let output = parse_piece(
-                            &block.bytes[start..end],
-                            first_line + lines_before,
+                            &block.bytes[piece.start..piece.end],
+                            first_line..first_line + piece.lines,
                             filter,
                             file_index,
                             file_label,
@@ -155,7 +160,7 @@ where
                             accounts,
                         );
                         drop(block);
-                        pieces
+                        parsed
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
                             .push((piece_number, output));
@@ -164,10 +169,10 @@ where
             }
         });
     });
-    let mut pieces = pieces.into_inner().unwrap_or_else(PoisonError::into_inner);
-    pieces.sort_unstable_by_key(|(number, _)| *number);
+    let mut parsed = parsed.into_inner().unwrap_or_else(PoisonError::into_inner);
+    parsed.sort_unstable_by_key(|(number, _)| *number);
     let mut output = FileOutput::default();
-    for (_, piece) in pieces {
+    for (_, piece) in parsed {
         let piece = piece?;
         output.frames.extend(piece.frame);
         output.counts.absorb(piece.counts);
@@ -215,7 +220,6 @@ fn cut_blocks(
     block_bytes: usize,
 ) {
     let mut carry: Vec<u8> = Vec::new();
-    let mut next_line: u64 = 1;
     // A buffer kept back when a line runs past a block (the pool must not lose it).
     let mut spare: Option<Vec<u8>> = None;
     loop {
@@ -237,19 +241,17 @@ fn cut_blocks(
         {
             Ok(0) => {
                 if !block.is_empty() {
-                    let _ = sender.send(Ok((block, next_line)));
+                    let _ = sender.send(Ok(block));
                 }
                 return;
             }
             Ok(_) => {}
             Err(error) => {
                 // Hand over what was read before the error, then the error.
-                let lines = memchr::memchr_iter(b'\n', &block).count() as u64
-                    + u64::from(block.last().is_some_and(|&b| b != b'\n'));
-                if !block.is_empty() && sender.send(Ok((block, next_line))).is_err() {
+                if !block.is_empty() && sender.send(Ok(block)).is_err() {
                     return;
                 }
-                let _ = sender.send(Err((error, next_line + lines)));
+                let _ = sender.send(Err(error));
                 return;
             }
         }
@@ -257,11 +259,9 @@ fn cut_blocks(
             Some(last_newline) => {
                 carry.extend_from_slice(&block[last_newline + 1..]);
                 block.truncate(last_newline + 1);
-                let lines = memchr::memchr_iter(b'\n', &block).count() as u64;
-                if sender.send(Ok((block, next_line))).is_err() {
+                if sender.send(Ok(block)).is_err() {
                     return;
                 }
-                next_line += lines;
             }
             // One line longer than a block: keep reading until it ends.
             None => {
@@ -272,10 +272,11 @@ fn cut_blocks(
     }
 }
 
-/// Parses the lines of one piece (without its final newline), numbered from `first_line`.
+/// Parses the lines of one piece (without its final newline), whose numbers are
+/// `line_numbers`.
 fn parse_piece<F>(
     piece: &[u8],
-    first_line: u64,
+    line_numbers: std::ops::Range<u64>,
     filter: &RecordFilter,
     file_index: u32,
     file_label: &str,
@@ -290,7 +291,7 @@ where
     // Lines run last to first so that each account's newest snapshot (files are mostly in
     // time order) is met first and older ones are never built; the piece's rows are put
     // back in file order below.
-    let mut line_number = first_line + memchr::memchr_iter(b'\n', piece).count() as u64;
+    let mut line_number = line_numbers.end - 1;
     let mut end = piece.len();
     loop {
         let start = memchr::memrchr(b'\n', &piece[..end]).map_or(0, |newline| newline + 1);
@@ -327,9 +328,18 @@ where
     })
 }
 
-/// Splits a block into up to `wanted` pieces at line boundaries, as
-/// (start, end without the final newline, lines before the piece).
-fn split_at_lines(block: &[u8], wanted: usize, min_piece: usize) -> Vec<(usize, usize, u64)> {
+/// A piece of a block: bytes `start..end` (without the final newline), after
+/// `lines_before` lines of the block, holding `lines` lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Piece {
+    start: usize,
+    end: usize,
+    lines_before: u64,
+    lines: u64,
+}
+
+/// Splits a block into up to `wanted` pieces at line boundaries.
+fn split_at_lines(block: &[u8], wanted: usize, min_piece: usize) -> Vec<Piece> {
     let target = (block.len() / wanted.max(1)).max(min_piece).max(1);
     let mut pieces = Vec::new();
     let mut start = 0;
@@ -345,8 +355,14 @@ fn split_at_lines(block: &[u8], wanted: usize, min_piece: usize) -> Vec<(usize, 
         } else {
             end
         };
-        pieces.push((start, content_end, lines_before));
-        lines_before += memchr::memchr_iter(b'\n', &block[start..content_end]).count() as u64 + 1;
+        let lines = memchr::memchr_iter(b'\n', &block[start..content_end]).count() as u64 + 1;
+        pieces.push(Piece {
+            start,
+            end: content_end,
+            lines_before,
+            lines,
+        });
+        lines_before += lines;
         start = end;
     }
     pieces
@@ -489,9 +505,12 @@ mod tests {
         for wanted in 1..6 {
             let pieces = split_at_lines(block, wanted, 1);
             let mut lines = Vec::new();
-            for &(start, end, before) in &pieces {
-                assert_eq!(before as usize, lines.len());
-                lines.extend(block[start..end].split(|&b| b == b'\n').map(|l| l.to_vec()));
+            for piece in &pieces {
+                assert_eq!(piece.lines_before as usize, lines.len());
+                let piece_lines = block[piece.start..piece.end].split(|&b| b == b'\n');
+                let before = lines.len();
+                lines.extend(piece_lines.map(|l| l.to_vec()));
+                assert_eq!(piece.lines as usize, lines.len() - before);
             }
             assert_eq!(
                 lines,
@@ -506,6 +525,14 @@ mod tests {
         }
         let no_final_newline = b"x\ny";
         let pieces = split_at_lines(no_final_newline, 1, 1);
-        assert_eq!(pieces, vec![(0, 3, 0)]);
+        assert_eq!(
+            pieces,
+            vec![Piece {
+                start: 0,
+                end: 3,
+                lines_before: 0,
+                lines: 2
+            }]
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! simulator file) and otherwise touches only what changes. The polars plan copied the
 //! whole table three times, a second of the ingest of a million posts.
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use polars::prelude::*;
 use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
 use rayon::prelude::*;
@@ -107,24 +107,23 @@ fn fill_parents(posts: &mut DataFrame) -> Result<(), IngestError> {
     if needing.is_empty() {
         return Ok(());
     }
-    // Where each wanted parent is (posts are unique by now).
-    let mut found: HashMap<(Option<&str>, &str), usize> = HashMap::with_capacity(needing.len());
-    let wanted: HashSet<(Option<&str>, &str)> = needing
+    // Where each wanted parent is (posts are unique by now); None until found.
+    let mut found: HashMap<(Option<&str>, &str), Option<usize>> = needing
         .iter()
-        .filter_map(|&row| Some((platform.get(row), parent_id.get(row)?)))
+        .filter_map(|&row| Some(((platform.get(row), parent_id.get(row)?), None)))
         .collect();
     for (row, key) in platform.iter().zip(post_id.iter()).enumerate() {
         if let (platform, Some(id)) = key
-            && wanted.contains(&(platform, id))
+            && let Some(slot @ None) = found.get_mut(&(platform, id))
         {
-            found.entry((platform, id)).or_insert(row);
+            *slot = Some(row);
         }
     }
     let mut authors: Vec<Option<&str>> = parent_author.iter().collect();
     let mut times: Vec<Option<i64>> = parent_created.iter().collect();
     let mut changed = false;
     for &row in &needing {
-        let Some(&parent) = parent_id
+        let Some(&Some(parent)) = parent_id
             .get(row)
             .and_then(|id| found.get(&(platform.get(row), id)))
         else {

@@ -100,6 +100,16 @@ pub fn str_values(df: &DataFrame, column: &str) -> Vec<Option<String>> {
         .collect()
 }
 
+/// A column of non-null unsigned integers (e.g. `source_line`).
+pub fn u64_values(df: &DataFrame, column: &str) -> Vec<u64> {
+    df.column(column)
+        .unwrap()
+        .u64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect()
+}
+
 /// The row whose `post_id` is `id`, as (column name -> displayed value).
 pub fn row(df: &DataFrame, id: &str) -> std::collections::BTreeMap<String, String> {
     let ids = str_values(df, "post_id");
