@@ -176,6 +176,30 @@ pub struct InputArgs {
     /// 4chan board for thread files that do not name it (else taken from the path).
     #[arg(long)]
     pub board: Option<String>,
+    /// Longest record read (a JSON line or document, an item of a large JSON array, a CSV
+    /// record), in bytes or with a K/M/G suffix (powers of 1024). A longer one is skipped as
+    /// `record too large` while it streams past, never held in memory.
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_byte_size)]
+    pub max_record_bytes: usize,
+}
+
+/// `123`, `64K`, `64M`, `1G` (powers of 1024) as bytes, at least 1.
+pub fn parse_byte_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let (digits, shift) = match text.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&text[..text.len() - 1], 10),
+        Some('M') => (&text[..text.len() - 1], 20),
+        Some('G') => (&text[..text.len() - 1], 30),
+        _ => (text, 0),
+    };
+    let number: usize = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text}: not a size in bytes (e.g. 1048576, 512K, 64M, 1G)"))?;
+    number
+        .checked_mul(1usize << shift)
+        .filter(|&bytes| bytes > 0)
+        .ok_or_else(|| format!("{text}: must be between 1 byte and {} bytes", usize::MAX))
 }
 
 #[derive(Args, Debug)]

@@ -478,6 +478,7 @@ fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
         strict: input.strict,
         column_map,
         board: input.board.clone(),
+        max_record_bytes: input.max_record_bytes,
     })
 }
 

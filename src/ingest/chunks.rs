@@ -12,20 +12,25 @@ use std::sync::{Arc, Mutex, PoisonError};
 use polars::prelude::DataFrame;
 
 use super::IngestError;
+use super::json::RECORD_TOO_LARGE;
 use super::record::{AccountMap, Collector, Counts, RecordFilter, SharedAccountMap};
 
-/// How input is cut: bytes per block handed to the parsers, and the smallest piece of a
-/// block one parser task takes.
+/// How input is cut: bytes per block handed to the parsers, the smallest piece of a
+/// block one parser task takes, and the longest line read as a record (a longer one is
+/// skipped as `record too large`, and discarded as it streams past when it runs beyond a
+/// block: never held whole).
 #[derive(Debug, Clone, Copy)]
 struct Cutting {
     block_bytes: usize,
     min_piece_bytes: usize,
+    max_record_bytes: usize,
 }
 
 /// 32 MB blocks in pieces of at least 64 KB.
 const CUTTING: Cutting = Cutting {
     block_bytes: 32 << 20,
     min_piece_bytes: 64 << 10,
+    max_record_bytes: super::DEFAULT_MAX_RECORD_BYTES,
 };
 
 /// Blocks being read or parsed at once: bounds memory to a few blocks whatever the file
@@ -82,23 +87,42 @@ impl Drop for Block {
     }
 }
 
-/// What the reader thread sends: a block of whole lines, or the error that ended reading.
-/// Lines are numbered where the block is split into pieces, which counts them anyway.
-type BlockMessage = std::io::Result<Vec<u8>>;
+/// What the reader thread sends. Lines are numbered where the block is split into pieces,
+/// which counts them anyway.
+enum BlockMessage {
+    /// A block of whole lines.
+    Lines(Vec<u8>),
+    /// One line longer than the record bound, discarded as it was read: its length.
+    TooLarge(u64),
+    /// The error that ended reading.
+    Failed(std::io::Error),
+}
 
 /// Calls `parse_line(line, line_number, collector)` for every non-blank line of `reader`,
-/// in parallel, keeping the file's order in the output.
+/// in parallel, keeping the file's order in the output. A line longer than
+/// `max_record_bytes` is one skipped record (`record too large`).
 pub fn read_lines_parallel<F>(
     reader: Box<dyn Read + Send>,
     filter: &RecordFilter,
     file_index: u32,
     file_label: &str,
+    max_record_bytes: usize,
     parse_line: F,
 ) -> Result<FileOutput, IngestError>
 where
     F: Fn(&[u8], u64, &mut Collector<'_>) + Sync,
 {
-    read_lines_cut(reader, filter, file_index, file_label, parse_line, CUTTING)
+    let cutting = Cutting {
+        max_record_bytes: max_record_bytes.max(1),
+        ..CUTTING
+    };
+    read_lines_cut(reader, filter, file_index, file_label, parse_line, cutting)
+}
+
+/// The skip of a line longer than the record bound.
+fn skip_too_large(collector: &mut Collector<'_>, line: u64, bytes: u64, bound: usize) {
+    let detail = format!("{bytes} bytes, more than --max-record-bytes {bound}");
+    collector.skip(line, RECORD_TOO_LARGE, Some(&detail));
 }
 
 fn read_lines_cut<F>(
@@ -121,14 +145,30 @@ where
     let parsed: Mutex<Vec<(usize, Result<PieceOutput, IngestError>)>> = Mutex::default();
     let mut unreadable = None;
     std::thread::scope(|threads| {
-        threads.spawn(move || cut_blocks(reader, sender, recycled, cutting.block_bytes));
+        threads.spawn(move || cut_blocks(reader, sender, recycled, cutting));
         rayon::in_place_scope(|parsers| {
             let mut sequence = 0;
             let mut next_line = 1;
             while let Some(message) = next_block(&receiver) {
                 let bytes = match message {
-                    Ok(bytes) => bytes,
-                    Err(error) => {
+                    BlockMessage::Lines(bytes) => bytes,
+                    BlockMessage::TooLarge(bytes) => {
+                        let mut collector = Collector::new(filter, file_index, file_label);
+                        skip_too_large(&mut collector, next_line, bytes, cutting.max_record_bytes);
+                        next_line += 1;
+                        let output = PieceOutput {
+                            frame: None,
+                            counts: collector.counts,
+                            blank_lines: 0,
+                        };
+                        parsed
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push((sequence, Ok(output)));
+                        sequence += 1;
+                        continue;
+                    }
+                    BlockMessage::Failed(error) => {
                         unreadable = Some((error, next_line));
                         break;
                     }
@@ -154,8 +194,8 @@ where
                             &block.bytes[piece.start..piece.end],
                             first_line..first_line + piece.lines,
                             filter,
-                            file_index,
-                            file_label,
+                            (file_index, file_label),
+                            cutting.max_record_bytes,
                             parse_line,
                             accounts,
                         );
@@ -217,8 +257,9 @@ fn cut_blocks(
     mut reader: Box<dyn Read + Send>,
     sender: SyncSender<BlockMessage>,
     recycled: Receiver<Vec<u8>>,
-    block_bytes: usize,
+    cutting: Cutting,
 ) {
+    let block_bytes = cutting.block_bytes;
     let mut carry: Vec<u8> = Vec::new();
     // A buffer kept back when a line runs past a block (the pool must not lose it).
     let mut spare: Option<Vec<u8>> = None;
@@ -231,8 +272,15 @@ fn cut_blocks(
                 Err(_) => return,
             },
         };
+        // A buffer grown by a long line goes back to a block's size.
+        if block.capacity() > 2 * block_bytes {
+            block.shrink_to(block_bytes);
+        }
         block.extend_from_slice(&carry);
         carry.clear();
+        if carry.capacity() > 2 * block_bytes {
+            carry.shrink_to(block_bytes);
+        }
         block.reserve(block_bytes);
         match reader
             .by_ref()
@@ -241,17 +289,17 @@ fn cut_blocks(
         {
             Ok(0) => {
                 if !block.is_empty() {
-                    let _ = sender.send(Ok(block));
+                    let _ = sender.send(BlockMessage::Lines(block));
                 }
                 return;
             }
             Ok(_) => {}
             Err(error) => {
                 // Hand over what was read before the error, then the error.
-                if !block.is_empty() && sender.send(Ok(block)).is_err() {
+                if !block.is_empty() && sender.send(BlockMessage::Lines(block)).is_err() {
                     return;
                 }
-                let _ = sender.send(Err(error));
+                let _ = sender.send(BlockMessage::Failed(error));
                 return;
             }
         }
@@ -259,9 +307,35 @@ fn cut_blocks(
             Some(last_newline) => {
                 carry.extend_from_slice(&block[last_newline + 1..]);
                 block.truncate(last_newline + 1);
-                if sender.send(Ok(block)).is_err() {
+                if sender.send(BlockMessage::Lines(block)).is_err() {
                     return;
                 }
+            }
+            // A line longer than the record bound: read past the rest of it without
+            // keeping it, count it, and go on after it.
+            None if block.len() > cutting.max_record_bytes => {
+                let held = block.len() as u64;
+                let discarded = discard_line(&mut reader, &mut block, &mut carry, block_bytes);
+                let ended = match discarded {
+                    Ok((bytes, at_end)) => {
+                        if sender.send(BlockMessage::TooLarge(held + bytes)).is_err() {
+                            return;
+                        }
+                        at_end
+                    }
+                    Err((bytes, error)) => {
+                        if sender.send(BlockMessage::TooLarge(held + bytes)).is_err() {
+                            return;
+                        }
+                        let _ = sender.send(BlockMessage::Failed(error));
+                        return;
+                    }
+                };
+                if ended {
+                    return;
+                }
+                block.clear();
+                spare = Some(block);
             }
             // One line longer than a block: keep reading until it ends.
             None => {
@@ -272,14 +346,45 @@ fn cut_blocks(
     }
 }
 
+/// Reads past the rest of the current line a block at a time, through `scratch`, leaving
+/// what follows its newline in `carry`. The line's bytes read, and whether the input ended;
+/// on a read error, the bytes read before it.
+fn discard_line(
+    reader: &mut Box<dyn Read + Send>,
+    scratch: &mut Vec<u8>,
+    carry: &mut Vec<u8>,
+    block_bytes: usize,
+) -> Result<(u64, bool), (u64, std::io::Error)> {
+    let mut bytes = 0u64;
+    loop {
+        scratch.clear();
+        match reader
+            .by_ref()
+            .take(block_bytes as u64)
+            .read_to_end(scratch)
+        {
+            Ok(0) => return Ok((bytes, true)),
+            Ok(_) => {}
+            Err(error) => return Err((bytes + scratch.len() as u64, error)),
+        }
+        match memchr::memchr(b'\n', scratch) {
+            Some(newline) => {
+                carry.extend_from_slice(&scratch[newline + 1..]);
+                return Ok((bytes + newline as u64, false));
+            }
+            None => bytes += scratch.len() as u64,
+        }
+    }
+}
+
 /// Parses the lines of one piece (without its final newline), whose numbers are
 /// `line_numbers`.
 fn parse_piece<F>(
     piece: &[u8],
     line_numbers: std::ops::Range<u64>,
     filter: &RecordFilter,
-    file_index: u32,
-    file_label: &str,
+    (file_index, file_label): (u32, &str),
+    max_record_bytes: usize,
     parse_line: &F,
     accounts: &SharedAccountMap,
 ) -> Result<PieceOutput, IngestError>
@@ -297,7 +402,14 @@ where
         let start = memchr::memrchr(b'\n', &piece[..end]).map_or(0, |newline| newline + 1);
         let line = &piece[start..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
+        if line.len() > max_record_bytes {
+            skip_too_large(
+                &mut collector,
+                line_number,
+                line.len() as u64,
+                max_record_bytes,
+            );
+        } else if line.iter().all(u8::is_ascii_whitespace) {
             blank_lines += 1;
         } else {
             parse_line(line, line_number, &mut collector);
@@ -454,6 +566,7 @@ mod tests {
             let cutting = Cutting {
                 block_bytes,
                 min_piece_bytes,
+                max_record_bytes: usize::MAX,
             };
             for threads in [1, 3] {
                 let pool = rayon::ThreadPoolBuilder::new()
@@ -484,6 +597,7 @@ mod tests {
         let cutting = Cutting {
             block_bytes: 64,
             min_piece_bytes: 8,
+            max_record_bytes: usize::MAX,
         };
         let (rows, output) = read(reader, cutting);
         let mut expected: Vec<(String, u64)> = (1..=150).map(|n| (format!("line{n}"), n)).collect();
@@ -497,6 +611,58 @@ mod tests {
         let example = &output.counts.skip_examples[0];
         assert_eq!(example.line, 152, "the first line not read");
         assert!(example.reason.contains("stream cut"), "{}", example.reason);
+    }
+
+    /// Lines longer than the bound are skipped at their own numbers, whether they fit in a
+    /// block, run over several blocks, or end the input without a newline; the lines after
+    /// them keep theirs.
+    #[test]
+    fn lines_over_the_bound_are_skipped_at_their_line() {
+        let mut input = Vec::new();
+        let mut expected = Vec::new();
+        let mut too_large = Vec::new();
+        for number in 1..=120u64 {
+            let length = match number % 10 {
+                3 => 40,   // over the bound, within a block
+                6 => 1000, // over several blocks
+                _ => 5,
+            };
+            let line: String = format!("l{number:03}")
+                .chars()
+                .chain(std::iter::repeat('z'))
+                .take(length.max(4))
+                .collect();
+            input.extend_from_slice(line.as_bytes());
+            if number < 120 {
+                input.push(b'\n');
+            }
+            if line.len() > 20 {
+                too_large.push(number);
+            } else {
+                expected.push((line, number));
+            }
+        }
+        // A final line over the bound without a newline.
+        input.extend_from_slice(b"\n");
+        input.extend_from_slice(&[b'y'; 500]);
+        too_large.push(121);
+        for (block_bytes, min_piece_bytes) in [(16, 1), (64, 8), (300, 50), (4096, 64)] {
+            let cutting = Cutting {
+                block_bytes,
+                min_piece_bytes,
+                max_record_bytes: 20,
+            };
+            let reader = Box::new(std::io::Cursor::new(input.clone()));
+            let (rows, output) = read(reader, cutting);
+            assert_eq!(rows, expected, "{cutting:?}");
+            assert_eq!(output.counts.records, 121, "{cutting:?}");
+            assert_eq!(
+                output.counts.skipped_by_reason[RECORD_TOO_LARGE],
+                too_large.len() as u64
+            );
+            let lines: Vec<u64> = output.counts.skip_examples.iter().map(|e| e.line).collect();
+            assert_eq!(lines, too_large[..lines.len()].to_vec(), "{cutting:?}");
+        }
     }
 
     #[test]

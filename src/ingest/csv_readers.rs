@@ -2,11 +2,12 @@
 //! (as the QUT coordination-network-toolkit's CSV input).
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
+use std::io::{BufRead, Read};
 
 use serde_json::Value;
 
 use super::IngestError;
+use super::json::RECORD_TOO_LARGE;
 use super::record::{AccountRecord, Collector, FOURCHAN, PostKind, PostRecord, TWITTER};
 use super::text::{
     hashtags_in_text, normalize_hashtag, parse_any_time, parse_iso_time, urls_in_text,
@@ -32,10 +33,14 @@ impl Header {
     }
 }
 
-/// Reads CSV rows, counting unreadable rows (bad UTF-8, broken quoting) as skipped.
+/// Reads CSV rows, counting unreadable rows (bad UTF-8) as skipped. Parsed with csv-core
+/// (the parser of the `csv` crate, with its defaults) so that a record longer than
+/// `max_record_bytes` is discarded as it streams past and counted as `record too large`,
+/// never held whole; rows and line numbers are those the `csv` crate gives.
 fn for_each_row(
     reader: Box<dyn Read + Send>,
     path_label: &str,
+    max_record_bytes: usize,
     collector: &mut Collector<'_>,
     mut handle: impl FnMut(
         &Header,
@@ -44,40 +49,99 @@ fn for_each_row(
         &mut Collector<'_>,
     ) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
-    let mut csv_reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let header = match csv_reader.headers() {
-        Ok(header) => Header::new(header),
-        Err(error) => {
-            return Err(IngestError::Format {
-                path: path_label.to_string(),
-                reason: format!("unreadable CSV header: {error}"),
-            });
-        }
+    use csv_core::ReadRecordResult;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, reader);
+    let mut core = csv_core::Reader::new();
+    let mut fields = vec![0u8; 4096];
+    let mut ends = vec![0usize; 64];
+    let mut header: Option<Header> = None;
+    let header_error = |reason: String| IngestError::Format {
+        path: path_label.to_string(),
+        reason: format!("unreadable CSV header: {reason}"),
     };
-    let mut row = csv::StringRecord::new();
     loop {
-        match csv_reader.read_record(&mut row) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {
-                let line = row.position().map_or(0, |p| p.line());
-                if row.iter().all(|cell| cell.trim().is_empty()) {
-                    continue;
-                }
-                handle(&header, &row, line, collector)?;
-            }
-            Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
-                let reason = match error.kind() {
-                    csv::ErrorKind::Utf8 { .. } => "invalid UTF-8",
-                    csv::ErrorKind::Io(_) => {
-                        collector.skip(line, "unreadable rest of file", Some(&error.to_string()));
-                        return Ok(());
+        let line = core.line();
+        let (mut outlen, mut endlen) = (0usize, 0usize);
+        let mut record_bytes = 0u64;
+        let mut too_large = false;
+        loop {
+            let buffer = match input.fill_buf() {
+                Ok(buffer) => buffer,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    if header.is_none() {
+                        return Err(header_error(error.to_string()));
                     }
-                    _ => "invalid CSV row",
-                };
-                collector.skip(line, reason, Some(&error.to_string()));
+                    collector.skip(line, "unreadable rest of file", Some(&error.to_string()));
+                    return Ok(());
+                }
+            };
+            let (result, read, written, ended) =
+                core.read_record(buffer, &mut fields[outlen..], &mut ends[endlen..]);
+            input.consume(read);
+            record_bytes += read as u64;
+            outlen += written;
+            endlen += ended;
+            if record_bytes > max_record_bytes as u64 {
+                // Keep parsing to find where the record ends, but keep none of it.
+                too_large = true;
+                outlen = 0;
+                endlen = 0;
+            }
+            match result {
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => {
+                    let grown = (fields.len() * 2).max(4096);
+                    fields.resize(grown, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let grown = (ends.len() * 2).max(64);
+                    ends.resize(grown, 0);
+                }
+                ReadRecordResult::Record => break,
+                ReadRecordResult::End => return Ok(()),
             }
         }
+        if too_large {
+            if header.is_none() {
+                return Err(header_error(format!(
+                    "longer than --max-record-bytes {max_record_bytes}"
+                )));
+            }
+            let detail =
+                format!("{record_bytes} bytes, more than --max-record-bytes {max_record_bytes}");
+            collector.skip(line, RECORD_TOO_LARGE, Some(&detail));
+            continue;
+        }
+        let mut bytes_record = csv::ByteRecord::with_capacity(outlen, endlen);
+        let mut start = 0;
+        for &end in &ends[..endlen] {
+            bytes_record.push_field(&fields[start..end]);
+            start = end;
+        }
+        let row = match csv::StringRecord::from_byte_record(bytes_record) {
+            Ok(row) => row,
+            Err(error) => {
+                let detail = format!(
+                    "field {}: {}",
+                    error.utf8_error().field() + 1,
+                    error.utf8_error()
+                );
+                if header.is_none() {
+                    return Err(header_error(format!("invalid UTF-8 in {detail}")));
+                }
+                collector.skip(line, "invalid UTF-8", Some(&detail));
+                continue;
+            }
+        };
+        let Some(header) = &header else {
+            header = Some(Header::new(&row));
+            continue;
+        };
+        if row.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        handle(header, &row, line, collector)?;
     }
 }
 
@@ -145,11 +209,13 @@ fn twarc_text(cell: &str) -> String {
 pub fn read_twarc_csv(
     reader: Box<dyn Read + Send>,
     path_label: &str,
+    max_record_bytes: usize,
     collector: &mut Collector<'_>,
 ) -> Result<(), IngestError> {
     for_each_row(
         reader,
         path_label,
+        max_record_bytes,
         collector,
         |header, row, line, collector| {
             let get = |name: &str| header.get(row, name);
@@ -316,12 +382,14 @@ pub fn read_generic_csv(
     reader: Box<dyn Read + Send>,
     path_label: &str,
     map: &BTreeMap<String, String>,
+    max_record_bytes: usize,
     collector: &mut Collector<'_>,
 ) -> Result<(), IngestError> {
     let mut checked = false;
     for_each_row(
         reader,
         path_label,
+        max_record_bytes,
         collector,
         |header, row, line, collector| {
             if !checked {

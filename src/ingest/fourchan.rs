@@ -118,6 +118,11 @@ pub fn quotelinks(text: &str) -> Vec<u64> {
     links
 }
 
+/// One post (an item of a large array of posts streamed item by item).
+pub fn parse_post(bytes: &[u8], line: u64, board: &str, collector: &mut Collector<'_>) {
+    handle_post(bytes, line, board, collector);
+}
+
 fn handle_post(bytes: &[u8], line: u64, board: &str, collector: &mut Collector<'_>) {
     let post: Post = match from_record(bytes) {
         Ok(post) => post,

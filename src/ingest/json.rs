@@ -34,6 +34,49 @@ pub fn from_record<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> serde_json
     }
 }
 
+/// The deepest nesting of arrays and objects serde_json reads (its recursion limit is 128:
+/// the 128th level is an error); a record nested deeper cannot be read.
+pub const MAX_NESTING: usize = 127;
+
+/// Skip reason for a record nested deeper than [`MAX_NESTING`].
+pub const NESTING_TOO_DEEP: &str = "nesting too deep";
+
+/// Skip reason for a record longer than `--max-record-bytes`.
+pub const RECORD_TOO_LARGE: &str = "record too large";
+
+/// Whether the arrays and objects of `bytes` nest deeper than `limit` (brackets inside
+/// strings do not count). A loop, never recursion: any depth is safe to measure. Only run
+/// on records that failed to parse, to name the reason.
+pub fn nesting_exceeds(bytes: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Counts a record serde_json could not read, under a reason that groups well.
 pub fn skip_json_error(
     bytes: &[u8],
@@ -41,6 +84,12 @@ pub fn skip_json_error(
     error: &serde_json::Error,
     collector: &mut Collector<'_>,
 ) {
+    let too_deep = error.classify() == Category::Syntax
+        && error.to_string().starts_with("recursion limit exceeded");
+    if too_deep || nesting_exceeds(bytes, MAX_NESTING) {
+        let detail = format!("arrays/objects nested more than {MAX_NESTING} deep ({error})");
+        return collector.skip(line, NESTING_TOO_DEEP, Some(&detail));
+    }
     let reason = if std::str::from_utf8(bytes).is_err() {
         "invalid UTF-8"
     } else {
@@ -130,6 +179,165 @@ impl JsonDocument {
         }
         if let Some(error) = error {
             skip_json_error(&self.bytes, error.line() as u64, &error, collector);
+        }
+    }
+}
+
+/// Where a streamed array stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArrayPhase {
+    Before,
+    Between,
+    InItem,
+    After,
+}
+
+/// The items of a top-level JSON array too large to hold whole, read as a stream one item
+/// at a time (each with the line it starts on) and handed to `parse`; an item longer than
+/// `max_record_bytes` is skipped as `record too large` while it streams past. The array is
+/// cut into items by bracket depth outside strings (a loop, never recursion); each item is
+/// then parsed on its own, so a broken item costs only itself. Input that ends early or a
+/// read error is one more skipped record at the line where it happened, after the items
+/// before it.
+pub fn stream_array_items(
+    reader: &mut dyn std::io::Read,
+    max_record_bytes: usize,
+    collector: &mut Collector<'_>,
+    parse: &mut dyn FnMut(&[u8], u64, &mut Collector<'_>),
+) {
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut phase = ArrayPhase::Before;
+    let mut line = 1u64;
+    let mut item: Vec<u8> = Vec::new();
+    let mut item_bytes = 0u64;
+    let mut item_line = 1u64;
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut at_start = true;
+    let mut finish =
+        |item: &mut Vec<u8>, item_bytes: &mut u64, line: u64, c: &mut Collector<'_>| {
+            if *item_bytes > max_record_bytes as u64 {
+                let detail =
+                    format!("{item_bytes} bytes, more than --max-record-bytes {max_record_bytes}");
+                c.skip(line, RECORD_TOO_LARGE, Some(&detail));
+            } else {
+                parse(item, line, c);
+            }
+            item.clear();
+            *item_bytes = 0;
+        };
+    loop {
+        let filled = match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => {
+                if phase == ArrayPhase::InItem {
+                    collector.skip(
+                        item_line,
+                        "truncated JSON",
+                        Some("input ends inside an item"),
+                    );
+                }
+                collector.skip(line, "unreadable rest of file", Some(&error.to_string()));
+                return;
+            }
+        };
+        let mut chunk = &buffer[..filled];
+        if at_start {
+            chunk = chunk.strip_prefix(b"\xef\xbb\xbf").unwrap_or(chunk);
+            at_start = false;
+        }
+        for &byte in chunk {
+            if byte == b'\n' {
+                line += 1;
+            }
+            match phase {
+                ArrayPhase::Before | ArrayPhase::After => {
+                    if byte.is_ascii_whitespace() {
+                        continue;
+                    }
+                    if phase == ArrayPhase::Before && byte == b'[' {
+                        phase = ArrayPhase::Between;
+                        continue;
+                    }
+                    let detail = format!("unexpected byte {byte:#04x} outside the array");
+                    collector.skip(line, "invalid JSON", Some(&detail));
+                    return;
+                }
+                ArrayPhase::Between => {
+                    if byte.is_ascii_whitespace() || byte == b',' {
+                        continue;
+                    }
+                    if byte == b']' {
+                        phase = ArrayPhase::After;
+                        continue;
+                    }
+                    phase = ArrayPhase::InItem;
+                    item_line = line;
+                    depth = 0;
+                    in_string = false;
+                    escaped = false;
+                }
+                ArrayPhase::InItem => {}
+            }
+            // Inside an item.
+            let mut ends = false;
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if byte == b'\\' {
+                    escaped = true;
+                } else if byte == b'"' {
+                    in_string = false;
+                }
+            } else {
+                match byte {
+                    b'"' => in_string = true,
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' if depth == 0 => {
+                        // A scalar item closed by the end of the array.
+                        finish(&mut item, &mut item_bytes, item_line, collector);
+                        phase = ArrayPhase::After;
+                        continue;
+                    }
+                    b']' | b'}' => {
+                        depth -= 1;
+                        ends = depth == 0;
+                    }
+                    b',' if depth == 0 => {
+                        finish(&mut item, &mut item_bytes, item_line, collector);
+                        phase = ArrayPhase::Between;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            item_bytes += 1;
+            if item.len() < max_record_bytes {
+                item.push(byte);
+            }
+            if ends {
+                finish(&mut item, &mut item_bytes, item_line, collector);
+                phase = ArrayPhase::Between;
+            }
+        }
+    }
+    match phase {
+        ArrayPhase::After => {}
+        ArrayPhase::InItem if depth == 0 && !in_string => {
+            // A scalar item at the very end: the array is still unclosed.
+            finish(&mut item, &mut item_bytes, item_line, collector);
+            collector.skip(line, "truncated JSON", Some("the array is not closed"));
+        }
+        ArrayPhase::InItem => collector.skip(
+            item_line,
+            "truncated JSON",
+            Some("input ends inside an item"),
+        ),
+        ArrayPhase::Before | ArrayPhase::Between => {
+            collector.skip(line, "truncated JSON", Some("the array is not closed"))
         }
     }
 }

@@ -47,8 +47,11 @@ pub enum IngestError {
     NoInput,
 }
 
+/// The default bound on one record's size (`--max-record-bytes`): 64 MiB.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 64 << 20;
+
 /// What to read and how.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct IngestOptions {
     /// Force one format instead of recognising each file's.
     pub format: Option<Format>,
@@ -64,6 +67,24 @@ pub struct IngestOptions {
     pub column_map: Option<BTreeMap<String, String>>,
     /// 4chan board for thread files that do not name theirs.
     pub board: Option<String>,
+    /// The longest record read (a JSON line, a JSON document or an item of a large array, a
+    /// CSV record); a longer one is skipped as `record too large` and never held whole.
+    pub max_record_bytes: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            format: None,
+            tags: Vec::new(),
+            since_ms: None,
+            until_ms: None,
+            strict: false,
+            column_map: None,
+            board: None,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+        }
+    }
 }
 
 /// How one input file went.
@@ -278,6 +299,7 @@ fn read_file(
         return refuse(report, reason.to_string());
     }
     report.format = Some(sniffed.name());
+    let max_record = options.max_record_bytes.max(1);
     let output = match sniffed {
         Format::TwitterV1 | Format::TwitterV2 | Format::Fourchan => {
             let board = options
@@ -292,6 +314,7 @@ fn read_file(
                         filter,
                         index,
                         &label,
+                        max_record,
                         twitter_v1::parse_status,
                     )?,
                     Format::TwitterV2 => chunks::read_lines_parallel(
@@ -299,6 +322,7 @@ fn read_file(
                         filter,
                         index,
                         &label,
+                        max_record,
                         twitter_v2::parse_line,
                     )?,
                     _ => chunks::read_lines_parallel(
@@ -306,18 +330,38 @@ fn read_file(
                         filter,
                         index,
                         &label,
+                        max_record,
                         |bytes, line, collector| {
                             fourchan::parse_thread_line(bytes, line, &board, collector)
                         },
                     )?,
                 }
             } else {
-                let document = read_document(reader, path)?;
                 let mut collector = Collector::new(filter, index, &label);
-                match sniffed {
-                    Format::TwitterV1 => twitter_v1::parse_document(&document, &mut collector),
-                    Format::TwitterV2 => twitter_v2::parse_document(&document, &mut collector),
-                    _ => fourchan::parse_document(&document, &board, &mut collector),
+                match read_document(reader, max_record) {
+                    Document::Whole(document, read_error) => {
+                        match sniffed {
+                            Format::TwitterV1 => {
+                                twitter_v1::parse_document(&document, &mut collector)
+                            }
+                            Format::TwitterV2 => {
+                                twitter_v2::parse_document(&document, &mut collector)
+                            }
+                            _ => fourchan::parse_document(&document, &board, &mut collector),
+                        }
+                        if let Some(error) = read_error {
+                            let line = 1 + memchr::memchr_iter(b'\n', &document.bytes).count();
+                            let detail = error.to_string();
+                            collector.skip(line as u64, "unreadable rest of file", Some(&detail));
+                        }
+                    }
+                    Document::Large(mut reader) => read_large_document(
+                        &mut reader,
+                        sniffed,
+                        &board,
+                        max_record,
+                        &mut collector,
+                    ),
                 }
                 let mut output = FileOutput::default();
                 output.absorb_collector(collector)?;
@@ -327,10 +371,10 @@ fn read_file(
         Format::TwarcCsv | Format::GenericCsv => {
             let mut collector = Collector::new(filter, index, &label);
             if sniffed == Format::TwarcCsv {
-                csv_readers::read_twarc_csv(reader, &label, &mut collector)?;
+                csv_readers::read_twarc_csv(reader, &label, max_record, &mut collector)?;
             } else {
                 let map = options.column_map.as_ref().expect("checked above");
-                csv_readers::read_generic_csv(reader, &label, map, &mut collector)?;
+                csv_readers::read_generic_csv(reader, &label, map, max_record, &mut collector)?;
             }
             let mut output = FileOutput::default();
             output.absorb_collector(collector)?;
@@ -353,18 +397,67 @@ fn sniff_or_forced(head: &[u8], forced: Option<Format>) -> Sniffed {
     }
 }
 
-fn read_document(
-    mut reader: Box<dyn Read + Send>,
-    path: &Path,
-) -> Result<JsonDocument, IngestError> {
+/// A JSON document file: whole (with the error that cut reading short, if any), or too
+/// large to hold (what was read, then the rest of the file).
+enum Document {
+    Whole(JsonDocument, Option<std::io::Error>),
+    Large(Box<dyn Read + Send>),
+}
+
+/// Reads a document of at most `max_record_bytes`, never more: a larger one is handed back
+/// as a stream.
+fn read_document(reader: Box<dyn Read + Send>, max_record_bytes: usize) -> Document {
     let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|source| IngestError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    Ok(JsonDocument { bytes })
+    let mut reader = reader;
+    let read = reader
+        .by_ref()
+        .take(max_record_bytes as u64 + 1)
+        .read_to_end(&mut bytes);
+    match read {
+        Err(error) => Document::Whole(JsonDocument { bytes }, Some(error)),
+        Ok(_) if bytes.len() > max_record_bytes => {
+            Document::Large(Box::new(std::io::Cursor::new(bytes).chain(reader)))
+        }
+        Ok(_) => Document::Whole(JsonDocument { bytes }, None),
+    }
+}
+
+/// A document larger than the record bound: a top-level array streams item by item (each
+/// item bounded); anything else is one skipped record, not read further.
+fn read_large_document(
+    reader: &mut Box<dyn Read + Send>,
+    format: Format,
+    board: &str,
+    max_record_bytes: usize,
+    collector: &mut Collector<'_>,
+) {
+    let mut head = [0u8; 4096];
+    let mut filled = 0;
+    while filled < head.len() {
+        match reader.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    let start = &head[..filled];
+    let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(start);
+    let is_array = start.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    if !is_array {
+        let detail = format!(
+            "a JSON document of more than --max-record-bytes {max_record_bytes} bytes that is \
+             not an array of records"
+        );
+        return collector.skip(1, json::RECORD_TOO_LARGE, Some(&detail));
+    }
+    let mut stream = std::io::Cursor::new(head[..filled].to_vec()).chain(reader);
+    let mut parse = |bytes: &[u8], line: u64, collector: &mut Collector<'_>| match format {
+        Format::TwitterV1 => twitter_v1::parse_status(bytes, line, collector),
+        Format::TwitterV2 => twitter_v2::parse_line(bytes, line, collector),
+        _ => fourchan::parse_post(bytes, line, board, collector),
+    };
+    json::stream_array_items(&mut stream, max_record_bytes, collector, &mut parse);
 }
 
 fn value_counts(df: &DataFrame, column: &str) -> Result<BTreeMap<String, u64>, IngestError> {

@@ -6,7 +6,10 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::json::{JsonDocument, JsonStr, from_record, items_before_break, skip_json_error};
+use super::json::{
+    JsonDocument, JsonStr, MAX_NESTING, NESTING_TOO_DEEP, from_record, items_before_break,
+    nesting_exceeds, skip_json_error,
+};
 use super::record::{AccountOffers, AccountRecord, Collector, PostKind, PostRecord, TWITTER};
 use super::text::{client_name, normalize_hashtag, parse_twitter_v1_time};
 
@@ -260,24 +263,42 @@ fn fill_entities(post: &mut PostRecord, entities: Option<&Entities<'_>>) {
 
 /// Parses one status and hands the post and the profiles it carries to the collector.
 pub fn parse_status(bytes: &[u8], line: u64, collector: &mut Collector<'_>) {
+    parse_status_in(bytes, line, collector, false);
+}
+
+/// `in_response`: the status is an item of a search response (or of an array) on one
+/// line, whose items are statuses and never responses again. Items were once read as
+/// lines in their own right, so a line of 5,000 nested arrays recursed 5,000 times (each
+/// level the items of the one before) and overflowed the stack: one level only now.
+fn parse_status_in(bytes: &[u8], line: u64, collector: &mut Collector<'_>, in_response: bool) {
     let status: Status = match from_record(bytes) {
         Ok(status) => status,
         Err(error) => {
             // A search response written on one line and cut short keeps its complete
-            // statuses (for a single tweet this finds nothing).
-            for item in items_before_break(bytes, &["statuses"]) {
-                parse_status(item.get().as_bytes(), line, collector);
+            // statuses (for a single tweet this finds nothing). Not for a record nested
+            // too deep to read: that is one skipped record.
+            if !in_response && !nesting_exceeds(bytes, MAX_NESTING) {
+                for item in items_before_break(bytes, &["statuses"]) {
+                    parse_status_in(item.get().as_bytes(), line, collector, true);
+                }
             }
             return skip_json_error(bytes, line, &error, collector);
         }
     };
-    handle_status(status, line, collector);
+    handle_status(status, line, collector, in_response);
 }
 
-fn handle_status(status: Status<'_>, line: u64, collector: &mut Collector<'_>) {
+fn handle_status(status: Status<'_>, line: u64, collector: &mut Collector<'_>, in_response: bool) {
     if let Some(statuses) = &status.statuses {
+        if in_response {
+            return collector.skip(
+                line,
+                NESTING_TOO_DEEP,
+                Some("a search response inside a search response"),
+            );
+        }
         for item in statuses {
-            parse_status(item.get().as_bytes(), line, collector);
+            parse_status_in(item.get().as_bytes(), line, collector, true);
         }
         return;
     }
