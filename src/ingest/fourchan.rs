@@ -134,6 +134,11 @@ fn handle_post(bytes: &[u8], line: u64, board: &str, collector: &mut Collector<'
     let Some(time) = post.time else {
         return collector.skip(line, "bad or missing created_at", Some("no `time`"));
     };
+    // Unix seconds to ms; a time beyond the range of ms since 1970 is not a time.
+    let Some(time_ms) = time.checked_mul(1000) else {
+        let detail = format!("`time` {time} out of range");
+        return collector.skip(line, "bad or missing created_at", Some(&detail));
+    };
     let board = post.board.as_deref().unwrap_or(board);
     let resto = post.resto.unwrap_or(0);
     let thread_no = if resto == 0 { no } else { resto };
@@ -142,7 +147,7 @@ fn handle_post(bytes: &[u8], line: u64, board: &str, collector: &mut Collector<'
     } else {
         PostKind::Reply
     };
-    let mut post_record = PostRecord::new(FOURCHAN, format!("{board}/{no}"), time * 1000, kind);
+    let mut post_record = PostRecord::new(FOURCHAN, format!("{board}/{no}"), time_ms, kind);
 
     let comment = post.com.as_deref().map(html_to_text).unwrap_or_default();
     let text = match post
