@@ -138,8 +138,19 @@ pub struct EvaluateArgs {
     /// Ground truth CSV: platform, account_id, handle, is_bot, kind.
     #[arg(long)]
     pub truth: PathBuf,
-    /// Scores CSV with platform, account_id and score columns (e.g. suspicious_accounts.csv).
+    /// Scores CSV with an id and a score column, and a platform column when ids may repeat
+    /// across platforms (e.g. suspicious_accounts.csv, a Botometer or pandas export).
     pub scores: PathBuf,
+    /// Column of the scores file holding the account id (matched to the truth's account_id).
+    #[arg(long, default_value = "account_id")]
+    pub id_col: String,
+    /// Column of the scores file holding the score (higher = more bot-like).
+    #[arg(long, default_value = "score")]
+    pub score_col: String,
+    /// Column of the scores file holding the platform; default: `platform` if present, else
+    /// ids are matched on their own (an error only when an id is on several platforms).
+    #[arg(long)]
+    pub platform_col: Option<String>,
     /// k for precision@k (default: the number of true bots).
     #[arg(long)]
     pub k: Option<usize>,

@@ -441,7 +441,12 @@ fn run_simulate(args: &SimulateArgs, quiet: bool) -> Result<()> {
 }
 
 fn run_evaluate(args: &EvaluateArgs) -> Result<()> {
-    let report = evaluate::evaluate(&args.truth, &args.scores, args.k)?;
+    let columns = evaluate::ScoreColumns {
+        id: args.id_col.clone(),
+        score: args.score_col.clone(),
+        platform: args.platform_col.clone(),
+    };
+    let report = evaluate::evaluate(&args.truth, &args.scores, args.k, &columns)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

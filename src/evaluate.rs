@@ -69,12 +69,17 @@ struct Ranked<'a> {
     kind: &'a str,
 }
 
-/// Compare `scores_csv` (columns `platform`, `account_id`, `score`) to
-/// `truth_csv` (columns `platform`, `account_id`, `is_bot`, `kind`).
-/// `k` defaults to the number of true bots.
-pub fn evaluate(truth_csv: &Path, scores_csv: &Path, k: Option<usize>) -> Result<EvalReport> {
+/// Compare `scores_csv` (id and score columns named by `columns`, by default
+/// `account_id` and `score`, plus `platform` when present) to `truth_csv` (columns
+/// `platform`, `account_id`, `is_bot`, `kind`). `k` defaults to the number of true bots.
+pub fn evaluate(
+    truth_csv: &Path,
+    scores_csv: &Path,
+    k: Option<usize>,
+    columns: &ScoreColumns,
+) -> Result<EvalReport> {
     let truth = read_truth(truth_csv)?;
-    let (scores, n_score_rows) = read_scores(scores_csv)?;
+    let (scores, n_score_rows) = read_scores(scores_csv, columns, &truth)?;
 
     let n_bots = truth.values().filter(|t| t.is_bot).count();
     let n_humans = truth.len() - n_bots;
@@ -91,7 +96,7 @@ pub fn evaluate(truth_csv: &Path, scores_csv: &Path, k: Option<usize>) -> Result
         .count();
     if n_score_rows > 0 && unknown_in_scores == scores.len() {
         bail!(
-            "id mismatch: none of {} scored accounts is in {} — check platform/account_id columns",
+            "id mismatch: none of {} scored accounts is in {} — check the id and platform columns (--id-col, --platform-col)",
             scores.len(),
             truth_csv.display()
         );
@@ -269,12 +274,51 @@ fn read_truth(path: &Path) -> Result<HashMap<AccountKey, TruthRow>> {
     Ok(truth)
 }
 
-/// Returns the scores by account and the number of data rows.
-fn read_scores(path: &Path) -> Result<(HashMap<AccountKey, f64>, usize)> {
+/// Which columns of a scores file hold the account id, the score and (optionally) the
+/// platform. Other tools' exports (Botometer, a pandas script) name them differently and
+/// often carry no platform at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreColumns {
+    pub id: String,
+    pub score: String,
+    /// `None`: use a `platform` column when the file has one, else join on the id alone.
+    pub platform: Option<String>,
+}
+
+impl Default for ScoreColumns {
+    fn default() -> Self {
+        Self {
+            id: "account_id".into(),
+            score: "score".into(),
+            platform: None,
+        }
+    }
+}
+
+/// Returns the scores by account and the number of data rows. Without a platform column,
+/// each id is matched to the truth's platform for it; an id that the truth holds on two
+/// platforms is an error (the file cannot say which one it scored).
+fn read_scores(
+    path: &Path,
+    columns: &ScoreColumns,
+    truth: &HashMap<AccountKey, TruthRow>,
+) -> Result<(HashMap<AccountKey, f64>, usize)> {
     let (mut reader, headers) = open_csv(path)?;
-    let platform = column(path, &headers, "platform")?;
-    let account_id = column(path, &headers, "account_id")?;
-    let score = column(path, &headers, "score")?;
+    let platform = match &columns.platform {
+        Some(name) => Some(column(path, &headers, name)?),
+        None => headers.iter().position(|h| h.trim() == "platform"),
+    };
+    let account_id = column(path, &headers, &columns.id)?;
+    let score = column(path, &headers, &columns.score)?;
+    let mut platforms_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    if platform.is_none() {
+        for (p, id) in truth.keys() {
+            platforms_of
+                .entry(id.as_str())
+                .or_default()
+                .push(p.as_str());
+        }
+    }
     let mut scores = HashMap::new();
     let mut rows = 0;
     for record in reader.records() {
@@ -292,16 +336,32 @@ fn read_scores(path: &Path) -> Result<(HashMap<AccountKey, f64>, usize)> {
                     path.display()
                 )
             })?;
-        let key = (
-            record[platform].trim().to_string(),
-            record[account_id].trim().to_string(),
-        );
+        let id = record[account_id].trim().to_string();
+        let key = match platform {
+            Some(p) => (record[p].trim().to_string(), id),
+            None => match platforms_of.get(id.as_str()).map(Vec::as_slice) {
+                Some([only]) => (only.to_string(), id),
+                Some(several) if several.len() > 1 => {
+                    let mut names = several.to_vec();
+                    names.sort_unstable();
+                    bail!(
+                        "{} line {line}: id `{id}` is on several platforms in the truth ({}); add a platform column (--platform-col)",
+                        path.display(),
+                        names.join(", ")
+                    )
+                }
+                _ => (String::new(), id),
+            },
+        };
         if scores.insert(key.clone(), value).is_some() {
             bail!(
-                "{} line {line}: duplicate score for {}/{}",
+                "{} line {line}: duplicate score for {}",
                 path.display(),
-                key.0,
-                key.1
+                if key.0.is_empty() {
+                    key.1
+                } else {
+                    format!("{}/{}", key.0, key.1)
+                }
             );
         }
     }
@@ -395,7 +455,7 @@ mod tests {
 
     fn run(name: &str, scores: &str, k: Option<usize>) -> Result<EvalReport> {
         let (t, s) = files(name, TRUTH, scores);
-        evaluate(&t, &s, k)
+        evaluate(&t, &s, k, &ScoreColumns::default())
     }
 
     #[test]
@@ -477,13 +537,79 @@ mod tests {
             "platform,account_id,handle,is_bot,kind\ntwitter,1,a,false,human\n",
             "platform,account_id,score\ntwitter,1,0.5\n",
         );
-        assert!(format!("{:#}", evaluate(&t, &s, None).unwrap_err()).contains("needs both"));
+        assert!(
+            format!(
+                "{:#}",
+                evaluate(&t, &s, None, &ScoreColumns::default()).unwrap_err()
+            )
+            .contains("needs both")
+        );
 
         let (t, s) = files(
             "badbool",
             "platform,account_id,handle,is_bot,kind\ntwitter,1,a,maybe,human\n",
             "platform,account_id,score\ntwitter,1,0.5\n",
         );
-        assert!(format!("{:#}", evaluate(&t, &s, None).unwrap_err()).contains("line 2"));
+        assert!(
+            format!(
+                "{:#}",
+                evaluate(&t, &s, None, &ScoreColumns::default()).unwrap_err()
+            )
+            .contains("line 2")
+        );
+    }
+
+    #[test]
+    fn other_tools_files_with_id_and_score_only() {
+        // A Botometer-style export: its own column names, no platform.
+        let (t, s) = files("idonly", TRUTH, "user_id,cap\n1,0.9\n2,0.8\n3,0.2\n4,0.1\n");
+        let columns = ScoreColumns {
+            id: "user_id".into(),
+            score: "cap".into(),
+            platform: None,
+        };
+        let r = evaluate(&t, &s, None, &columns).unwrap();
+        assert_eq!((r.roc_auc, r.n_scored, r.unknown_in_scores), (1.0, 4, 0));
+        // Default names without a platform column also work.
+        let r = run(
+            "idonly-default",
+            "account_id,score\n1,0.1\n2,0.2\n3,0.8\n4,0.9\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.roc_auc, 0.0);
+        // An id the truth holds on two platforms cannot be placed.
+        let (t, s) = files(
+            "ambiguous",
+            "platform,account_id,handle,is_bot,kind\ntwitter,1,a,true,x\n4chan,1,,false,human\ntwitter,2,b,false,human\n",
+            "account_id,score\n2,0.5\n1,0.9\n",
+        );
+        let msg = format!(
+            "{:#}",
+            evaluate(&t, &s, None, &ScoreColumns::default()).unwrap_err()
+        );
+        assert!(
+            msg.contains("line 3") && msg.contains("`1`") && msg.contains("4chan, twitter"),
+            "{msg}"
+        );
+        // ... unless the file names the platform column.
+        let (t, s) = files(
+            "ambiguous-platform",
+            "platform,account_id,handle,is_bot,kind\ntwitter,1,a,true,x\n4chan,1,,false,human\n",
+            "site,account_id,score\ntwitter,1,0.9\n4chan,1,0.1\n",
+        );
+        let columns = ScoreColumns {
+            platform: Some("site".into()),
+            ..ScoreColumns::default()
+        };
+        assert_eq!(evaluate(&t, &s, None, &columns).unwrap().roc_auc, 1.0);
+        let missing = ScoreColumns {
+            id: "uid".into(),
+            ..ScoreColumns::default()
+        };
+        assert!(
+            format!("{:#}", evaluate(&t, &s, None, &missing).unwrap_err())
+                .contains("missing column `uid`")
+        );
     }
 }

@@ -138,7 +138,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         knots: &[(-8.0, 1.0), (-4.0, 0.5), (-2.0, 0.0)],
         log10: true,
         weight: 1.0,
-        source: "Chu et al. 2012; DESIGN.md clock regularity; statrs χ² distribution",
+        source: "Chu et al., IEEE TDSC 2012 (posting on a clock); χ² test via statrs",
     },
     SignalSpec {
         name: "minute_of_hour_p",
@@ -226,7 +226,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         knots: &[(0.5, 0.0), (0.95, 1.0)],
         log10: false,
         weight: 0.5,
-        source: "concentration on few sources (DESIGN.md amplification)",
+        source: "tagscope heuristic: an amplifier retweets one account almost exclusively (cf. DFRLab #BotSpot amplifier networks, Nimmo 2017)",
     },
     SignalSpec {
         name: "retweets_received_per_follower",
@@ -237,7 +237,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         knots: &[(1.0, 0.0), (20.0, 1.0)],
         log10: false,
         weight: 0.25,
-        source: "DESIGN.md: few followers but very high engagement",
+        source: "tagscope heuristic: engagement far above the audience suggests bought or automated amplification (cf. DFRLab #BotSpot, Nimmo 2017)",
     },
     SignalSpec {
         name: "account_age_days",

@@ -4,7 +4,9 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::plot::{self, Annotation, FigureStyle, TimeSeries};
+use plotters::style::RGBColor;
+
+use crate::plot::{self, FigureStyle, PlatformSeries, TimeSeries, Zoom};
 use crate::spread::Spread;
 
 /// Display names of platforms in figures.
@@ -12,8 +14,77 @@ fn platform_label(platform: &str) -> String {
     match platform {
         "twitter" => "Twitter".into(),
         "4chan" => "4chan".into(),
+        "telegram" => "Telegram".into(),
+        "bluesky" => "Bluesky".into(),
+        "mastodon" => "Mastodon".into(),
+        "reddit" => "Reddit".into(),
         other => other.into(),
     }
+}
+
+/// One colour per platform in every figure (Okabe–Ito), whatever the order platforms
+/// come in; unknown platforms take the remaining colours in order.
+pub fn platform_color(platform: &str, index: usize) -> RGBColor {
+    let p = &plot::PALETTE;
+    match platform {
+        "twitter" => p[0],
+        "4chan" => p[3],
+        "bluesky" => p[1],
+        "reddit" => p[2],
+        "mastodon" => p[4],
+        "telegram" => p[5],
+        _ => p[6 + index % 2],
+    }
+}
+
+/// Most steps a time figure draws; finer spread bins are summed into a wider display
+/// bin (spread.csv keeps the bins asked for). About one step per 3 px of a 1600 px
+/// figure: beyond it a step line reads as noise.
+pub const MAX_FIGURE_BINS: i64 = 500;
+
+/// Display bins tried, in order, when the spread bins are too many to draw.
+const DISPLAY_BINS_MS: &[i64] = &[
+    60_000,
+    120_000,
+    300_000,
+    600_000,
+    900_000,
+    1_800_000,
+    3_600_000,
+    7_200_000,
+    10_800_000,
+    21_600_000,
+    43_200_000,
+    86_400_000,
+    172_800_000,
+    604_800_000,
+    1_209_600_000,
+    2_419_200_000,
+    7_862_400_000,
+    31_449_600_000,
+];
+
+/// The bin a figure draws: the spread bin, or the first wider multiple of it from
+/// [`DISPLAY_BINS_MS`] that keeps the figure within [`MAX_FIGURE_BINS`] steps.
+pub fn display_bin_ms(bin_ms: i64, span_ms: i64) -> i64 {
+    let bin_ms = bin_ms.max(1);
+    if span_ms / bin_ms < MAX_FIGURE_BINS {
+        return bin_ms;
+    }
+    DISPLAY_BINS_MS
+        .iter()
+        .copied()
+        .find(|&w| w > bin_ms && w % bin_ms == 0 && span_ms / w < MAX_FIGURE_BINS)
+        .unwrap_or_else(|| bin_ms * (span_ms / bin_ms / MAX_FIGURE_BINS + 1))
+}
+
+/// Sums (bin start, value) points into bins of `width` (a multiple of the original bin).
+fn rebin(points: &[(i64, f64)], width: i64) -> Vec<(i64, f64)> {
+    let mut out: std::collections::BTreeMap<i64, f64> = std::collections::BTreeMap::new();
+    for &(t, v) in points {
+        *out.entry(t.div_euclid(width) * width).or_default() += if v.is_finite() { v } else { 0.0 };
+    }
+    out.into_iter().collect()
 }
 
 fn series(spread: &Spread, value: &str) -> Result<Vec<TimeSeries>> {
@@ -61,56 +132,100 @@ pub fn render(
     style: &FigureStyle,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let summary = &spread.summary;
-    let label = bin_label(summary.bin_s);
-    let mut figures = vec![(
-        "timeline.png",
-        plot::timeline_png(
-            &format!("{subject}: posts per {label} by platform").replace(" bins", ""),
-            "posts per bin",
-            &label,
-            &series(spread, "posts")?,
-            style,
-        )?,
-    )];
-    let annotations: Vec<Annotation> = summary
+    let bin_ms = (summary.bin_s * 1000.0).round() as i64;
+    let posts = series(spread, "posts")?;
+    let span = posts
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .fold(None, |acc: Option<(i64, i64)>, t| {
+            Some(acc.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))))
+        })
+        .map_or(0, |(lo, hi)| hi - lo + bin_ms);
+    let shown_ms = display_bin_ms(bin_ms, span);
+    let label = bin_label(shown_ms as f64 / 1000.0);
+
+    // Platforms in the order they first posted (the leader first).
+    let mut names: Vec<&str> = summary
         .first_posts
         .iter()
-        .map(|f| Annotation {
-            time_ms: f.at_ms,
-            label: format!("first {} post", platform_label(&f.platform)),
+        .map(|f| f.platform.as_str())
+        .collect();
+    for s in &summary.platforms {
+        if !names.contains(&s.platform.as_str()) {
+            names.push(&s.platform);
+        }
+    }
+    let platforms: Vec<PlatformSeries> = names
+        .iter()
+        .enumerate()
+        .map(|(i, &name)| PlatformSeries {
+            name: platform_label(name),
+            color: platform_color(name, i),
+            posts: posts
+                .iter()
+                .find(|s| s.name == platform_label(name))
+                .map(|s| rebin(&s.points, shown_ms))
+                .unwrap_or_default(),
+            first_post_ms: summary
+                .first_posts
+                .iter()
+                .find(|f| f.platform == name)
+                .map(|f| f.at_ms),
         })
         .collect();
+    let timeline = plot::timeline_png(
+        &format!("{subject}: posts by platform"),
+        &label,
+        shown_ms,
+        &platforms,
+        style,
+    )?;
+    let mut figures = vec![("timeline.png", timeline.png)];
+
     let lead_text = summary.lead_lag.first().map(|l| {
-        let minutes = l.first_post_lead_s / 60.0;
         format!(
-            "{} led {} by {:.0} min (first posts)",
+            "{} led {} by {} (first posts)",
             platform_label(&l.leader),
             platform_label(&l.follower),
-            minutes
+            duration_words(l.first_post_lead_s)
         )
     });
-    figures.push((
-        "spread.png",
-        plot::spread_png(
-            &format!("{subject}: cumulative posts by platform"),
-            &series(spread, "cumulative_posts")?,
-            &annotations,
-            lead_text.as_deref(),
-            style,
-        )?,
-    ));
+    let zoom = spread.early.as_ref().map(|e| Zoom {
+        start_ms: e.start_ms,
+        end_ms: e.end_ms,
+        step_ms: e.step_ms,
+        cumulative: names
+            .iter()
+            .map(|name| {
+                e.cumulative
+                    .iter()
+                    .find(|(p, _)| p == name)
+                    .map(|(_, c)| c.iter().map(|n| *n as f64).collect())
+                    .unwrap_or_default()
+            })
+            .collect(),
+    });
+    let spread_png = plot::spread_png(
+        &format!("{subject}: how the posts spread across platforms"),
+        lead_text.as_deref(),
+        shown_ms,
+        &platforms,
+        zoom.as_ref(),
+        style,
+    )?;
+    figures.push(("spread.png", spread_png.png));
     if let (Some(scores), Some(threshold)) = (scores, summary.suspicion_threshold) {
-        // All platforms together: (posts, suspicious posts) per bin.
+        // All platforms together: (posts, suspicious posts) per display bin.
         let mut totals: std::collections::BTreeMap<i64, (f64, f64)> =
             std::collections::BTreeMap::new();
-        for platform in series(spread, "posts")? {
-            for (t, n) in platform.points {
+        for platform in &posts {
+            for (t, n) in rebin(&platform.points, shown_ms) {
                 totals.entry(t).or_default().0 += n;
             }
         }
         for platform in series(spread, "suspicious_posts")? {
-            for (t, n) in platform.points {
-                totals.entry(t).or_default().1 += if n.is_nan() { 0.0 } else { n };
+            for (t, n) in rebin(&platform.points, shown_ms) {
+                totals.entry(t).or_default().1 += n;
             }
         }
         let share = TimeSeries {
@@ -121,7 +236,7 @@ pub fn render(
                 .collect(),
         };
         let volume = TimeSeries {
-            name: "all posts per bin".into(),
+            name: format!("all posts per {}", label.trim_end_matches(" bins")),
             points: totals.iter().map(|(&t, &(n, _))| (t, n)).collect(),
         };
         figures.push((
@@ -145,4 +260,18 @@ pub fn render(
         ));
     }
     Ok(figures)
+}
+
+/// "14 min", "2.5 h", "3 d", "45 s".
+fn duration_words(seconds: f64) -> String {
+    let s = seconds.abs();
+    if s < 120.0 {
+        format!("{s:.0} s")
+    } else if s < 7_200.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1} h", s / 3_600.0)
+    } else {
+        format!("{:.1} d", s / 86_400.0)
+    }
 }

@@ -169,7 +169,12 @@ pub fn summarise(parts: Parts<'_>) -> Result<Summary> {
                     handle: s.features.handle.clone(),
                     score: rounded(s.score),
                     posts: s.features.posts,
-                    reasons: s.reasons.clone(),
+                    reasons: s
+                        .reasons
+                        .iter()
+                        .take(crate::score::MAX_REASONS)
+                        .cloned()
+                        .collect(),
                     cluster_id: s.cluster_id,
                 })
                 .collect(),

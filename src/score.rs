@@ -19,6 +19,10 @@ use crate::features::{AccountFeatures, SIGNALS, SignalSpec};
 pub const COVERAGE_FLOOR: f64 = 0.5;
 /// Suspicion from which a signal is named in `reasons`.
 pub const REASON_THRESHOLD: f64 = 0.5;
+/// Rules named in the `reasons` column: the strongest by contribution (weight × suspicion).
+/// Enough to say why an account ranks high and short enough to read in a spreadsheet cell;
+/// every fired rule stays in `all_reasons`.
+pub const MAX_REASONS: usize = 5;
 
 /// Weight per signal name.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -120,6 +124,28 @@ fn full_threshold(spec: &SignalSpec) -> (f64, bool) {
     (if spec.log10 { 10f64.powf(x) } else { x }, increasing)
 }
 
+/// The first source of a signal in short form for a `reasons` cell: "Chu et al.,
+/// 'Detecting automation of Twitter accounts', IEEE TDSC 2012 (…); …" becomes
+/// "Chu et al., IEEE TDSC 2012" (the full text is in `signals.json` and the report).
+fn short_citation(source: &str) -> String {
+    let first = source.split([':', ';', '(']).next().unwrap_or(source);
+    let mut out = String::new();
+    let mut quoted = false;
+    for c in first.chars() {
+        match c {
+            '\'' | '‘' | '’' | '"' => quoted = !quoted,
+            _ if !quoted => out.push(c),
+            _ => {}
+        }
+    }
+    let parts: Vec<&str> = out
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.join(", ")
+}
+
 /// The reason a rule fired, in words: value, the threshold it is measured against, source.
 pub fn reason(spec: &SignalSpec, value: f64) -> String {
     let (threshold, increasing) = full_threshold(spec);
@@ -136,12 +162,7 @@ pub fn reason(spec: &SignalSpec, value: f64) -> String {
         (false, true) => "≤",
         (false, false) => "approaching",
     };
-    let source = spec
-        .source
-        .split([':', ';', '('])
-        .next()
-        .unwrap_or(spec.source)
-        .trim();
+    let source = short_citation(spec.source);
     let with_unit = |x: f64| {
         if spec.unit.is_empty() {
             format_value(x)
@@ -163,6 +184,7 @@ pub struct ScoredAccount {
     pub features: AccountFeatures,
     pub suspicions: Vec<Option<f64>>,
     pub score: f64,
+    /// Every rule at suspicion ≥ [`REASON_THRESHOLD`], strongest contribution first.
     pub reasons: Vec<String>,
     pub cluster_id: Option<u32>,
 }
@@ -277,12 +299,26 @@ pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
             "reasons".into(),
             scored
                 .iter()
-                .map(|s| s.reasons.join("; "))
+                .map(|s| {
+                    s.reasons
+                        .iter()
+                        .take(MAX_REASONS)
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
                 .collect::<Vec<_>>(),
         ),
         Column::new(
             "cluster_id".into(),
             scored.iter().map(|s| s.cluster_id).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "all_reasons".into(),
+            scored
+                .iter()
+                .map(|s| s.reasons.join("; "))
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "retweets".into(),
@@ -397,6 +433,53 @@ mod tests {
             text.starts_with("retweet_latency_median_s 3 s (≤ 15 s; RTbust"),
             "{text}"
         );
+        // Quoted titles are left to signals.json: the cell stays short.
+        let text = reason(spec("gap_entropy"), 0.1);
+        assert_eq!(
+            text,
+            "gap_entropy 0.100 (≤ 0.250; Chu et al., IEEE TDSC 2012)"
+        );
+        let text = reason(spec("top_source_share"), 1.0);
+        assert!(text.ends_with("; tagscope heuristic)"), "{text}");
+    }
+
+    #[test]
+    fn reasons_column_keeps_the_strongest_five_and_all_reasons_every_rule() {
+        let strong = score(
+            vec![account(&[
+                ("posts_per_day", 400.0),
+                ("retweet_share", 1.0),
+                ("retweet_latency_median_s", 4.0),
+                ("retweets_within_60s_share", 1.0),
+                ("interval_cv", 0.1),
+                ("gap_entropy", 0.1),
+                ("account_age_days", 3.0),
+                ("early_retweet_share", 1.0),
+            ])],
+            &Weights::defaults(),
+        );
+        assert!(strong[0].reasons.len() > MAX_REASONS);
+        let table = table(&strong).unwrap();
+        let cell = |name: &str| {
+            table
+                .column(name)
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(0)
+                .unwrap()
+                .to_string()
+        };
+        let (short, all) = (cell("reasons"), cell("all_reasons"));
+        assert_eq!(
+            short.split("; ").filter(|r| r.contains('(')).count(),
+            MAX_REASONS,
+            "{short}"
+        );
+        assert_eq!(all.matches(" (").count(), strong[0].reasons.len(), "{all}");
+        assert!(all.starts_with(&short));
+        // The strongest contribution first: the retweet latency (weight 2.5) leads.
+        assert!(short.starts_with("retweet_latency_median_s"), "{short}");
     }
 
     fn account(values: &[(&str, f64)]) -> AccountFeatures {

@@ -152,6 +152,50 @@ pub struct Spread {
     /// suspicious_posts, suspicious_share.
     pub bins: DataFrame,
     pub summary: SpreadSummary,
+    /// The first hours around the first posts at fine resolution (for the zoomed panel of
+    /// the spread figure), whatever the bin width of the timeline.
+    pub early: Option<EarlyWindow>,
+}
+
+/// Cumulative posts per platform over the window around the first posts, in steps of
+/// `step_ms`: `cumulative[p][k]` counts the platform's posts before
+/// `start_ms + (k + 1) * step_ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EarlyWindow {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub step_ms: i64,
+    pub cumulative: Vec<(String, Vec<u64>)>,
+}
+
+/// Steps for the early window: the finest that keeps it within [`EARLY_MAX_STEPS`].
+const EARLY_STEPS_MS: &[i64] = &[
+    1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 10_800_000,
+    21_600_000, 43_200_000, 86_400_000,
+];
+const EARLY_MAX_STEPS: i64 = 1_000;
+
+/// The window a reader needs to see who came first: from a little before the earliest first
+/// post to well after the latest one (at least 3 hours, the span in which #MacronLeaks went
+/// from 4chan to ~47,000 tweets; at least twice the gap between first posts), clipped to
+/// the data. `None` without posts.
+pub fn early_window(first_ms: &[i64], data_end_ms: i64) -> Option<(i64, i64, i64)> {
+    let (lo, hi) = (*first_ms.iter().min()?, *first_ms.iter().max()?);
+    let gap = hi - lo;
+    let before = (gap / 10).max(5 * 60_000);
+    let after = (2 * gap).max(3 * 3_600_000);
+    let start = lo - before;
+    let end = (hi + after)
+        .min(data_end_ms.max(hi) + before)
+        .max(start + 60_000);
+    let step = EARLY_STEPS_MS
+        .iter()
+        .copied()
+        .find(|s| (end - start) / s <= EARLY_MAX_STEPS)
+        .unwrap_or((end - start) / EARLY_MAX_STEPS + 1);
+    let start = start.div_euclid(step) * step;
+    let end = start + ((end - start) + step - 1) / step * step;
+    Some((start, end, step))
 }
 
 fn iso(ms: i64) -> String {
@@ -439,7 +483,42 @@ pub fn compute(
     cross_platform_urls.sort_by(|a, b| b.posts.cmp(&a.posts).then_with(|| a.url.cmp(&b.url)));
     cross_platform_urls.truncate(50);
 
+    // Cumulative counts over the early window (rows are in time order per platform or not:
+    // each post lands in its step, then a prefix sum).
+    let early = early_window(
+        &first_posts.iter().map(|f| f.at_ms).collect::<Vec<_>>(),
+        end_ms,
+    )
+    .map(|(start, end, step)| {
+        let steps = ((end - start) / step) as usize;
+        let cumulative = platforms
+            .iter()
+            .map(|p| {
+                let mut per_step = vec![0u64; steps];
+                for row in rows.iter().filter(|r| r.platform == *p) {
+                    if row.time_ms < end {
+                        let k = ((row.time_ms - start).max(0) / step) as usize;
+                        per_step[k.min(steps - 1)] += 1;
+                    }
+                }
+                let mut total = 0;
+                for n in &mut per_step {
+                    total += *n;
+                    *n = total;
+                }
+                (p.to_string(), per_step)
+            })
+            .collect();
+        EarlyWindow {
+            start_ms: start,
+            end_ms: end,
+            step_ms: step,
+            cumulative,
+        }
+    });
+
     Ok(Spread {
+        early,
         bins: bins_df,
         summary: SpreadSummary {
             bin_s: bin_ms as f64 / 1000.0,
@@ -465,6 +544,27 @@ pub fn compute(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn early_window_frames_the_first_posts() {
+        const MIN: i64 = 60_000;
+        let t0 = 1_494_009_300_000; // 2017-05-05 18:35 UTC
+        // 4chan at t0, Twitter 14 minutes later, data for four days.
+        let (start, end, step) = early_window(&[t0, t0 + 14 * MIN], t0 + 4 * 1440 * MIN).unwrap();
+        assert!(start <= t0 - 5 * MIN && start > t0 - 6 * MIN, "{start}");
+        assert!(end >= t0 + 14 * MIN + 3 * 60 * MIN && end < t0 + 4 * 60 * MIN);
+        assert_eq!(step, 30_000);
+        // The two first posts fall far apart across the window (≥ 5% of its width).
+        let frac = |t: i64| (t - start) as f64 / (end - start) as f64;
+        assert!(frac(t0 + 14 * MIN) - frac(t0) > 0.05);
+        // Data ending sooner clips the window; a slow spread widens it.
+        let (_, end2, _) = early_window(&[t0], t0 + 30 * MIN).unwrap();
+        assert!(end2 <= t0 + 36 * MIN);
+        let (s3, e3, step3) =
+            early_window(&[t0, t0 + 2 * 1440 * MIN], t0 + 30 * 1440 * MIN).unwrap();
+        assert!(e3 - s3 >= 6 * 1440 * MIN && (e3 - s3) / step3 <= 1000);
+        assert!(early_window(&[], 0).is_none());
+    }
 
     #[test]
     fn bins_widen_for_long_spans() {

@@ -132,3 +132,64 @@ fn spread_numbers_on_crafted_data() {
         "no scores given"
     );
 }
+
+/// Distinct rows and columns of `png` holding exactly `rgb` (lines are drawn without
+/// anti-aliasing, so a series' own pixels have its colour exactly).
+fn colour_extent(png: &std::path::Path, rgb: [u8; 3]) -> (usize, usize) {
+    let image = image::open(png).unwrap().to_rgb8();
+    let mut rows = std::collections::BTreeSet::new();
+    let mut cols = std::collections::BTreeSet::new();
+    for (x, y, p) in image.enumerate_pixels() {
+        if p.0 == rgb {
+            rows.insert(y);
+            cols.insert(x);
+        }
+    }
+    (rows.len(), cols.len())
+}
+
+#[test]
+fn figures_show_a_platform_with_a_thousandth_of_the_posts() {
+    // 5 /pol/ posts from 18:35 and 5,000 tweets from 18:49 over four days (1:1000).
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("campaign.csv");
+    let t0 = 1_494_009_300i64; // 2017-05-05 18:35:00 UTC
+    let mut text = String::from("id,platform,author,time,text\n");
+    for i in 0..5 {
+        text.push_str(&format!(
+            "p{i},4chan,anon{i},{},#MacronLeaks dump\n",
+            t0 + i * 120
+        ));
+    }
+    for i in 0..5_000i64 {
+        let t = t0 + 14 * 60 + i * 69; // 14 minutes later, then every 69 s for four days
+        text.push_str(&format!("t{i},twitter,u{},{t},#MacronLeaks\n", i % 700));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let tables = dir.path().join("tables");
+    ingest_ok(
+        &[
+            csv.to_str().unwrap(),
+            "--map",
+            "id=id,platform=platform,author=author,time=time,text=text",
+        ],
+        &tables,
+    );
+    let out = dir.path().join("out");
+    stage_ok("timeline", &tables, &out, &["--bin", "10m"]);
+    let spread: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("spread.json")).unwrap()).unwrap();
+    assert_eq!(spread["lead_lag"][0]["first_post_lead_s"], 840.0);
+    // 4chan's colour (Okabe–Ito vermillion) rises through the plot height, not a flat line
+    // on the x axis and a legend swatch: on a shared linear axis its 5 posts would be
+    // under one pixel tall against 5,000.
+    const FOURCHAN: [u8; 3] = [0xD5, 0x5E, 0x00];
+    const TWITTER: [u8; 3] = [0x00, 0x72, 0xB2];
+    for figure in ["timeline.png", "spread.png"] {
+        let (rows, cols) = colour_extent(&out.join(figure), FOURCHAN);
+        assert!(rows >= 150, "{figure}: 4chan colour in only {rows} rows");
+        assert!(cols >= 20, "{figure}: 4chan colour in only {cols} columns");
+        let (rows, _) = colour_extent(&out.join(figure), TWITTER);
+        assert!(rows >= 150, "{figure}: Twitter colour in only {rows} rows");
+    }
+}

@@ -77,6 +77,24 @@ fn run_writes_every_output_deterministically() {
         }
     }
 
+    // Parquet every common reader opens: the stored Arrow schema carries plain large
+    // strings and lists, never the string views pandas (pyarrow) cannot convert.
+    for file in OUTPUTS.iter().filter(|f| f.ends_with(".parquet")) {
+        let types =
+            tagscope::export::stored_arrow_types(&std::fs::read(one.join(file)).unwrap()).unwrap();
+        assert!(types.len() > 5, "{file}: {types:?}");
+        for t in &types {
+            assert!(!t.contains("View"), "{file} stores a view type: {t}");
+        }
+    }
+    let posts_types =
+        tagscope::export::stored_arrow_types(&std::fs::read(one.join("posts.parquet")).unwrap())
+            .unwrap();
+    assert!(
+        posts_types.contains(&"hashtags: LargeList(Field { name: \"item\", dtype: LargeUtf8, is_nullable: true, metadata: None })".to_string()),
+        "{posts_types:?}"
+    );
+
     // Figures: PNGs of the requested size, not blank.
     for figure in [
         "timeline.png",

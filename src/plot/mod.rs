@@ -25,6 +25,9 @@ use plotters::style::register_font;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 
+mod platforms;
+pub use platforms::{Figure, PlatformSeries, Zoom, spread_png, timeline_png};
+
 /// Okabe–Ito palette: distinguishable with the common colour-vision deficiencies.
 /// Yellow sits last because it is hard to read on white.
 pub const PALETTE: [RGBColor; 8] = [
@@ -43,8 +46,12 @@ const TEXT: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
 const TEXT_MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
 const GRID: RGBColor = RGBColor(0xE3, 0xE3, 0xE3);
 const AXIS: RGBColor = RGBColor(0x70, 0x70, 0x70);
-const MARKER: RGBColor = RGBColor(0x33, 0x33, 0x33);
 const VOLUME: RGBColor = RGBColor(0xA0, 0xA0, 0xA0);
+
+/// Ratio of the largest to the smallest non-zero count beyond which a count axis
+/// becomes logarithmic by itself (the series of platforms of very different size,
+/// score histograms): beyond ~20× the small values are flat lines on a linear axis.
+pub const AUTO_LOG_RATIO: f64 = 20.0;
 
 /// Smallest x span shown, so a single point still gets a readable time axis.
 const MIN_SPAN_MS: i64 = 10 * 60_000;
@@ -81,187 +88,6 @@ pub struct TimeSeries {
     pub name: String,
     /// (bin start in Unix ms UTC, value).
     pub points: Vec<(i64, f64)>,
-}
-
-/// A dated event drawn as a dashed vertical line; its time (in the figure's
-/// zone) is appended to the label so the reader need not read it off the axis.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Annotation {
-    pub time_ms: i64,
-    pub label: String,
-}
-
-/// Posts per bin per platform as step outlines (bins read as bars without
-/// several platforms' bars hiding each other). Missing bins are drawn as zero,
-/// NaN bins as a gap. The bin width is the smallest spacing between points.
-pub fn timeline_png(
-    title: &str,
-    y_label: &str,
-    bin_label: &str,
-    series: &[TimeSeries],
-    style: &FigureStyle,
-) -> Result<Vec<u8>> {
-    let clean: Vec<Vec<(i64, f64)>> = series.iter().map(|s| sorted_points(&s.points)).collect();
-    let bin = infer_bin_ms(&clean);
-    let finite = || clean.iter().flatten().filter(|p| p.1.is_finite());
-    let t_lo = finite().map(|p| p.0).min();
-    let t_hi = finite().map(|p| p.0.saturating_add(bin)).max();
-    let values: Vec<f64> = finite().map(|p| p.1).collect();
-    let has_data = t_lo.is_some();
-
-    let mut y_desc = y_label.to_string();
-    match (bin_label.is_empty(), style.log_y) {
-        (false, false) => y_desc = format!("{y_desc} ({bin_label})"),
-        (false, true) => y_desc = format!("{y_desc} ({bin_label}, log scale)"),
-        (true, true) => y_desc = format!("{y_desc} (log scale)"),
-        (true, false) => {}
-    }
-    let legend = if series.len() > 1 && has_data {
-        legend_for(series, Swatch::Line)
-    } else {
-        Vec::new()
-    };
-    let spec = FigureSpec {
-        title,
-        subtitle: Vec::new(),
-        legend,
-        y_desc: &y_desc,
-        y2_desc: None,
-    };
-    render(style, |root, ctx| {
-        let mut frame = Frame::new(root, ctx, &spec)?;
-        let y = if has_data {
-            ValueAxis::for_counts(&values, style.log_y, frame.y_tick_target(ctx))
-        } else {
-            ValueAxis::empty()
-        };
-        frame.fit_y(root, ctx, &y, None)?;
-        let xr = time_range(t_lo, t_hi, 0.0);
-        let x = TimeAxis::new(root, ctx, xr, frame.plot_width())?;
-        let x_desc = time_desc(style.tz, t_lo, t_hi.map(|t| t - 1));
-        let mut chart = frame.chart(root, ctx, x, y, &spec, &x_desc)?;
-        let floor = chart.y_range().start;
-        for (i, pts) in clean.iter().enumerate() {
-            let color = PALETTE[i % PALETTE.len()];
-            for seg in bin_steps(pts, bin, floor) {
-                // A tint under a single series helps it read as bars; with
-                // several series the tints would mix into new colours.
-                if clean.len() == 1 {
-                    let tint = color.mix(0.15).filled();
-                    chart.draw_series(std::iter::once(Polygon::new(seg.clone(), tint)))?;
-                }
-                chart.draw_series(std::iter::once(PathElement::new(
-                    seg,
-                    color.stroke_width(ctx.line_w()),
-                )))?;
-            }
-        }
-        if !has_data {
-            no_data(root, ctx, chart.plotting_area().get_pixel_range())?;
-        }
-        Ok(())
-    })
-}
-
-/// Cumulative posts per platform with dated markers (first post per
-/// platform) and an optional lead–lag sentence under the title. Curves join
-/// the points and stay flat after a platform's last point.
-pub fn spread_png(
-    title: &str,
-    series: &[TimeSeries],
-    annotations: &[Annotation],
-    lead_lag_text: Option<&str>,
-    style: &FigureStyle,
-) -> Result<Vec<u8>> {
-    let clean: Vec<Vec<(i64, f64)>> = series
-        .iter()
-        .map(|s| {
-            sorted_points(&s.points)
-                .into_iter()
-                .filter(|p| p.1.is_finite())
-                .collect()
-        })
-        .collect();
-    let data_t = || clean.iter().flatten().map(|p| p.0);
-    let data_lo = data_t().min();
-    let data_hi = data_t().max();
-    let anno_t = || annotations.iter().map(|a| a.time_ms);
-    let t_lo = data_lo.into_iter().chain(anno_t()).min();
-    let t_hi = data_hi.into_iter().chain(anno_t()).max();
-    let values: Vec<f64> = clean.iter().flatten().map(|p| p.1).collect();
-    let has_data = !values.is_empty();
-
-    let y_desc = if style.log_y {
-        "cumulative posts (log scale)"
-    } else {
-        "cumulative posts"
-    };
-    let legend = if series.len() > 1 && has_data {
-        legend_for(series, Swatch::Line)
-    } else {
-        Vec::new()
-    };
-    let subtitle = lead_lag_text
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| vec![s.to_string()])
-        .unwrap_or_default();
-    let spec = FigureSpec {
-        title,
-        subtitle,
-        legend,
-        y_desc,
-        y2_desc: None,
-    };
-    render(style, |root, ctx| {
-        let xr = time_range(t_lo, t_hi, 0.03);
-        let mut frame = Frame::new(root, ctx, &spec)?;
-        let y = if has_data {
-            ValueAxis::for_counts(&values, style.log_y, frame.y_tick_target(ctx))
-        } else {
-            ValueAxis::empty()
-        };
-        frame.fit_y(root, ctx, &y, None)?;
-        if let Some(xr) = &xr {
-            let fmt = time_format(style.tz, xr.start, xr.end, MINUTE_MS);
-            let items = annotations
-                .iter()
-                .map(|a| {
-                    (
-                        frac(a.time_ms, xr),
-                        format!("{} ({})", a.label, fmt_time(style.tz, a.time_ms, fmt)),
-                    )
-                })
-                .collect();
-            frame.place_markers(root, ctx, items)?;
-        }
-        let x = TimeAxis::new(root, ctx, xr.clone(), frame.plot_width())?;
-        let x_desc = time_desc(style.tz, t_lo, t_hi);
-        let mut chart = frame.chart(root, ctx, x, y, &spec, &x_desc)?;
-        let floor = chart.y_range().start;
-        let end = data_hi.unwrap_or(0);
-        for (i, pts) in clean.iter().enumerate() {
-            let color = PALETTE[i % PALETTE.len()];
-            let path = hold_steps(pts, end, floor);
-            if path.len() == 1 {
-                chart.draw_series(std::iter::once(Circle::new(
-                    path[0],
-                    ctx.line_w() + 2,
-                    color.filled(),
-                )))?;
-            } else if !path.is_empty() {
-                chart.draw_series(std::iter::once(PathElement::new(
-                    path,
-                    color.stroke_width(ctx.line_w()),
-                )))?;
-            }
-        }
-        let plot = chart.plotting_area().get_pixel_range();
-        frame.draw_markers(root, ctx, plot.clone(), MARKER)?;
-        if !has_data {
-            no_data(root, ctx, plot)?;
-        }
-        Ok(())
-    })
 }
 
 /// Share of posts per bin from accounts above the suspicion threshold, in
@@ -331,6 +157,7 @@ pub fn bot_share_png(
     };
     let spec = FigureSpec {
         title,
+        heading: None,
         subtitle,
         legend,
         y_desc: "posts from suspected accounts (%)",
@@ -345,7 +172,7 @@ pub fn bot_share_png(
         let xr = time_range(t_lo, t_hi, 0.0);
         let x = TimeAxis::new(root, ctx, xr, frame.plot_width())?;
         let x_desc = time_desc(style.tz, t_lo, t_hi.map(|t| t - 1));
-        let chart = frame.chart(root, ctx, x.clone(), y, &spec, &x_desc)?;
+        let chart = frame.chart(root, ctx, x.clone(), y, &spec, Some(&x_desc))?;
         let share_w = ctx.line_w();
         let draw_share = |chart: &mut ChartContext<
             '_,
@@ -409,7 +236,10 @@ pub fn bot_share_png(
 /// Histogram of account scores on 0–1 (20 bins below 500 accounts, else 50),
 /// with the threshold drawn as a dashed line over a shaded "suspected" region
 /// and the count above it in the subtitle. Scores outside 0–1 or non-finite
-/// are skipped and the number skipped is stated.
+/// are skipped and the number skipped is stated. The count axis is logarithmic
+/// when bin counts differ more than [`AUTO_LOG_RATIO`]-fold: the few hundred
+/// accounts above a threshold would otherwise be invisible next to tens of
+/// thousands in the first bin.
 pub fn score_distribution_png(
     title: &str,
     scores: &[f64],
@@ -452,13 +282,20 @@ pub fn score_distribution_png(
             group_int(skipped as u64)
         ));
     }
+    let positive = counts.iter().filter(|c| **c > 0);
+    let (min_pos, max) = (
+        positive.clone().min().copied().unwrap_or(0),
+        positive.max().copied().unwrap_or(0),
+    );
+    let log_y = style.log_y || (min_pos > 0 && max as f64 > AUTO_LOG_RATIO * min_pos as f64);
     let y_desc = format!(
         "accounts per {} bin{}",
         fmt_score(1.0 / nbins as f64),
-        if style.log_y { " (log scale)" } else { "" }
+        if log_y { " (log scale)" } else { "" }
     );
     let spec = FigureSpec {
         title,
+        heading: None,
         subtitle: vec![line],
         legend: Vec::new(),
         y_desc: &y_desc,
@@ -471,11 +308,15 @@ pub fn score_distribution_png(
         let y = if valid.is_empty() {
             ValueAxis::empty()
         } else {
-            ValueAxis::for_counts(&values, style.log_y, frame.y_tick_target(ctx))
+            ValueAxis::for_counts(&values, log_y, frame.y_tick_target(ctx))
         };
         frame.fit_y(root, ctx, &y, None)?;
         if let Some(t) = threshold {
-            frame.place_markers(root, ctx, vec![(t, format!("threshold {}", fmt_score(t)))])?;
+            frame.place_markers(
+                root,
+                ctx,
+                vec![(t, format!("threshold {}", fmt_score(t)), None)],
+            )?;
         }
         let mut chart = frame.chart(
             root,
@@ -483,7 +324,7 @@ pub fn score_distribution_png(
             x,
             y,
             &spec,
-            "account score (0 = human-like, 1 = bot-like)",
+            Some("account score (0 = human-like, 1 = bot-like)"),
         )?;
         let yr = chart.y_range();
         if let Some(t) = threshold {
@@ -648,19 +489,11 @@ struct LegendEntry {
     swatch: Swatch,
 }
 
-fn legend_for(series: &[TimeSeries], f: fn(RGBColor) -> Swatch) -> Vec<LegendEntry> {
-    series
-        .iter()
-        .enumerate()
-        .map(|(i, s)| LegendEntry {
-            label: s.name.clone(),
-            swatch: f(PALETTE[i % PALETTE.len()]),
-        })
-        .collect()
-}
-
 struct FigureSpec<'a> {
+    /// Empty for a panel of a multi-panel figure (the figure's header carries the title).
     title: &'a str,
+    /// A panel's heading, bold in the colour of its series.
+    heading: Option<(String, RGBColor)>,
     subtitle: Vec<String>,
     legend: Vec<LegendEntry>,
     y_desc: &'a str,
@@ -688,6 +521,8 @@ struct AnnoPlace {
     row: usize,
     text: String,
     right_of_line: bool,
+    /// Line and label colour; `None` takes the colour given to `draw_markers`.
+    color: Option<RGBColor>,
 }
 
 impl Frame {
@@ -698,21 +533,38 @@ impl Frame {
         let w = ctx.width as i32;
         let mut y = ctx.px(20.0);
 
-        // Title: bold, shrunk until it fits the width.
-        let mut size = ctx.title_size();
-        let avail = (w - 2 * m).max(10) as u32;
-        let title = if spec.title.trim().is_empty() {
-            " "
+        if spec.title.is_empty() {
+            // A panel: its heading only.
+            y = ctx.px(6.0);
+            if let Some((heading, color)) = &spec.heading {
+                let hfont = font(ctx.sub_size(), FontStyle::Bold).color(color);
+                put_text(
+                    root,
+                    heading,
+                    &hfont,
+                    (m, y),
+                    (HPos::Left, VPos::Top),
+                    false,
+                )?;
+                y += (ctx.sub_size() * 1.35).round() as i32;
+            }
         } else {
-            spec.title
-        };
-        let mut tfont = font(size, FontStyle::Bold).color(&TEXT);
-        while text_w(root, title, &tfont)? > avail as i32 && size > 16.0 * ctx.scale {
-            size *= 0.94;
-            tfont = font(size, FontStyle::Bold).color(&TEXT);
+            // Title: bold, shrunk until it fits the width.
+            let mut size = ctx.title_size();
+            let avail = (w - 2 * m).max(10) as u32;
+            let title = if spec.title.trim().is_empty() {
+                " "
+            } else {
+                spec.title
+            };
+            let mut tfont = font(size, FontStyle::Bold).color(&TEXT);
+            while text_w(root, title, &tfont)? > avail as i32 && size > 16.0 * ctx.scale {
+                size *= 0.94;
+                tfont = font(size, FontStyle::Bold).color(&TEXT);
+            }
+            put_text(root, title, &tfont, (m, y), (HPos::Left, VPos::Top), false)?;
+            y += (size * 1.3).round() as i32;
         }
-        put_text(root, title, &tfont, (m, y), (HPos::Left, VPos::Top), false)?;
-        y += (size * 1.3).round() as i32;
 
         let sfont = font(ctx.sub_size(), FontStyle::Normal).color(&TEXT_MUTED);
         for line in &spec.subtitle {
@@ -758,7 +610,11 @@ impl Frame {
             }
             y += row_h;
         }
-        y += ctx.px(14.0);
+        y += if spec.title.is_empty() {
+            ctx.px(4.0)
+        } else {
+            ctx.px(14.0)
+        };
 
         let desc_h = ctx.label_size() * 1.3;
         let label_dist = 2 * ctx.tick_mark();
@@ -828,12 +684,12 @@ impl Frame {
 
     /// Greedy row assignment: each label goes right of its line (left if it
     /// would leave the figure) in the first row where it overlaps nothing.
-    /// `items` are (position across the plot as a fraction, label text).
+    /// `items` are (position across the plot as a fraction, label text, colour).
     fn place_markers(
         &mut self,
         root: &Area<'_>,
         ctx: &Ctx,
-        mut items: Vec<(f64, String)>,
+        mut items: Vec<(f64, String, Option<RGBColor>)>,
     ) -> Result<()> {
         const MAX_ROWS: usize = 6;
         items.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -841,7 +697,7 @@ impl Frame {
         let pad = ctx.px(6.0);
         let gap = ctx.px(10.0);
         let mut rows: Vec<Vec<(i32, i32)>> = Vec::new();
-        for (f, text) in items {
+        for (f, text, color) in items {
             let x = self.plot_left + (f * f64::from(self.plot_width())).round() as i32;
             let bw = text_w(root, &text, &tfont)? + 2 * pad;
             let right_of_line = x + pad + bw <= ctx.width as i32 - ctx.px(8.0);
@@ -866,6 +722,7 @@ impl Frame {
                 row,
                 text,
                 right_of_line,
+                color,
             });
         }
         self.chart_top += rows.len() as i32 * self.anno_row_h + ctx.px(4.0);
@@ -880,7 +737,7 @@ impl Frame {
         x: X,
         y: Y,
         spec: &FigureSpec<'_>,
-        x_desc: &str,
+        x_desc: Option<&str>,
     ) -> Result<ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>>
     where
         X: Ranged<FormatOption = DefaultFormatting> + AxisLabels<X::ValueType> + Clone,
@@ -916,16 +773,7 @@ impl Frame {
             .y_labels(100)
             .draw()
             .map_err(plot_err)?;
-        axis_text(
-            root,
-            ctx,
-            &chart,
-            &xl,
-            &yl,
-            Some(x_desc),
-            spec.y_desc,
-            false,
-        )?;
+        axis_text(root, ctx, &chart, &xl, &yl, x_desc, spec.y_desc, false)?;
         Ok(chart)
     }
 
@@ -938,7 +786,7 @@ impl Frame {
         plot: (Range<i32>, Range<i32>),
         color: RGBColor,
     ) -> Result<()> {
-        let (px, py) = plot;
+        let (px, py) = local(root, plot);
         let to_x = |f: f64| px.start + (f * f64::from(px.end - px.start)).round() as i32;
         let row_y = |row: usize| py.start - (row as i32 + 1) * self.anno_row_h;
         for a in &self.annos {
@@ -947,13 +795,14 @@ impl Frame {
                 vec![(x, row_y(a.row) + self.anno_row_h / 2), (x, py.end)],
                 ctx.px(10.0),
                 ctx.px(6.0),
-                color.stroke_width(ctx.px(2.0) as u32),
+                a.color.unwrap_or(color).stroke_width(ctx.px(2.0) as u32),
             ))
             .map_err(plot_err)?;
         }
-        let tfont = ctx.tick_font().color(&color);
         let pad = ctx.px(6.0);
         for a in &self.annos {
+            let line_color = a.color.unwrap_or(color);
+            let tfont = ctx.tick_font().color(&line_color);
             let x = to_x(a.frac);
             let y0 = row_y(a.row);
             let tw = text_w(root, &a.text, &tfont)?;
@@ -993,8 +842,19 @@ fn frac(t: i64, xr: &Range<i64>) -> f64 {
     ((t - xr.start) as f64 / span).clamp(-0.05, 1.05)
 }
 
-fn no_data(root: &Area<'_>, ctx: &Ctx, plot: (Range<i32>, Range<i32>)) -> Result<()> {
+/// A plot's pixel range (backend coordinates, as plotters reports it) in the coordinates
+/// of `root`, which is a panel of the figure or the whole of it.
+fn local(root: &Area<'_>, plot: (Range<i32>, Range<i32>)) -> (Range<i32>, Range<i32>) {
+    let (ox, oy) = root.get_base_pixel();
     let (px, py) = plot;
+    (
+        (px.start - ox)..(px.end - ox),
+        (py.start - oy)..(py.end - oy),
+    )
+}
+
+fn no_data(root: &Area<'_>, ctx: &Ctx, plot: (Range<i32>, Range<i32>)) -> Result<()> {
+    let (px, py) = local(root, plot);
     let style = font(36.0 * ctx.scale, FontStyle::Normal).color(&TEXT_MUTED);
     put_text(
         root,
@@ -1026,7 +886,8 @@ where
     X::ValueType: Clone,
     Y::ValueType: Clone,
 {
-    let (px, py) = chart.plotting_area().get_pixel_range();
+    let (px, py) = local(root, chart.plotting_area().get_pixel_range());
+    let (ox, oy) = root.get_base_pixel();
     let (x0, y0) = (chart.x_range().start, chart.y_range().start);
     let tick = ctx.tick_font();
     let dist = 2 * ctx.tick_mark();
@@ -1035,6 +896,7 @@ where
     if let Some(x_desc) = x_desc {
         for t in x.tick_values() {
             let (tx, _) = chart.backend_coord(&(t.clone(), y0.clone()));
+            let tx = tx - ox;
             let label = x.label(&t);
             put_text(
                 root,
@@ -1057,6 +919,7 @@ where
     }
     for v in y.tick_values() {
         let (_, ty) = chart.backend_coord(&(x0.clone(), v.clone()));
+        let ty = ty - oy;
         let label = y.label(&v);
         if right {
             put_text(
@@ -1112,9 +975,53 @@ struct TimeAxis {
     fmt: &'static str,
 }
 
-/// Candidate tick steps in minutes: 1 min up to 4 weeks.
-const TIME_STEPS_MIN: [i64; 16] = [
-    1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10_080, 20_160, 40_320,
+/// A tick step: minutes of wall-clock time (sub-day steps divide a day; day steps tick
+/// at local midnight, weeks on Mondays), or calendar months (ticks on the 1st; twelve or
+/// more months tick on 1 January), so that axes from minutes to decades get round ticks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum TickStep {
+    Minutes(i64),
+    Months(i64),
+}
+
+impl TickStep {
+    /// Length used to space candidate ticks (a month counted as 30.44 days).
+    fn approx_ms(self) -> i64 {
+        match self {
+            TickStep::Minutes(m) => m * MINUTE_MS,
+            TickStep::Months(n) => n * 2_629_746_000,
+        }
+    }
+}
+
+/// Candidate tick steps, finest first: 1 minute to 4 weeks, then months to decades.
+const TICK_STEPS: [TickStep; 26] = [
+    TickStep::Minutes(1),
+    TickStep::Minutes(2),
+    TickStep::Minutes(5),
+    TickStep::Minutes(10),
+    TickStep::Minutes(15),
+    TickStep::Minutes(30),
+    TickStep::Minutes(60),
+    TickStep::Minutes(120),
+    TickStep::Minutes(180),
+    TickStep::Minutes(360),
+    TickStep::Minutes(720),
+    TickStep::Minutes(1440),
+    TickStep::Minutes(2880),
+    TickStep::Minutes(10_080),
+    TickStep::Minutes(20_160),
+    TickStep::Months(1),
+    TickStep::Months(2),
+    TickStep::Months(3),
+    TickStep::Months(6),
+    TickStep::Months(12),
+    TickStep::Months(24),
+    TickStep::Months(60),
+    TickStep::Months(120),
+    TickStep::Months(240),
+    TickStep::Months(600),
+    TickStep::Months(1200),
 ];
 
 impl TimeAxis {
@@ -1132,13 +1039,9 @@ impl TimeAxis {
         let span = (range.end - range.start).max(1) as f64;
         let font = ctx.tick_font();
         let gap = ctx.px(20.0);
-        let steps = TIME_STEPS_MIN
-            .iter()
-            .copied()
-            .chain((2..2000).map(|k| k * 40_320));
-        for step in steps {
-            let fmt = time_format(ctx.tz, range.start, range.end, step * MINUTE_MS);
-            let spacing = (step * MINUTE_MS) as f64 / span * f64::from(plot_w);
+        for step in TICK_STEPS {
+            let fmt = time_format(ctx.tz, range.start, range.end, step);
+            let spacing = step.approx_ms() as f64 / span * f64::from(plot_w);
             let sample = text_w(root, &fmt_time(ctx.tz, range.start, fmt), &font)?;
             if spacing < f64::from(sample + gap) {
                 continue;
@@ -1148,7 +1051,12 @@ impl TimeAxis {
             for t in &ticks {
                 widest = widest.max(text_w(root, &fmt_time(ctx.tz, *t, fmt), &font)?);
             }
-            if spacing >= f64::from(widest + gap) {
+            // Months vary in length: leave them a little more room.
+            let need = match step {
+                TickStep::Minutes(_) => f64::from(widest + gap),
+                TickStep::Months(_) => f64::from(widest + gap) * 1.1,
+            };
+            if spacing >= need {
                 return Ok(Self {
                     range,
                     ticks,
@@ -1161,8 +1069,16 @@ impl TimeAxis {
             range,
             ticks: Vec::new(),
             tz: ctx.tz,
-            fmt: "%d %b %Y",
+            fmt: "%Y",
         })
+    }
+
+    /// The tick labels as drawn.
+    fn labels(&self) -> Vec<String> {
+        self.ticks
+            .iter()
+            .map(|t| fmt_time(self.tz, *t, self.fmt))
+            .collect()
     }
 }
 
@@ -1418,21 +1334,38 @@ fn local_date(tz: Tz, ms: i64) -> Option<NaiveDate> {
     tz.timestamp_millis_opt(ms).single().map(|t| t.date_naive())
 }
 
-/// "%H:%M" within one local day, "%d %b %H:%M" across days, "%d %b" for
-/// steps of a day or more.
-fn time_format(tz: Tz, lo: i64, hi: i64, step_ms: i64) -> &'static str {
-    if step_ms >= DAY_MIN * MINUTE_MS {
-        "%d %b"
-    } else if local_date(tz, lo) == local_date(tz, hi) {
-        "%H:%M"
-    } else {
-        "%d %b %H:%M"
+/// Tick label format: the year whenever the axis crosses a year ("%Y" for yearly
+/// steps, "%b %Y" for monthly, "%d %b %Y" for days), else "%H:%M" within one local
+/// day, "%d %b %H:%M" across days and "%d %b" for steps of a day or more.
+fn time_format(tz: Tz, lo: i64, hi: i64, step: TickStep) -> &'static str {
+    let year = |ms| local_date(tz, ms).map(|d| d.year());
+    let crosses_year = year(lo) != year(hi);
+    match step {
+        TickStep::Months(n) if n >= 12 => "%Y",
+        TickStep::Months(_) => "%b %Y",
+        TickStep::Minutes(m) if m >= DAY_MIN => {
+            if crosses_year {
+                "%d %b %Y"
+            } else {
+                "%d %b"
+            }
+        }
+        TickStep::Minutes(_) => {
+            if local_date(tz, lo) == local_date(tz, hi) {
+                "%H:%M"
+            } else if crosses_year {
+                "%d %b %Y %H:%M"
+            } else {
+                "%d %b %H:%M"
+            }
+        }
     }
 }
 
-/// Ticks at multiples of `step_min` of local wall-clock time (sub-day steps
-/// divide 1440), or at local midnights every n days (weeks start on Monday).
-fn time_ticks(tz: Tz, range: &Range<i64>, step_min: i64) -> Vec<i64> {
+/// Ticks at multiples of the step in local wall-clock time: sub-day steps divide
+/// 1440 minutes; day steps fall on local midnights (weeks on Mondays); month steps on
+/// the 1st of months whose index (year × 12 + month) is a multiple of the step.
+fn time_ticks(tz: Tz, range: &Range<i64>, step: TickStep) -> Vec<i64> {
     let (Some(d0), Some(d1)) = (local_date(tz, range.start), local_date(tz, range.end)) else {
         return Vec::new();
     };
@@ -1441,32 +1374,53 @@ fn time_ticks(tz: Tz, range: &Range<i64>, step_min: i64) -> Vec<i64> {
             .earliest()
             .map(|t| t.timestamp_millis())
     };
-    let mut ticks = Vec::new();
-    let mut d = d0;
-    let mut guard = 0;
-    while d <= d1 && guard < 200_000 {
-        guard += 1;
+    // Some zones skip midnight on DST days; 01:00 then stands in.
+    let midnight_utc = |d: NaiveDate| {
         let midnight = d.and_hms_opt(0, 0, 0).expect("valid midnight");
-        if step_min < DAY_MIN {
-            for k in 0..(DAY_MIN / step_min) {
-                if let Some(t) = to_utc(midnight + chrono::Duration::minutes(k * step_min)) {
-                    ticks.push(t);
-                }
-            }
-        } else {
-            let n = step_min / DAY_MIN;
-            if (i64::from(d.num_days_from_ce()) - 1).rem_euclid(n) == 0 {
-                // Some zones skip midnight on DST days; 01:00 then stands in.
-                if let Some(t) =
-                    to_utc(midnight).or_else(|| to_utc(midnight + chrono::Duration::hours(1)))
+        to_utc(midnight).or_else(|| to_utc(midnight + chrono::Duration::hours(1)))
+    };
+    let mut ticks = Vec::new();
+    match step {
+        TickStep::Months(n) => {
+            let index = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+            let (first, last) = (index(d0), index(d1));
+            let mut k = first.div_euclid(n) * n;
+            while k <= last {
+                let (y, m) = (k.div_euclid(12), k.rem_euclid(12) + 1);
+                if let Some(t) = i32::try_from(y)
+                    .ok()
+                    .and_then(|y| NaiveDate::from_ymd_opt(y, m as u32, 1))
+                    .and_then(midnight_utc)
                 {
                     ticks.push(t);
                 }
+                k += n;
             }
         }
-        match d.succ_opt() {
-            Some(n) => d = n,
-            None => break,
+        TickStep::Minutes(step_min) => {
+            let mut d = d0;
+            let mut guard = 0;
+            while d <= d1 && guard < 200_000 {
+                guard += 1;
+                if step_min < DAY_MIN {
+                    let midnight = d.and_hms_opt(0, 0, 0).expect("valid midnight");
+                    for k in 0..(DAY_MIN / step_min) {
+                        if let Some(t) = to_utc(midnight + chrono::Duration::minutes(k * step_min))
+                        {
+                            ticks.push(t);
+                        }
+                    }
+                } else {
+                    let n = step_min / DAY_MIN;
+                    if (i64::from(d.num_days_from_ce()) - 1).rem_euclid(n) == 0 {
+                        ticks.extend(midnight_utc(d));
+                    }
+                }
+                match d.succ_opt() {
+                    Some(n) => d = n,
+                    None => break,
+                }
+            }
         }
     }
     ticks.retain(|t| range.contains(t) || *t == range.end);
@@ -1807,28 +1761,27 @@ fn put_text(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     const T0: i64 = 1_494_009_000_000; // 2017-05-05 18:30 UTC
     const MIN: i64 = 60_000;
 
-    fn series(name: &str, start: i64, bin: i64, n: i64, f: impl Fn(i64) -> f64) -> TimeSeries {
+    pub(super) fn series(
+        name: &str,
+        start: i64,
+        bin: i64,
+        n: i64,
+        f: impl Fn(i64) -> f64,
+    ) -> TimeSeries {
         TimeSeries {
             name: name.into(),
             points: (0..n).map(|i| (start + i * bin, f(i))).collect(),
         }
     }
 
-    fn campaign(bin: i64, n: i64) -> Vec<TimeSeries> {
-        vec![
-            series("4chan", T0, bin, n, |i| (20 - i % 20) as f64),
-            series("Twitter", T0 + 2 * bin, bin, n, |i| (i * 37 % 500) as f64),
-        ]
-    }
-
     /// Decodes, checks size, non-blank plot and dark title pixels.
-    fn check(png: &[u8], w: u32, h: u32) {
+    pub(super) fn check(png: &[u8], w: u32, h: u32) {
         let img = image::load_from_memory(png).expect("valid PNG").to_rgb8();
         assert_eq!((img.width(), img.height()), (w, h));
         let mut colours = std::collections::HashSet::new();
@@ -1857,78 +1810,6 @@ mod tests {
             tz: chrono_tz::Europe::Paris,
             ..FigureStyle::default()
         }
-    }
-
-    #[test]
-    fn timeline_renders_and_is_deterministic() {
-        let s = campaign(10 * MIN, 288);
-        let a = timeline_png("Timeline", "posts", "10 min bins", &s, &paris()).unwrap();
-        let b = timeline_png("Timeline", "posts", "10 min bins", &s, &paris()).unwrap();
-        check(&a, 1600, 900);
-        assert_eq!(a, b);
-        let log = FigureStyle {
-            log_y: true,
-            ..paris()
-        };
-        check(
-            &timeline_png("Timeline", "posts", "10 min bins", &s, &log).unwrap(),
-            1600,
-            900,
-        );
-    }
-
-    #[test]
-    fn timeline_spans_minutes_to_weeks() {
-        let short = campaign(MIN, 40);
-        check(
-            &timeline_png("40 min", "posts", "1 min bins", &short, &paris()).unwrap(),
-            1600,
-            900,
-        );
-        let long = campaign(60 * MIN, 21 * 24);
-        check(
-            &timeline_png("3 weeks", "posts", "1 h bins", &long, &paris()).unwrap(),
-            1600,
-            900,
-        );
-    }
-
-    #[test]
-    fn spread_renders_and_is_deterministic() {
-        let cum: Vec<TimeSeries> = campaign(10 * MIN, 288)
-            .into_iter()
-            .map(|mut s| {
-                let mut acc = 0.0;
-                for p in &mut s.points {
-                    acc += p.1;
-                    p.1 = acc;
-                }
-                s
-            })
-            .collect();
-        let annos = [
-            Annotation {
-                time_ms: T0 + 5 * MIN,
-                label: "first 4chan post".into(),
-            },
-            Annotation {
-                time_ms: T0 + 19 * MIN,
-                label: "first tweet".into(),
-            },
-        ];
-        let lead = Some("4chan led Twitter by 14 min");
-        let a = spread_png("Spread", &cum, &annos, lead, &FigureStyle::default()).unwrap();
-        let b = spread_png("Spread", &cum, &annos, lead, &FigureStyle::default()).unwrap();
-        check(&a, 1600, 900);
-        assert_eq!(a, b);
-        let small = FigureStyle {
-            width: 800,
-            height: 450,
-            log_y: true,
-            ..paris()
-        };
-        let png = spread_png("Spread", &cum, &annos, lead, &small).unwrap();
-        check(&png, 800, 450);
     }
 
     #[test]
@@ -1989,17 +1870,6 @@ mod tests {
         let all_nan = series("nan", T0, MIN, 5, |_| f64::NAN);
         for style in [&st, &log] {
             for s in [&empty, &one, &zeros, &nans, &all_nan] {
-                let list = std::slice::from_ref(s);
-                check(
-                    &timeline_png("Degenerate", "posts", "", list, style).unwrap(),
-                    1600,
-                    900,
-                );
-                check(
-                    &spread_png("Degenerate", list, &[], None, style).unwrap(),
-                    1600,
-                    900,
-                );
                 check(
                     &bot_share_png("Degenerate", s, Some(s), "", style).unwrap(),
                     1600,
@@ -2011,20 +1881,6 @@ mod tests {
                     900,
                 );
             }
-            check(
-                &timeline_png("Empty", "posts", "", &[], style).unwrap(),
-                1600,
-                900,
-            );
-            let anno = [Annotation {
-                time_ms: T0,
-                label: "only an event".into(),
-            }];
-            check(
-                &spread_png("Empty", &[], &anno, Some(""), style).unwrap(),
-                1600,
-                900,
-            );
             for scores in [
                 &[][..],
                 &[0.5][..],
@@ -2043,49 +1899,63 @@ mod tests {
                 );
             }
         }
-        // Out-of-order points and a far-off outlier timestamp.
-        let odd = TimeSeries {
-            name: "odd".into(),
-            points: vec![(T0 + 5 * MIN, 3.0), (T0, 1.0), (T0 + 400 * 86_400_000, 2.0)],
-        };
-        check(
-            &timeline_png("Odd", "posts", "", &[odd], &st).unwrap(),
-            1600,
-            900,
-        );
-        assert!(
-            timeline_png(
-                "Too small",
-                "posts",
-                "",
-                &[],
-                &FigureStyle {
-                    width: 10,
-                    ..st.clone()
-                }
-            )
-            .is_err()
-        );
     }
 
     #[test]
     fn ticks_follow_local_wall_clock() {
         let tz = chrono_tz::Europe::Paris;
-        let ticks = time_ticks(tz, &(T0..T0 + 6 * 3_600_000), 60);
+        let ticks = time_ticks(tz, &(T0..T0 + 6 * 3_600_000), TickStep::Minutes(60));
         assert_eq!(ticks.len(), 6);
         assert!(ticks.iter().all(|t| fmt_time(tz, *t, "%M") == "00"));
         // Weekly ticks fall on Mondays at local midnight.
-        let weekly = time_ticks(tz, &(T0..T0 + 30 * 86_400_000), 10_080);
+        let weekly = time_ticks(tz, &(T0..T0 + 30 * 86_400_000), TickStep::Minutes(10_080));
         assert!(!weekly.is_empty());
         assert!(
             weekly
                 .iter()
                 .all(|t| fmt_time(tz, *t, "%a %H:%M") == "Mon 00:00")
         );
-        assert_eq!(time_format(tz, T0, T0 + 40 * MIN, 5 * MIN), "%H:%M");
         assert_eq!(
-            time_format(tz, T0, T0 + 48 * 3_600_000, 6 * 3_600_000),
+            time_format(tz, T0, T0 + 40 * MIN, TickStep::Minutes(5)),
+            "%H:%M"
+        );
+        assert_eq!(
+            time_format(tz, T0, T0 + 48 * 3_600_000, TickStep::Minutes(360)),
             "%d %b %H:%M"
+        );
+        // Across a year, every format carries the year.
+        let year = 365 * 86_400_000;
+        assert_eq!(
+            time_format(tz, T0, T0 + year, TickStep::Minutes(1440)),
+            "%d %b %Y"
+        );
+        assert_eq!(time_format(tz, T0, T0 + year, TickStep::Months(3)), "%b %Y");
+        assert_eq!(
+            time_format(tz, T0, T0 + 6 * year, TickStep::Months(12)),
+            "%Y"
+        );
+        // Month and year ticks fall on the 1st at local midnight.
+        let quarterly = time_ticks(tz, &(T0..T0 + year), TickStep::Months(3));
+        assert_eq!(quarterly.len(), 4);
+        assert!(
+            quarterly
+                .iter()
+                .all(|t| fmt_time(tz, *t, "%d %H:%M") == "01 00:00")
+        );
+        let yearly: Vec<String> = time_ticks(tz, &(T0..T0 + 6 * year), TickStep::Months(12))
+            .iter()
+            .map(|t| fmt_time(tz, *t, "%Y-%m-%d"))
+            .collect();
+        assert_eq!(
+            yearly,
+            [
+                "2018-01-01",
+                "2019-01-01",
+                "2020-01-01",
+                "2021-01-01",
+                "2022-01-01",
+                "2023-01-01"
+            ]
         );
         assert_eq!(fmt_num(12_500.0, 0), "12,500");
         assert_eq!(fmt_num(0.25, 2), "0.25");
