@@ -10,6 +10,7 @@ use crate::cli::{
     SimulateArgs, TimelineArgs,
 };
 use crate::ingest::{self, IngestOptions, csv_readers, text};
+use crate::staged::Staged;
 use crate::{
     batch, coordination, evaluate, export, features, figures, graph, pipeline, report, score,
     simulate, spread,
@@ -24,14 +25,18 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut posts = ingested.posts;
             let mut accounts = ingested.accounts;
             let writing = std::time::Instant::now();
+            // Built aside and swapped in whole: never a mix of old and new tables.
+            let staged = Staged::begin(&args.out, true)?;
+            let dir = staged.path();
             let (posts_written, accounts_written) = rayon::join(
-                || export::write_parquet(&mut posts, &args.out.join("posts.parquet")),
-                || export::write_parquet(&mut accounts, &args.out.join("accounts.parquet")),
+                || export::write_parquet(&mut posts, &dir.join("posts.parquet")),
+                || export::write_parquet(&mut accounts, &dir.join("accounts.parquet")),
             );
             posts_written?;
             accounts_written?;
             ingest::timing("write tables", writing);
-            export::write_json(&ingested.report, &args.out.join("ingest_report.json"))?;
+            export::write_json(&ingested.report, &dir.join("ingest_report.json"))?;
+            staged.commit()?;
             if !cli.quiet {
                 let r = &ingested.report;
                 eprintln!(
@@ -72,15 +77,17 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
     let mut scored = score::score(features, &weights);
     score::attach_clusters(&mut scored, &coordination.by_account);
     let mut all = score::table(&scored)?;
-    export::write_parquet(&mut all, &args.out.join("features.parquet"))?;
+    let staged = Staged::begin(&args.out, true)?;
+    export::write_parquet(&mut all, &staged.path().join("features.parquet"))?;
     let kept: Vec<score::ScoredAccount> = scored
         .into_iter()
         .filter(|s| s.features.posts >= args.options.min_posts)
         .take(args.options.top.unwrap_or(usize::MAX))
         .collect();
     let mut suspicious = score::table(&kept)?;
-    export::write_csv(&mut suspicious, &args.out.join("suspicious_accounts.csv"))?;
-    export::write_json(&score::method(&weights), &args.out.join("signals.json"))?;
+    export::write_csv(&mut suspicious, &staged.path().join("suspicious_accounts.csv"))?;
+    export::write_json(&score::method(&weights), &staged.path().join("signals.json"))?;
+    staged.commit()?;
     if !quiet {
         eprintln!(
             "scored {} accounts in {:.1} s; {} in suspicious_accounts.csv -> {}",
@@ -200,13 +207,19 @@ fn job_arguments(job: &batch::Job, force: bool) -> Vec<std::ffi::OsString> {
 
 fn run_batch(args: &BatchArgs, quiet: bool) -> Result<()> {
     let (out, jobs) = batch::load(&args.file)?;
+    // The batch folder is built aside (starting from what it holds) and swapped in whole.
+    let staged = Staged::begin(&out, true)?;
     let mut rows: Vec<[String; 12]> = Vec::new();
     let mut failed = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         if !quiet {
             eprintln!("[{}/{}] {}", i + 1, jobs.len(), job.name);
         }
-        let result = Cli::try_parse_from(job_arguments(job, args.force))
+        let staged_job = batch::Job {
+            out: staged.path().join(&job.name),
+            ..job.clone()
+        };
+        let result = Cli::try_parse_from(job_arguments(&staged_job, args.force))
             .map_err(|e| anyhow::anyhow!("{}", e.to_string().lines().next().unwrap_or_default()))
             .and_then(|cli| match cli.command {
                 Command::Run(run_args) => run_all(&run_args, true),
@@ -258,7 +271,7 @@ fn run_batch(args: &BatchArgs, quiet: bool) -> Result<()> {
         };
         rows.push(row);
     }
-    export::write_atomic(&out.join("batch_summary.csv"), |w| {
+    export::write_atomic(&staged.path().join("batch_summary.csv"), |w| {
         let mut writer = csv::Writer::from_writer(w);
         writer.write_record([
             "job",
@@ -280,6 +293,7 @@ fn run_batch(args: &BatchArgs, quiet: bool) -> Result<()> {
         writer.flush()?;
         Ok(())
     })?;
+    staged.commit()?;
     if !quiet {
         eprintln!(
             "{} job(s), {} failed -> {}",
@@ -339,15 +353,17 @@ fn run_timeline(args: &TimelineArgs, quiet: bool) -> Result<()> {
         threshold: args.figures.threshold,
     });
     let mut result = spread::compute(&posts, bin_ms, suspicion.as_ref())?;
-    export::write_csv(&mut result.bins, &args.out.join("spread.csv"))?;
-    export::write_json(&result.summary, &args.out.join("spread.json"))?;
+    let staged = Staged::begin(&args.out, true)?;
+    export::write_csv(&mut result.bins, &staged.path().join("spread.csv"))?;
+    export::write_json(&result.summary, &staged.path().join("spread.json"))?;
     let mut values: Option<Vec<f64>> = scores.as_ref().map(|s| s.values().copied().collect());
     if let Some(values) = values.as_mut() {
         values.sort_by(f64::total_cmp);
     }
     for (name, png) in figures::render(&result, values.as_deref(), &args.title, &style)? {
-        export::write_bytes(&png, &args.out.join(name))?;
+        export::write_bytes(&png, &staged.path().join(name))?;
     }
+    staged.commit()?;
     if !quiet {
         eprintln!("{} bins -> {}", result.bins.height(), args.out.display());
     }
@@ -361,9 +377,11 @@ fn run_graph(args: &GraphArgs, quiet: bool) -> Result<()> {
     let options = args.options.to_options();
     let network = graph::build(&posts, &accounts, &options)?;
     let dir = args.out.join("graph");
-    export::write_graph(&network, None, &options, &dir)?;
+    let staged = Staged::begin(&dir, true)?;
+    export::write_graph(&network, None, &options, staged.path())?;
     let summary = graph::summary(&network, 20);
-    export::write_json(&summary, &dir.join("summary.json"))?;
+    export::write_json(&summary, &staged.path().join("summary.json"))?;
+    staged.commit()?;
     if !quiet {
         eprintln!(
             "{} accounts, {} retweet edges, {} communities in {:.1} s -> {}",
@@ -382,9 +400,11 @@ fn run_coord(args: &CoordArgs, quiet: bool) -> Result<()> {
     let began = std::time::Instant::now();
     let mut found = coordination::detect(&posts, &args.options.to_options())?;
     let dir = args.out.join("coordination");
-    export::write_csv(&mut found.edges, &dir.join("edges.csv"))?;
-    export::write_csv(&mut found.clusters, &dir.join("clusters.csv"))?;
-    export::write_json(&found.summary, &dir.join("summary.json"))?;
+    let staged = Staged::begin(&dir, true)?;
+    export::write_csv(&mut found.edges, &staged.path().join("edges.csv"))?;
+    export::write_csv(&mut found.clusters, &staged.path().join("clusters.csv"))?;
+    export::write_json(&found.summary, &staged.path().join("summary.json"))?;
+    staged.commit()?;
     if !quiet {
         eprintln!(
             "{} clusters ({} accounts, largest {}) from {} edges in {:.1} s -> {}",

@@ -18,3 +18,4 @@ pub mod report;
 pub mod score;
 pub mod simulate;
 pub mod spread;
+pub mod staged;

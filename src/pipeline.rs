@@ -161,38 +161,11 @@ pub fn run(out: &Path, options: &RunOptions, progress: &dyn Progress) -> Result<
     if out.exists() && !options.force {
         bail!("{} exists: use --force to replace it", out.display());
     }
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let name = out
-        .file_name()
-        .context("output folder has no name")?
-        .to_string_lossy()
-        .to_string();
-    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)?;
-    }
-    let result = write_all(&staging, options, progress);
-    if let Err(error) = result {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(error);
-    }
-    if out.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        std::fs::rename(out, &old)
-            .with_context(|| format!("moving the old {} aside", out.display()))?;
-        std::fs::rename(&staging, out)
-            .with_context(|| format!("renaming into {}", out.display()))?;
-        std::fs::remove_dir_all(&old)
-            .with_context(|| format!("removing the old {}", out.display()))?;
-    } else {
-        std::fs::rename(&staging, out)
-            .with_context(|| format!("renaming into {}", out.display()))?;
-    }
-    let summary = result?;
+    // Built aside and swapped in whole (crate::staged): a kill, a full disk or an
+    // unwritable folder leaves the previous output complete.
+    let staged = crate::staged::Staged::begin(out, false)?;
+    let summary = write_all(staged.path(), options, progress)?;
+    staged.commit()?;
     Ok(RunResult {
         out: out.to_path_buf(),
         summary,
