@@ -249,6 +249,12 @@ pub struct ScoreOptions {
     /// Keep only the N highest-scoring accounts in suspicious_accounts.csv.
     #[arg(long)]
     pub top: Option<usize>,
+    /// Fit the combination of signals on labelled accounts (CSV: platform, account_id,
+    /// is_bot[, kind], as simulate's truth.csv): adds a calibrated `probability` column,
+    /// calibration.json (5-fold cross-validated ROC AUC, AP, P@k), calibrated_weights.toml
+    /// (for --weights) and reliability.png.
+    #[arg(long, value_name = "LABELS.csv")]
+    pub calibrate: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -12,8 +12,8 @@ use crate::cli::{
 use crate::ingest::{self, IngestOptions, csv_readers, text};
 use crate::staged::Staged;
 use crate::{
-    batch, coordination, evaluate, export, features, figures, graph, pipeline, report, score,
-    simulate, spread,
+    batch, calibrate, coordination, evaluate, export, features, figures, graph, pipeline, report,
+    score, simulate, spread,
 };
 
 /// Runs one parsed command line.
@@ -76,8 +76,19 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
     features::apply_coordination(&mut features, &coordination.by_account);
     let mut scored = score::score(features, &weights);
     score::attach_clusters(&mut scored, &coordination.by_account);
+    let calibrated = match &args.options.calibrate {
+        Some(labels) => {
+            let calibrated = calibrate::calibrate(&scored, labels)?;
+            calibrated.apply(&mut scored);
+            Some(calibrated)
+        }
+        None => None,
+    };
     let mut all = score::table(&scored)?;
     let staged = Staged::begin(&args.out, true)?;
+    if let Some(calibrated) = &calibrated {
+        calibrated.write(staged.path(), &crate::plot::FigureStyle::default())?;
+    }
     export::write_parquet(&mut all, &staged.path().join("features.parquet"))?;
     let kept: Vec<score::ScoredAccount> = scored
         .into_iter()
@@ -135,6 +146,7 @@ fn run_all(args: &RunArgs, quiet: bool) -> Result<report::Summary> {
         ingest: ingest_options(&args.input)?,
         weights,
         weights_file: args.score.weights.clone(),
+        calibrate: args.score.calibrate.clone(),
         coordination: args.coord.to_options(),
         graph: args.graph.to_options(),
         bin_ms: spread::parse_duration_ms(&args.figures.bin).context("--bin")?,

@@ -57,16 +57,17 @@ pub struct EvalReport {
 }
 
 /// One labelled account of the truth file.
-struct TruthRow {
-    is_bot: bool,
-    kind: String,
+pub(crate) struct TruthRow {
+    pub(crate) is_bot: bool,
+    /// The `kind` column, or `bot`/`human` when the file has none.
+    pub(crate) kind: String,
 }
 
 /// Scores one account was given, or `-inf` when the detector skipped it.
-struct Ranked<'a> {
-    score: f64,
-    is_bot: bool,
-    kind: &'a str,
+pub(crate) struct Ranked<'a> {
+    pub(crate) score: f64,
+    pub(crate) is_bot: bool,
+    pub(crate) kind: &'a str,
 }
 
 /// Compare `scores_csv` (id and score columns named by `columns`, by default
@@ -164,7 +165,7 @@ pub fn evaluate(
 
 /// Probability that a random bot outscores a random non-bot, ties counting
 /// one half (mid-ranks). Sorts `ranked` ascending as a side effect.
-fn mann_whitney_auc(ranked: &mut [Ranked]) -> f64 {
+pub(crate) fn mann_whitney_auc(ranked: &mut [Ranked]) -> f64 {
     ranked.sort_by(|a, b| a.score.total_cmp(&b.score));
     let n_bots = ranked.iter().filter(|r| r.is_bot).count() as f64;
     let n_humans = ranked.len() as f64 - n_bots;
@@ -185,7 +186,7 @@ fn mann_whitney_auc(ranked: &mut [Ranked]) -> f64 {
 }
 
 /// Mean over bots of the precision at each bot's rank (`ranked` descending).
-fn average_precision(ranked: &[Ranked], n_bots: usize) -> f64 {
+pub(crate) fn average_precision(ranked: &[Ranked], n_bots: usize) -> f64 {
     let mut hits = 0usize;
     let mut sum = 0.0;
     for (i, r) in ranked.iter().enumerate() {
@@ -198,7 +199,7 @@ fn average_precision(ranked: &[Ranked], n_bots: usize) -> f64 {
 }
 
 /// Key used to join truth and scores.
-type AccountKey = (String, String);
+pub(crate) type AccountKey = (String, String);
 
 fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, csv::StringRecord)> {
     let mut reader = csv::ReaderBuilder::new()
@@ -237,12 +238,14 @@ fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-fn read_truth(path: &Path) -> Result<HashMap<AccountKey, TruthRow>> {
+/// Reads a truth or labels file: `platform, account_id, is_bot` and optionally `kind`
+/// (without it, kinds are `bot` and `human`). Errors name the file, line and reason.
+pub(crate) fn read_truth(path: &Path) -> Result<HashMap<AccountKey, TruthRow>> {
     let (mut reader, headers) = open_csv(path)?;
     let platform = column(path, &headers, "platform")?;
     let account_id = column(path, &headers, "account_id")?;
     let is_bot = column(path, &headers, "is_bot")?;
-    let kind = column(path, &headers, "kind")?;
+    let kind = headers.iter().position(|h| h.trim() == "kind");
     let mut truth = HashMap::new();
     for record in reader.records() {
         let record = record.with_context(|| format!("{}: malformed CSV", path.display()))?;
@@ -260,7 +263,10 @@ fn read_truth(path: &Path) -> Result<HashMap<AccountKey, TruthRow>> {
         })?;
         let row = TruthRow {
             is_bot: bot,
-            kind: record[kind].trim().to_string(),
+            kind: match kind {
+                Some(kind) => record[kind].trim().to_string(),
+                None => (if bot { "bot" } else { "human" }).to_string(),
+            },
         };
         if truth.insert(key.clone(), row).is_some() {
             bail!(

@@ -52,6 +52,9 @@ pub const MIN_GAPS: u32 = 10;
 /// Posts needed for the clock chi-square tests (expected ≥ 0.5 per 60 bins; the test is
 /// used as a screen for strong clock effects, not as a calibrated test with few posts).
 pub const MIN_CLOCK_POSTS: u32 = 30;
+/// Posts, after thinning to one per half cycle, needed for the Rayleigh clock tests
+/// (the test's p-value approximation holds from about 8–10 angles).
+pub const MIN_RAYLEIGH_POSTS: u32 = 8;
 /// Retweets with a known original time needed for latency signals: two, so that
 /// low-volume amplifiers (a handful of retweets in a campaign) are not invisible.
 pub const MIN_RETWEETS: u32 = 2;
@@ -150,6 +153,50 @@ pub const SIGNALS: &[SignalSpec] = &[
         log10: true,
         weight: 0.5,
         source: "Chu et al. 2012; statrs χ² distribution",
+    },
+    SignalSpec {
+        name: "second_of_minute_rayleigh_p",
+        family: Family::Timing,
+        unit: "p",
+        description: "Rayleigh test of uniform second-of-minute phase (harmonics 1–6, Bonferroni) on posts ≥ 30 s apart, ≥ 8 such posts; tiny p = posting at a fixed second (or evenly spaced seconds) of the minute",
+        min_events: MIN_RAYLEIGH_POSTS,
+        knots: &[(-8.0, 1.0), (-4.0, 0.5), (-2.0, 0.0)],
+        log10: true,
+        weight: 1.0,
+        source: "Rayleigh test of circular uniformity (Mardia & Jupp, Directional Statistics, 2000; Zar, Biostatistical Analysis); posting on a clock as automation (Chu et al., IEEE TDSC 2012)",
+    },
+    SignalSpec {
+        name: "minute_of_hour_rayleigh_p",
+        family: Family::Timing,
+        unit: "p",
+        description: "Rayleigh test of uniform minute-of-hour phase (harmonics 1–6, Bonferroni) on posts ≥ 30 min apart, ≥ 8 such posts; tiny p = posting at fixed minutes of the hour",
+        min_events: MIN_RAYLEIGH_POSTS,
+        knots: &[(-8.0, 1.0), (-4.0, 0.5), (-2.0, 0.0)],
+        log10: true,
+        weight: 0.5,
+        source: "Rayleigh test of circular uniformity (Mardia & Jupp, Directional Statistics, 2000; Zar, Biostatistical Analysis); Chu et al., IEEE TDSC 2012",
+    },
+    SignalSpec {
+        name: "schedule_period_p",
+        family: Family::Timing,
+        unit: "p",
+        description: "peak of time differences (each post to its next 3) within ±4.5 s of multiples of a period (40 s – 6 h; candidates: 9 order statistics of the differences, each also halved and divided by 3) against the flanks beside them; binomial, Bonferroni over the 27 candidates; ≥ 10 gaps. Tolerates jitter, missed slots and human posts mixed in",
+        min_events: MIN_GAPS,
+        knots: &[(-8.0, 1.0), (-4.0, 0.5), (-2.0, 0.0)],
+        log10: true,
+        weight: 1.0,
+        source: "tagscope heuristic: a fixed schedule puts a sharp peak at multiples of its period that no smooth (Poisson, bursty or circadian) gap distribution has",
+    },
+    SignalSpec {
+        name: "schedule_period_s",
+        family: Family::Timing,
+        unit: "s",
+        description: "the period found by schedule_period_p (null when none was testable); descriptive, weight 0",
+        min_events: MIN_GAPS,
+        knots: &[(0.0, 0.0)],
+        log10: false,
+        weight: 0.0,
+        source: "tagscope heuristic (see schedule_period_p)",
     },
     SignalSpec {
         name: "hour_of_day_entropy",
@@ -664,6 +711,21 @@ fn account_signals(
         }
         set("second_of_minute_p", uniformity_p(&seconds));
         set("minute_of_hour_p", uniformity_p(&minutes));
+    }
+    set(
+        "second_of_minute_rayleigh_p",
+        crate::schedule::clock_rayleigh_p(times, 60_000, MIN_RAYLEIGH_POSTS as usize),
+    );
+    set(
+        "minute_of_hour_rayleigh_p",
+        crate::schedule::clock_rayleigh_p(times, 3_600_000, MIN_RAYLEIGH_POSTS as usize),
+    );
+    if let Some(found) = crate::schedule::periodicity(times, MIN_GAPS as usize) {
+        set("schedule_period_p", Some(found.p));
+        set(
+            "schedule_period_s",
+            (found.hits > 0).then_some(found.period_s),
+        );
     }
     if posts >= 48 && (last - first) as f64 >= DAY_MS {
         let mut hours = [0u32; 24];

@@ -2,6 +2,7 @@
 //! pushed it. See ARCHITECTURE.md for the map of stages.
 
 pub mod batch;
+pub mod calibrate;
 pub mod cli;
 pub mod columns;
 pub mod commands;
@@ -15,6 +16,7 @@ pub mod ingest;
 pub mod pipeline;
 pub mod plot;
 pub mod report;
+pub mod schedule;
 pub mod score;
 pub mod simulate;
 pub mod spread;

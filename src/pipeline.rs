@@ -17,7 +17,7 @@ use crate::graph::{self, GraphOptions};
 use crate::ingest::{self, IngestOptions};
 use crate::plot::FigureStyle;
 use crate::score::{self, Weights};
-use crate::{export, features, figures, report, spread};
+use crate::{calibrate, export, features, figures, report, spread};
 
 /// Everything `run` needs.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct RunOptions {
     pub ingest: IngestOptions,
     pub weights: Weights,
     pub weights_file: Option<PathBuf>,
+    /// Labels to calibrate the score on (`--calibrate`).
+    pub calibrate: Option<PathBuf>,
     pub coordination: CoordOptions,
     pub graph: GraphOptions,
     pub bin_ms: i64,
@@ -51,6 +53,8 @@ pub struct RecordedOptions {
     pub min_posts: u32,
     pub top: Option<usize>,
     pub weights_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibrate: Option<String>,
     pub coordination: CoordOptions,
     pub graph: GraphOptions,
 }
@@ -69,6 +73,7 @@ impl RunOptions {
             min_posts: self.min_posts,
             top: self.top,
             weights_file: self.weights_file.as_ref().map(|p| p.display().to_string()),
+            calibrate: self.calibrate.as_ref().map(|p| p.display().to_string()),
             coordination: self.coordination.clone(),
             graph: self.graph.clone(),
         }
@@ -253,6 +258,15 @@ fn run_stages<'scope>(
     features::apply_coordination(&mut account_features, &found.by_account);
     let mut scored = score::score(account_features, &options.weights);
     score::attach_clusters(&mut scored, &found.by_account);
+    let calibrated = match &options.calibrate {
+        Some(labels) => {
+            let calibrated = calibrate::calibrate(&scored, labels)?;
+            calibrated.apply(&mut scored);
+            calibrated.write(dir, &options.style)?;
+            Some(calibrated)
+        }
+        None => None,
+    };
     let mut all = score::table(&scored)?;
     export::write_parquet(&mut all, &dir.join("features.parquet"))?;
     let listed: Vec<score::ScoredAccount> = scored
@@ -326,6 +340,7 @@ fn run_stages<'scope>(
         clusters: &found.clusters,
         graph: graph_summary,
         spread: spread.summary.clone(),
+        calibration: calibrated.as_ref().map(|c| &c.report),
     })?;
     export::write_json(&summary, &dir.join("summary.json"))?;
     export::write_text(&report::markdown(&summary), &dir.join("report.md"))?;

@@ -86,6 +86,9 @@ pub struct Summary {
     pub scores: ScoreSummary,
     pub coordination: CoordinationSummary,
     pub graph: GraphSummary,
+    /// With `--calibrate` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<crate::calibrate::CalibrationSummary>,
 }
 
 pub struct Parts<'a> {
@@ -99,6 +102,7 @@ pub struct Parts<'a> {
     pub clusters: &'a DataFrame,
     pub graph: GraphSummary,
     pub spread: SpreadSummary,
+    pub calibration: Option<&'a crate::calibrate::CalibrationReport>,
 }
 
 fn rounded(value: f64) -> f64 {
@@ -193,6 +197,9 @@ pub fn summarise(parts: Parts<'_>) -> Result<Summary> {
             top_clusters,
         },
         graph: parts.graph,
+        calibration: parts
+            .calibration
+            .map(crate::calibrate::CalibrationSummary::of),
     })
 }
 
@@ -391,6 +398,10 @@ pub fn markdown(summary: &Summary) -> String {
         md,
         "\nEvery account, every signal's value and suspicion: `suspicious_accounts.csv` and `features.parquet`.\n"
     );
+
+    if let Some(calibration) = &summary.calibration {
+        md.push_str(&calibration.markdown());
+    }
 
     let c = &summary.coordination;
     let _ = writeln!(md, "## Coordination\n");

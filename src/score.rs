@@ -187,6 +187,8 @@ pub struct ScoredAccount {
     /// Every rule at suspicion ≥ [`REASON_THRESHOLD`], strongest contribution first.
     pub reasons: Vec<String>,
     pub cluster_id: Option<u32>,
+    /// Calibrated probability of being a bot (`--calibrate`); `None` when uncalibrated.
+    pub probability: Option<f64>,
 }
 
 /// Scores every account; sorted by score (highest first), ties by platform and id.
@@ -226,6 +228,7 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
                 suspicions,
                 features,
                 cluster_id: None,
+                probability: None,
             }
         })
         .collect();
@@ -261,7 +264,8 @@ fn rounded(value: f64) -> f64 {
 }
 
 /// The table of every account: identity, counts, every signal's value and suspicion,
-/// score, reasons and cluster. `rank` follows the score order.
+/// score, reasons and cluster. `rank` follows the score order. When calibrated
+/// (`--calibrate`), a `probability` column follows `score`.
 pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
     let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
     let mut columns = vec![
@@ -291,6 +295,17 @@ pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
             "score".into(),
             scored.iter().map(|s| rounded(s.score)).collect::<Vec<_>>(),
         ),
+    ];
+    if scored.iter().any(|s| s.probability.is_some()) {
+        columns.push(Column::new(
+            "probability".into(),
+            scored
+                .iter()
+                .map(|s| s.probability.map(rounded))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    columns.extend([
         Column::new(
             "posts".into(),
             scored.iter().map(|s| s.features.posts).collect::<Vec<_>>(),
@@ -343,7 +358,7 @@ pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
                 .collect::<Vec<_>>(),
         )
         .cast(&datetime)?,
-    ];
+    ]);
     for (index, spec) in SIGNALS.iter().enumerate() {
         columns.push(Column::new(
             spec.name.into(),

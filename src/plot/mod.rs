@@ -26,6 +26,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 
 mod platforms;
+pub mod reliability;
 pub use platforms::{Figure, PlatformSeries, Zoom, spread_png, timeline_png};
 
 /// Okabe–Ito palette: distinguishable with the common colour-vision deficiencies.
