@@ -26,6 +26,16 @@ pub struct Staged {
 }
 
 fn parent_and_name(out: &Path) -> Result<(PathBuf, String)> {
+    // `-o .` or `-o ..`: the folder by its full name.
+    let absolute;
+    let out = if out.file_name().is_none() {
+        absolute = out
+            .canonicalize()
+            .with_context(|| format!("{}: an output folder needs a name", out.display()))?;
+        absolute.as_path()
+    } else {
+        out
+    };
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -143,12 +153,12 @@ impl Staged {
                 .with_context(|| format!("removing {}", staging.display()))?;
         }
         let staged = Staged {
-            out: out.to_path_buf(),
+            out: parent.join(&name),
             staging,
             committed: false,
         };
-        if keep && out.is_dir() {
-            link_tree(out, &staged.staging)
+        if keep && staged.out.is_dir() {
+            link_tree(&staged.out, &staged.staging)
                 .with_context(|| format!("staging a copy of {}", out.display()))?;
         } else {
             std::fs::create_dir_all(&staged.staging)

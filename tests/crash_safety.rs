@@ -446,3 +446,28 @@ fn stale_staging_folders_are_removed_by_the_next_run() {
     assert!(live.exists(), "pid 1 is alive: its staging stays");
     assert_balanced(&report(&out));
 }
+
+/// `-o .` (the current folder) is staged beside it under its full name, and the files
+/// already there are kept.
+#[test]
+fn the_current_folder_as_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let here = dir.path().join("here");
+    std::fs::create_dir_all(&here).unwrap();
+    std::fs::write(here.join("notes.txt"), "mine").unwrap();
+    let output = command(&ingest_args(Path::new("."), None))
+        .current_dir(&here)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_balanced(&report(&here));
+    assert_eq!(
+        std::fs::read_to_string(here.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(leftovers(&here), Vec::<String>::new());
+}
