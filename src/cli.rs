@@ -128,6 +128,10 @@ pub struct SimulateArgs {
     /// Share of accounts that are hyperactive humans (hard negatives).
     #[arg(long)]
     pub hyperactive_share: Option<f64>,
+    /// Hours after the first tweet at which English-writing humans stop and French-writing
+    /// humans start posting (a language switch with ground truth in sim_manifest.json).
+    #[arg(long)]
+    pub language_switch_hours: Option<f64>,
     /// Write plain JSONL instead of gzip.
     #[arg(long)]
     pub no_gzip: bool,

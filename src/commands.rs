@@ -375,6 +375,19 @@ fn run_timeline(args: &TimelineArgs, quiet: bool) -> Result<()> {
     for (name, png) in figures::render(&result, values.as_deref(), &args.title, &style)? {
         export::write_bytes(&png, &staged.path().join(name))?;
     }
+    let mut languages = crate::languages::compute(
+        &posts,
+        spread::effective_bin_ms_of(&result),
+        figures::figure_bin_ms(&result)?,
+        suspicion.as_ref(),
+        &crate::languages::LanguageOptions::default(),
+    )?;
+    export::write_csv(&mut languages.bins, &staged.path().join("languages.csv"))?;
+    export::write_json(&languages.summary, &staged.path().join("languages.json"))?;
+    export::write_bytes(
+        &figures::languages(&languages.summary, &args.title, &style)?,
+        &staged.path().join("languages.png"),
+    )?;
     staged.commit()?;
     if !quiet {
         eprintln!("{} bins -> {}", result.bins.height(), args.out.display());
@@ -453,6 +466,7 @@ fn run_simulate(args: &SimulateArgs, quiet: bool) -> Result<()> {
         scheduled_share: args.scheduled_share.unwrap_or(defaults.scheduled_share),
         low_volume_share: args.low_volume_share.unwrap_or(defaults.low_volume_share),
         hyperactive_share: args.hyperactive_share.unwrap_or(defaults.hyperactive_share),
+        language_switch_hours: args.language_switch_hours,
         ..defaults
     };
     let began = std::time::Instant::now();

@@ -123,6 +123,22 @@ fn bin_label(seconds: f64) -> String {
     }
 }
 
+/// The bin the time figures draw for this spread: its bin, or a wider one (see
+/// [`display_bin_ms`]).
+pub fn figure_bin_ms(spread: &Spread) -> Result<i64> {
+    let bin_ms = (spread.summary.bin_s * 1000.0).round() as i64;
+    let starts = crate::columns::times_ms(&spread.bins, "bin_start")?;
+    let (lo, hi) = (
+        starts.iter().flatten().min().copied(),
+        starts.iter().flatten().max().copied(),
+    );
+    let span = match (lo, hi) {
+        (Some(lo), Some(hi)) => hi - lo + bin_ms,
+        _ => 0,
+    };
+    Ok(display_bin_ms(bin_ms, span))
+}
+
 /// `timeline.png`, `spread.png`, and with scores `bot_share.png` and
 /// `score_distribution.png`, as (file name, PNG bytes).
 pub fn render(
@@ -132,16 +148,8 @@ pub fn render(
     style: &FigureStyle,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let summary = &spread.summary;
-    let bin_ms = (summary.bin_s * 1000.0).round() as i64;
     let posts = series(spread, "posts")?;
-    let span = posts
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.0))
-        .fold(None, |acc: Option<(i64, i64)>, t| {
-            Some(acc.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))))
-        })
-        .map_or(0, |(lo, hi)| hi - lo + bin_ms);
-    let shown_ms = display_bin_ms(bin_ms, span);
+    let shown_ms = figure_bin_ms(spread)?;
     let label = bin_label(shown_ms as f64 / 1000.0);
 
     // Platforms in the order they first posted (the leader first).
@@ -260,6 +268,56 @@ pub fn render(
         ));
     }
     Ok(figures)
+}
+
+/// `languages.png` from the language stage's series, with each majority switch of all
+/// platforms together (or of the only platform) marked.
+pub fn languages(
+    summary: &crate::languages::LanguageSummary,
+    subject: &str,
+    style: &FigureStyle,
+) -> Result<Vec<u8>> {
+    use crate::languages::{UND, language_name};
+    let series = &summary.series;
+    let bands: Vec<plot::LanguageBand> = series
+        .languages
+        .iter()
+        .zip(&series.share)
+        .map(|(code, share)| plot::LanguageBand {
+            label: match code.as_str() {
+                "other" => "other languages".into(),
+                UND => "undetermined".into(),
+                _ => format!("{} ({code})", language_name(code)),
+            },
+            kind: match code.as_str() {
+                "other" => plot::BandKind::Other,
+                UND => plot::BandKind::Undetermined,
+                _ => plot::BandKind::Language,
+            },
+            share: share.clone(),
+        })
+        .collect();
+    let shown = match summary.majority_switches.as_slice() {
+        [only] => vec![only],
+        many => many.iter().filter(|s| s.platform == "all").collect(),
+    };
+    let markers: Vec<plot::Marker> = shown
+        .iter()
+        .map(|s| plot::Marker {
+            time_ms: s.at_ms,
+            label: format!("majority {} → {}", s.from, s.to),
+        })
+        .collect();
+    let bin_ms = (series.bin_s * 1000.0).round() as i64;
+    plot::languages_png(
+        &format!("{subject}: languages of the posts over time"),
+        bin_label(series.bin_s).trim_end_matches(" bins"),
+        &series.bin_start_ms,
+        bin_ms.max(1),
+        &bands,
+        &markers,
+        style,
+    )
 }
 
 /// "14 min", "2.5 h", "3 d", "45 s".

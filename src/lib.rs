@@ -13,6 +13,7 @@ pub mod features;
 pub mod figures;
 pub mod graph;
 pub mod ingest;
+pub mod languages;
 pub mod pipeline;
 pub mod plot;
 pub mod report;

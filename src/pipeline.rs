@@ -17,7 +17,7 @@ use crate::graph::{self, GraphOptions};
 use crate::ingest::{self, IngestOptions};
 use crate::plot::FigureStyle;
 use crate::score::{self, Weights};
-use crate::{calibrate, export, features, figures, report, spread};
+use crate::{calibrate, export, features, figures, languages, report, spread};
 
 /// Everything `run` needs.
 #[derive(Debug, Clone)]
@@ -313,6 +313,14 @@ fn run_stages<'scope>(
     };
     let mut spread = spread::compute(&posts, options.bin_ms, Some(&suspicion))?;
     export::write_csv(&mut spread.bins, &dir.join("spread.csv"))?;
+    let mut languages = languages::compute(
+        &posts,
+        spread::effective_bin_ms_of(&spread),
+        figures::figure_bin_ms(&spread)?,
+        Some(&suspicion),
+        &languages::LanguageOptions::default(),
+    )?;
+    export::write_csv(&mut languages.bins, &dir.join("languages.csv"))?;
     let subject = match options.ingest.tags.as_slice() {
         [] => "All posts".to_string(),
         tags => tags
@@ -325,6 +333,10 @@ fn run_stages<'scope>(
     for (name, png) in figures::render(&spread, Some(&scores), &subject, &options.style)? {
         export::write_bytes(&png, &dir.join(name))?;
     }
+    export::write_bytes(
+        &figures::languages(&languages.summary, &subject, &options.style)?,
+        &dir.join("languages.png"),
+    )?;
     timed("spread and figures", began);
 
     progress.stage("report");
@@ -340,6 +352,7 @@ fn run_stages<'scope>(
         clusters: &found.clusters,
         graph: graph_summary,
         spread: spread.summary.clone(),
+        languages: languages.summary,
         calibration: calibrated.as_ref().map(|c| &c.report),
     })?;
     export::write_json(&summary, &dir.join("summary.json"))?;

@@ -13,6 +13,7 @@ use crate::coordination::CoordSummary;
 use crate::features::SIGNALS;
 use crate::graph::GraphSummary;
 use crate::ingest::IngestReport;
+use crate::languages::{LanguageSummary, language_name};
 use crate::pipeline::RecordedOptions;
 use crate::score::ScoredAccount;
 use crate::spread::SpreadSummary;
@@ -74,6 +75,114 @@ pub struct CoordinationSummary {
     pub top_clusters: Vec<ClusterRow>,
 }
 
+/// "English 62.0 %, French 30.1 %, ..." for (code, count) pairs.
+fn language_mix(languages: &[(String, u64)], counted: u64) -> String {
+    languages
+        .iter()
+        .take(4)
+        .map(|(code, n)| {
+            format!(
+                "{} {:.0} %",
+                language_name(code),
+                100.0 * *n as f64 / counted.max(1) as f64
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "## Languages and origin": who carried the tag, by language and 4chan country flag.
+fn languages_markdown(md: &mut String, l: &LanguageSummary) {
+    let _ = writeln!(md, "## Languages and origin\n");
+    let _ = writeln!(
+        md,
+        "Language as tagged in the export for {} posts, identified from the text (whatlang) for {}, undetermined for {} (text too short or identification unreliable). A retweet counts in its retweeter's language (that of most of the account's own posts), not the original's. Profile locations and time zones are not used.\n",
+        l.from_export, l.identified_from_text, l.undetermined
+    );
+    if l.languages.is_empty() {
+        let _ = writeln!(md, "No posts.\n");
+        return;
+    }
+    let _ = writeln!(md, "![languages over time](languages.png)\n");
+    for switch in &l.majority_switches {
+        let _ = writeln!(
+            md,
+            "- Majority language on {}: {} → {} around {} (change point of the language sequence; in the {} bin starting {}).",
+            if switch.platform == "all" {
+                "all platforms together".to_string()
+            } else {
+                switch.platform.clone()
+            },
+            language_name(&switch.from),
+            language_name(&switch.to),
+            switch.at,
+            minutes(switch.bin_s),
+            switch.bin_start
+        );
+    }
+    if l.majority_switches.is_empty() {
+        let _ = writeln!(
+            md,
+            "- The majority language did not change (change point of the language sequence, at least 100 posts of known language on each side and a 20-point drop of the first language's share)."
+        );
+    }
+    for (first, early) in l.first_posts.iter().zip(&l.early_amplifiers) {
+        let _ = writeln!(
+            md,
+            "- {}: first {} posts: {}; first {} accounts (each by its majority language): {}.",
+            first.platform,
+            first.counted,
+            language_mix(&first.languages, first.counted),
+            early.counted,
+            language_mix(&early.languages, early.counted)
+        );
+    }
+    let scored = l.languages.iter().any(|g| g.suspicious_share.is_some());
+    let _ = writeln!(
+        md,
+        "\n| language | posts | share | accounts |{}\n|---|---|---|---|{}",
+        if scored {
+            " from suspected accounts |"
+        } else {
+            ""
+        },
+        if scored { "---|" } else { "" }
+    );
+    for g in l.languages.iter().take(10) {
+        let _ = writeln!(
+            md,
+            "| {} ({}) | {} | {:.1} % | {} |{}",
+            cell(&g.name),
+            cell(&g.code),
+            g.posts,
+            100.0 * g.share,
+            g.accounts,
+            g.suspicious_share
+                .map(|s| format!(" {:.1} % |", 100.0 * s))
+                .unwrap_or_default()
+        );
+    }
+    if !l.countries.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n4chan country flags (posts with a flag):\n\n| flag | posts | share |\n|---|---|---|"
+        );
+        for g in l.countries.iter().take(10) {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.1} % |",
+                cell(&g.code),
+                g.posts,
+                100.0 * g.share
+            );
+        }
+    }
+    let _ = writeln!(
+        md,
+        "\nPer bin, platform and language (and country flag): `languages.csv`.\n"
+    );
+}
+
 /// `summary.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -83,6 +192,7 @@ pub struct Summary {
     pub options: RecordedOptions,
     pub dataset: DatasetSummary,
     pub spread: SpreadSummary,
+    pub languages: LanguageSummary,
     pub scores: ScoreSummary,
     pub coordination: CoordinationSummary,
     pub graph: GraphSummary,
@@ -102,6 +212,7 @@ pub struct Parts<'a> {
     pub clusters: &'a DataFrame,
     pub graph: GraphSummary,
     pub spread: SpreadSummary,
+    pub languages: LanguageSummary,
     pub calibration: Option<&'a crate::calibrate::CalibrationReport>,
 }
 
@@ -152,6 +263,7 @@ pub fn summarise(parts: Parts<'_>) -> Result<Summary> {
             last_post_at: ingest.last_post_at.clone(),
         },
         spread: parts.spread,
+        languages: parts.languages,
         scores: ScoreSummary {
             accounts_scored: parts.scored.len(),
             threshold: parts.threshold,
@@ -356,6 +468,8 @@ pub fn markdown(summary: &Summary) -> String {
         }
     }
     let _ = writeln!(md);
+
+    languages_markdown(&mut md, &summary.languages);
 
     let sc = &summary.scores;
     let _ = writeln!(md, "## Accounts that look automated\n");

@@ -61,6 +61,11 @@ pub struct SimConfig {
     pub max_bot_post_share: f64,
     /// Streaming delete notices per v1 line.
     pub delete_notice_rate: f64,
+    /// Hours after the first tweet at which the campaign changes language: ordinary and
+    /// hyperactive humans who write English post only before it, those who write French
+    /// only after it (bots keep posting throughout). `None`: no switch. The ground truth
+    /// is `language_switch_at` in the manifest.
+    pub language_switch_hours: Option<f64>,
 }
 
 impl Default for SimConfig {
@@ -83,6 +88,7 @@ impl Default for SimConfig {
             dormant_share: 0.03,
             max_bot_post_share: 0.5,
             delete_notice_rate: 0.001,
+            language_switch_hours: None,
         }
     }
 }
@@ -118,6 +124,9 @@ pub struct SimSummary {
     pub first_tweet_time: String,
     pub last_tweet_time: String,
     pub pastebin_url: String,
+    /// With a language switch: when English-writing humans stop and French-writing humans
+    /// start (ISO 8601 UTC).
+    pub language_switch_at: Option<String>,
     /// Data files (the manifest itself is not listed).
     pub files: Vec<FileEntry>,
 }
@@ -126,6 +135,12 @@ pub struct SimSummary {
 pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
     anyhow::ensure!(cfg.posts > 0, "posts must be positive");
     anyhow::ensure!(cfg.duration_hours > 0.0, "duration_hours must be positive");
+    if let Some(h) = cfg.language_switch_hours {
+        anyhow::ensure!(
+            h.is_finite() && h >= 0.1 && h <= cfg.duration_hours - 0.1,
+            "language_switch_hours must lie between 0.1 and duration_hours - 0.1 ({h} given)"
+        );
+    }
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
@@ -144,6 +159,9 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
         end_ms,
         clock,
         tau_h: cfg.duration_hours / 7.0,
+        language_switch_ms: cfg
+            .language_switch_hours
+            .map(|h| first_ms + (h * 3_600_000.0) as i64),
     };
     let population = build_accounts(&mut rng, cfg, &timeline);
     let (mut events, bursts) = plan_posts(&mut rng, cfg, &population, &timeline);
@@ -220,6 +238,7 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
         first_tweet_time: iso_seconds(first.time_ms()),
         last_tweet_time: iso_seconds(events[events.len() - 1].time_ms()),
         pastebin_url: pastebin_url.clone(),
+        language_switch_at: timeline.language_switch_ms.map(iso_seconds),
         files,
     };
     let manifest = Manifest {
@@ -257,6 +276,7 @@ struct ConfigRecord {
     dormant_share: f64,
     max_bot_post_share: f64,
     delete_notice_rate: f64,
+    language_switch_hours: Option<f64>,
 }
 
 impl From<&SimConfig> for ConfigRecord {
@@ -279,6 +299,7 @@ impl From<&SimConfig> for ConfigRecord {
             dormant_share: c.dormant_share,
             max_bot_post_share: c.max_bot_post_share,
             delete_notice_rate: c.delete_notice_rate,
+            language_switch_hours: c.language_switch_hours,
         }
     }
 }
@@ -449,6 +470,8 @@ struct Timeline {
     clock: Clock,
     /// Gamma scale in hours: the cascade peaks at 1.5·tau and decays by 7·tau.
     tau_h: f64,
+    /// See [`SimConfig::language_switch_hours`].
+    language_switch_ms: Option<i64>,
 }
 
 impl Timeline {
@@ -473,6 +496,16 @@ impl Timeline {
 
     fn clamp(&self, t: i64) -> i64 {
         t.clamp(self.first_ms + 1000, self.end_ms - 1)
+    }
+
+    /// The times a human of this language may post at (the whole cascade without a
+    /// language switch).
+    fn window(&self, french: bool) -> (i64, i64) {
+        match self.language_switch_ms {
+            None => (self.first_ms + 1000, self.end_ms - 1),
+            Some(s) if french => (s, self.end_ms - 1),
+            Some(s) => (self.first_ms + 1000, s - 1),
+        }
     }
 }
 
@@ -1143,6 +1176,7 @@ fn human_times(
     region: Region,
     n: usize,
     hyper: bool,
+    (from, to): (i64, i64),
 ) -> Vec<i64> {
     let mut times = Vec::with_capacity(n);
     let (mean_session, gap_median) = if hyper {
@@ -1153,9 +1187,12 @@ fn human_times(
     let session_len = Exp::new(1.0 / mean_session).unwrap();
     while times.len() < n {
         let mut t = timeline.sample(rng, Some(region));
+        if t < from || t > to {
+            continue;
+        }
         let len = (1.0 + session_len.sample(rng)) as usize;
         for _ in 0..len.min(n - times.len()) {
-            times.push(timeline.clamp(t));
+            times.push(timeline.clamp(t).clamp(from, to));
             t += lognormal(rng, gap_median, 1.0) as i64;
         }
     }
@@ -1216,7 +1253,14 @@ fn plan_posts(
             0
         };
         let times: Vec<i64> = match acct.kind {
-            AccountKind::HyperactiveHuman => human_times(rng, timeline, acct.region, n, true),
+            AccountKind::HyperactiveHuman => human_times(
+                rng,
+                timeline,
+                acct.region,
+                n,
+                true,
+                timeline.window(acct.has(FRENCH)),
+            ),
             AccountKind::Amplifier => {
                 // Regular clock, 24/7, switched on some hours into the cascade.
                 let on = timeline.first_ms + (rng.random_range(0.0..0.2) * span_ms) as i64;
@@ -1298,7 +1342,8 @@ fn plan_posts(
         }
         for (i, &n) in counts.iter().enumerate() {
             let a = humans[i];
-            for t in human_times(rng, timeline, accounts[a].region, n, false) {
+            let window = timeline.window(accounts[a].has(FRENCH));
+            for t in human_times(rng, timeline, accounts[a].region, n, false, window) {
                 events.push(Event::new(
                     t,
                     a,

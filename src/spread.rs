@@ -69,6 +69,11 @@ pub fn effective_bin_ms(requested_ms: i64, span_ms: i64) -> i64 {
         .unwrap_or_else(|| span_ms / MAX_BINS + 1)
 }
 
+/// The bin a computed spread used (the requested one, widened for long spans).
+pub fn effective_bin_ms_of(spread: &Spread) -> i64 {
+    (spread.summary.bin_s * 1000.0).round() as i64
+}
+
 /// Suspicion scores to split posts by, from the score stage.
 pub struct Suspicion<'a> {
     pub scores: &'a HashMap<(String, String), f64>,

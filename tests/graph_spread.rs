@@ -193,3 +193,103 @@ fn figures_show_a_platform_with_a_thousandth_of_the_posts() {
         assert!(rows >= 150, "{figure}: Twitter colour in only {rows} rows");
     }
 }
+
+#[test]
+fn a_simulated_language_switch_is_found_within_one_bin() {
+    // English-writing humans post for the first 6 hours, French-writing humans after.
+    let sim = tempfile::tempdir().unwrap();
+    tagscope()
+        .args([
+            "-q",
+            "simulate",
+            "--seed",
+            "21",
+            "--posts",
+            "8000",
+            "--language-switch-hours",
+            "6",
+            "-o",
+        ])
+        .arg(sim.path())
+        .assert()
+        .success();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(sim.path().join("sim_manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let truth = manifest["summary"]["language_switch_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let truth_ms = chrono::DateTime::parse_from_rfc3339(&truth)
+        .unwrap()
+        .timestamp_millis();
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().join("run");
+    tagscope()
+        .args(["-q", "run"])
+        .arg(sim.path().join("twitter_v1"))
+        .arg(sim.path().join("4chan"))
+        .args([
+            "--tag",
+            "MacronLeaks",
+            "--width",
+            "800",
+            "--height",
+            "450",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let switches = summary["languages"]["majority_switches"]
+        .as_array()
+        .unwrap();
+    let twitter = switches
+        .iter()
+        .find(|s| s["platform"] == "twitter")
+        .expect("a switch on twitter");
+    assert_eq!(
+        (twitter["from"].as_str(), twitter["to"].as_str()),
+        (Some("en"), Some("fr"))
+    );
+    let at = twitter["at_ms"].as_i64().unwrap();
+    let bin = (twitter["bin_s"].as_f64().unwrap() * 1000.0) as i64;
+    // Within one bin of the truth (the estimate is the first post after the change point).
+    assert!(
+        (at - truth_ms).abs() <= bin,
+        "switch at {at}, truth {truth} (bin {bin} ms)"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("English → French"),
+        "the report names the switch"
+    );
+    let image = image::open(out.join("languages.png")).unwrap();
+    assert_eq!((image.width(), image.height()), (800, 450));
+    // languages.csv accounts for every post once in the language dimension.
+    let mut reader = csv::Reader::from_path(out.join("languages.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(
+        header.iter().collect::<Vec<_>>(),
+        [
+            "bin_start",
+            "platform",
+            "dimension",
+            "value",
+            "posts",
+            "accounts",
+            "suspicious_posts",
+            "suspicious_share"
+        ]
+    );
+    let posts: u64 = reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| &r[2] == "language")
+        .map(|r| r[4].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(posts, summary["dataset"]["posts"].as_u64().unwrap());
+}

@@ -25,8 +25,10 @@ use plotters::style::register_font;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 
+mod languages;
 mod platforms;
 pub mod reliability;
+pub use languages::{BandKind, LanguageBand, Marker, languages_png};
 pub use platforms::{Figure, PlatformSeries, Zoom, spread_png, timeline_png};
 
 /// Okabe–Ito palette: distinguishable with the common colour-vision deficiencies.
@@ -482,7 +484,10 @@ fn plot_err<E: std::error::Error>(e: E) -> anyhow::Error {
 #[derive(Clone, Copy)]
 enum Swatch {
     Line(RGBColor),
+    /// A light tint of the colour (a translucent area drawn over others).
     Fill(RGBColor),
+    /// The colour as drawn (opaque bands).
+    Solid(RGBColor),
 }
 
 struct LegendEntry {
@@ -596,6 +601,10 @@ impl Frame {
                     Swatch::Fill(c) => root.draw(&Rectangle::new(
                         [(x, cy - ctx.px(10.0)), (x + sw, cy + ctx.px(10.0))],
                         c.mix(0.35).filled(),
+                    )),
+                    Swatch::Solid(c) => root.draw(&Rectangle::new(
+                        [(x, cy - ctx.px(10.0)), (x + sw, cy + ctx.px(10.0))],
+                        c.filled(),
                     )),
                 }
                 .map_err(plot_err)?;
