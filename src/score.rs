@@ -4,8 +4,9 @@
 //! are the published thresholds ([`crate::features::SIGNALS`]). The score is the weighted
 //! mean of the available suspicions, with the denominator floored at
 //! [`COVERAGE_FLOOR`] of the total weight so that an account with one suspicious signal
-//! and nothing else known cannot reach the top on that alone. It is a ranking, not a
-//! probability: it is not calibrated on labels.
+//! and nothing else known cannot reach the top on that alone — except a schedule test at
+//! p ≤ [`DECISIVE_P`], whose suspicion the score never falls below. It is a ranking, not
+//! a probability: it is not calibrated on labels (see [`crate::calibrate`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,6 +18,21 @@ use crate::features::{AccountFeatures, SIGNALS, SignalSpec};
 
 /// Share of the total weight that the denominator never falls below.
 pub const COVERAGE_FLOOR: f64 = 0.5;
+/// Schedule tests whose p-value at or below [`DECISIVE_P`] decides the score on its own:
+/// the score is at least their suspicion. A weighted mean would otherwise bury one
+/// clock or period test under an account's unremarkable rate, profile and retweets.
+/// Only tests robust to bursts: the χ² clock tests count every post, and a human's run of
+/// retweets within a minute gives them p < 1e-6 (hyperactive humans in simulated worlds),
+/// so they stay in the mean only.
+pub const SCHEDULE_TESTS: &[&str] = &[
+    "second_of_minute_rayleigh_p",
+    "minute_of_hour_rayleigh_p",
+    "schedule_period_p",
+];
+/// p-value from which a schedule test is decisive: over 10,000 accounts and the three
+/// tests, a family-wise chance of 3% that any account without a schedule gets there
+/// (Bonferroni).
+pub const DECISIVE_P: f64 = 1e-6;
 /// Suspicion from which a signal is named in `reasons`.
 pub const REASON_THRESHOLD: f64 = 0.5;
 /// Rules named in the `reasons` column: the strongest by contribution (weight × suspicion).
@@ -191,6 +207,20 @@ pub struct ScoredAccount {
     pub probability: Option<f64>,
 }
 
+/// The strongest suspicion among schedule tests at p ≤ [`DECISIVE_P`] with a weight > 0
+/// (0 when none).
+fn decisive(values: &[Option<f64>], suspicions: &[Option<f64>], weights: &Weights) -> f64 {
+    SIGNALS
+        .iter()
+        .enumerate()
+        .filter(|(_, spec)| SCHEDULE_TESTS.contains(&spec.name) && weights.of(spec) > 0.0)
+        .filter_map(|(i, _)| match (values[i], suspicions[i]) {
+            (Some(p), Some(s)) if p <= DECISIVE_P => Some(s),
+            _ => None,
+        })
+        .fold(0.0, f64::max)
+}
+
 /// Scores every account; sorted by score (highest first), ties by platform and id.
 pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAccount> {
     let total_weight: f64 = SIGNALS.iter().map(|s| weights.of(s)).sum();
@@ -218,12 +248,13 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
             }
             fired.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
             let denominator = available.max(COVERAGE_FLOOR * total_weight);
+            let mean = if denominator > 0.0 {
+                weighted / denominator
+            } else {
+                0.0
+            };
             ScoredAccount {
-                score: if denominator > 0.0 {
-                    weighted / denominator
-                } else {
-                    0.0
-                },
+                score: mean.max(decisive(&features.values, &suspicions, weights)),
                 reasons: fired.into_iter().map(|(_, r)| r).collect(),
                 suspicions,
                 features,
@@ -384,6 +415,8 @@ pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
 pub struct ScoringMethod {
     pub combination: &'static str,
     pub coverage_floor: f64,
+    pub schedule_tests: &'static [&'static str],
+    pub decisive_p: f64,
     pub reason_threshold: f64,
     pub signals: Vec<SignalEntry>,
 }
@@ -397,7 +430,9 @@ pub struct SignalEntry {
 
 pub fn method(weights: &Weights) -> ScoringMethod {
     ScoringMethod {
-        combination: "score = Σ weight·suspicion over available signals / max(Σ available weights, coverage_floor · Σ all weights); a ranking, not a probability",
+        combination: "score = max(Σ weight·suspicion over available signals / max(Σ available weights, coverage_floor · Σ all weights), the highest suspicion among schedule_tests with weight > 0 at p ≤ decisive_p); a ranking, not a probability",
+        schedule_tests: SCHEDULE_TESTS,
+        decisive_p: DECISIVE_P,
         coverage_floor: COVERAGE_FLOOR,
         reason_threshold: REASON_THRESHOLD,
         signals: SIGNALS
@@ -546,6 +581,37 @@ mod tests {
                 .iter()
                 .any(|r| r.starts_with("retweet_latency_median_s"))
         );
+    }
+
+    #[test]
+    fn a_decisive_schedule_test_is_not_buried_by_unremarkable_signals() {
+        let weights = Weights::defaults();
+        let unremarkable = [
+            ("posts_per_day", 5.0),
+            ("retweet_share", 0.1),
+            ("interval_cv", 1.2),
+            ("gap_entropy", 0.8),
+            ("account_age_days", 2000.0),
+            ("handle_digits", 0.0),
+            ("followers_friends_ratio", 2.0),
+        ];
+        let with = |p: f64| {
+            let mut values = unremarkable.to_vec();
+            values.push(("second_of_minute_rayleigh_p", p));
+            // A χ² clock test at any p is never decisive (bursts break its independence).
+            values.push(("minute_of_hour_p", 1e-12));
+            score(vec![account(&values)], &weights)[0].score
+        };
+        // p = 1e-10: suspicion 1, decisive. p = 1e-5: suspicion 0.625, not decisive, so
+        // the weighted mean rules and stays low.
+        assert_eq!(with(1e-10), 1.0);
+        assert!(with(1e-5) < 0.25, "{}", with(1e-5));
+        // A weight of 0 switches the test off, decisive or not.
+        let mut off = weights.clone();
+        off.0.insert("second_of_minute_rayleigh_p".into(), 0.0);
+        let mut values = unremarkable.to_vec();
+        values.push(("second_of_minute_rayleigh_p", 1e-10));
+        assert!(score(vec![account(&values)], &off)[0].score < 0.1);
     }
 
     #[test]
