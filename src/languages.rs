@@ -161,6 +161,15 @@ pub fn normalise_language_tag(tag: &str) -> String {
         "in" => "id".to_string(),
         "iw" => "he".to_string(),
         "ji" => "yi".to_string(),
+        // Archives that spell languages out ("English", "Russian").
+        b if b.len() > 3 => {
+            let mut name: Vec<char> = b.chars().collect();
+            name[0] = name[0].to_ascii_uppercase();
+            let name: String = name.into_iter().collect();
+            isolang::Language::from_name(&name)
+                .and_then(|l| l.to_639_1())
+                .map_or_else(|| b.to_string(), str::to_string)
+        }
         b => b.to_string(),
     }
 }
@@ -241,7 +250,9 @@ fn totals<'a>(
     scored: bool,
     name: impl Fn(&str) -> String,
 ) -> Vec<GroupTotal> {
-    let mut by: BTreeMap<String, (u64, HashSet<(&str, &str)>, u64)> = BTreeMap::new();
+    // Per value: posts, accounts, suspicious posts.
+    type Tally<'p> = (u64, HashSet<(&'p str, &'p str)>, u64);
+    let mut by: BTreeMap<String, Tally> = BTreeMap::new();
     let mut all = 0u64;
     for (post, value) in posts {
         let entry = by.entry(value).or_default();
@@ -534,10 +545,10 @@ pub fn compute(
     let mut early_amplifiers = Vec::new();
     let mut majority_switches = Vec::new();
     let all: Vec<&Post> = rows.iter().collect();
-    if platforms.len() > 1 {
-        if let Some((from, to, at)) = majority_switch(&all, options.min_switch_posts) {
-            majority_switches.push(switch("all", from, to, at, figure_bin_ms));
-        }
+    if platforms.len() > 1
+        && let Some((from, to, at)) = majority_switch(&all, options.min_switch_posts)
+    {
+        majority_switches.push(switch("all", from, to, at, figure_bin_ms));
     }
     for p in &platforms {
         let own: Vec<&Post> = rows.iter().filter(|r| r.platform == *p).collect();
@@ -664,6 +675,9 @@ mod tests {
         assert_eq!(normalise_language_tag("en-GB"), "en");
         assert_eq!(normalise_language_tag(" FR "), "fr");
         assert_eq!(normalise_language_tag("in"), "id");
+        assert_eq!(normalise_language_tag("English"), "en");
+        assert_eq!(normalise_language_tag("RUSSIAN"), "ru");
+        assert_eq!(normalise_language_tag("Klingonese"), "klingonese");
         assert_eq!(language_name("id"), "Indonesian");
         for pseudo in ["qht", "qme", "zxx", "und", ""] {
             assert_eq!(normalise_language_tag(pseudo), UND);

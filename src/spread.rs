@@ -37,8 +37,10 @@ pub fn parse_duration_ms(text: &str) -> Result<i64> {
 }
 
 /// Most bins a timeline may have; a wider bin is chosen beyond it (data spanning years at
-/// minute bins would otherwise make millions of empty rows and an unreadable figure).
-pub const MAX_BINS: i64 = 5_000;
+/// minute bins would otherwise make millions of empty rows). Figures sum bins into at most
+/// 500 steps on their own (`figures::display_bin_ms`), so this bounds only the table:
+/// six years of hourly bins (52,560) stay as asked.
+pub const MAX_BINS: i64 = 100_000;
 
 /// Bin widths tried, in order, when the requested one gives more than [`MAX_BINS`] bins.
 const NICE_BINS_MS: &[i64] = &[
@@ -574,9 +576,11 @@ mod tests {
     #[test]
     fn bins_widen_for_long_spans() {
         assert_eq!(effective_bin_ms(600_000, 48 * 3_600_000), 600_000);
+        let six_years = 6 * 31_536_000_000;
+        assert_eq!(effective_bin_ms(3_600_000, six_years), 3_600_000);
         let eight_years = 8 * 31_536_000_000;
         let widened = effective_bin_ms(60_000, eight_years);
-        assert!(eight_years / widened < MAX_BINS && widened >= 86_400_000);
+        assert!(eight_years / widened < MAX_BINS && widened >= 3_600_000);
     }
 
     #[test]

@@ -7,8 +7,11 @@ use std::io::{BufRead, Read};
 use serde_json::Value;
 
 use super::IngestError;
+use super::chunks::FileOutput;
 use super::json::RECORD_TOO_LARGE;
-use super::record::{AccountRecord, Collector, FOURCHAN, PostKind, PostRecord, TWITTER};
+use super::record::{
+    AccountRecord, Collector, FOURCHAN, PostKind, PostRecord, RecordFilter, TWITTER,
+};
 use super::text::{
     hashtags_in_text, normalize_hashtag, parse_any_time, parse_iso_time, urls_in_text,
 };
@@ -33,31 +36,130 @@ impl Header {
     }
 }
 
-/// Reads CSV rows, counting unreadable rows (bad UTF-8) as skipped. Parsed with csv-core
-/// (the parser of the `csv` crate, with its defaults) so that a record longer than
-/// `max_record_bytes` is discarded as it streams past and counted as `record too large`,
-/// never held whole; rows and line numbers are those the `csv` crate gives.
-fn for_each_row(
+/// One record of a CSV file as the splitter hands it on: a row to read, or a skip the
+/// splitter found (bad UTF-8, over the record bound, an unreadable rest of file), kept in
+/// line order with the rows so that every batch's counts come out as one pass would give.
+enum Item {
+    Row(u64, csv::StringRecord),
+    Skip(u64, &'static str, String),
+}
+
+/// Records handed to a worker at once: about this many bytes of input (or a record more).
+const BATCH_BYTES: u64 = 4 << 20;
+/// Batches waiting for a worker: bounds the raw text held in memory.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// Reads a CSV file's rows in parallel. One thread splits the input into records with
+/// csv-core (the parser of the `csv` crate, with its defaults: quoted fields may hold
+/// newlines, so records cannot be cut at line ends) and sends them on in batches of about
+/// [`BATCH_BYTES`]; rayon workers turn each batch into a piece with its own collector;
+/// pieces are put back in file order, so outputs and counts are those of one pass. A
+/// record longer than `max_record_bytes` is discarded as it streams past and counted as
+/// `record too large`, never held whole; rows with bad UTF-8 are counted as skipped;
+/// `on_header` checks the header before any row is read.
+fn read_rows_parallel(
     reader: Box<dyn Read + Send>,
     path_label: &str,
     max_record_bytes: usize,
-    collector: &mut Collector<'_>,
-    mut handle: impl FnMut(
-        &Header,
-        &csv::StringRecord,
-        u64,
-        &mut Collector<'_>,
-    ) -> Result<(), IngestError>,
+    filter: &RecordFilter,
+    file_index: u32,
+    on_header: impl FnOnce(&Header) -> Result<(), IngestError> + Send,
+    handle: impl Fn(&Header, &csv::StringRecord, u64, &mut Collector<'_>) + Sync,
+) -> Result<FileOutput, IngestError> {
+    let limits = (max_record_bytes, BATCH_BYTES);
+    read_rows_batched(
+        reader, path_label, limits, filter, file_index, on_header, handle,
+    )
+}
+
+/// [`read_rows_parallel`] with the batch size as a parameter (tests cut tiny batches).
+fn read_rows_batched(
+    reader: Box<dyn Read + Send>,
+    path_label: &str,
+    (max_record_bytes, batch_bytes): (usize, u64),
+    filter: &RecordFilter,
+    file_index: u32,
+    on_header: impl FnOnce(&Header) -> Result<(), IngestError> + Send,
+    handle: impl Fn(&Header, &csv::StringRecord, u64, &mut Collector<'_>) + Sync,
+) -> Result<FileOutput, IngestError> {
+    use rayon::iter::{ParallelBridge, ParallelIterator};
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Vec<Item>)>(BATCHES_IN_FLIGHT);
+    let header: std::sync::OnceLock<Header> = std::sync::OnceLock::new();
+    let (split, pieces) = std::thread::scope(|scope| {
+        let header = &header;
+        let splitter = scope.spawn(move || {
+            let limits = (max_record_bytes, batch_bytes);
+            split_records(reader, path_label, limits, header, on_header, sender)
+        });
+        let pieces: Vec<(usize, Result<FileOutput, IngestError>)> = receiver
+            .into_iter()
+            .par_bridge()
+            .map(|(index, items)| {
+                let header = header.get().expect("rows come after the header");
+                let mut collector = Collector::new(filter, file_index, path_label);
+                for item in items {
+                    match item {
+                        Item::Row(line, row) => handle(header, &row, line, &mut collector),
+                        Item::Skip(line, reason, detail) => {
+                            collector.skip(line, reason, Some(&detail));
+                        }
+                    }
+                }
+                let mut piece = FileOutput::default();
+                (index, piece.absorb_collector(collector).map(|()| piece))
+            })
+            .collect();
+        let split = splitter.join().unwrap_or_else(|_| {
+            Err(IngestError::Format {
+                path: path_label.to_string(),
+                reason: "the CSV reader thread failed".to_string(),
+            })
+        });
+        (split, pieces)
+    });
+    split?;
+    let mut pieces = pieces;
+    pieces.sort_by_key(|(index, _)| *index);
+    let mut output = FileOutput::default();
+    for (_, piece) in pieces {
+        let piece = piece?;
+        output.frames.extend(piece.frames);
+        output.accounts.absorb(piece.accounts);
+        output.counts.absorb(piece.counts);
+    }
+    Ok(output)
+}
+
+/// The splitter of [`read_rows_parallel`]: the header into `header`, then every record, in
+/// batches, to `sender`.
+fn split_records(
+    reader: Box<dyn Read + Send>,
+    path_label: &str,
+    (max_record_bytes, batch_bytes_limit): (usize, u64),
+    header: &std::sync::OnceLock<Header>,
+    on_header: impl FnOnce(&Header) -> Result<(), IngestError>,
+    sender: std::sync::mpsc::SyncSender<(usize, Vec<Item>)>,
 ) -> Result<(), IngestError> {
     use csv_core::ReadRecordResult;
     let mut input = std::io::BufReader::with_capacity(1 << 16, reader);
     let mut core = csv_core::Reader::new();
     let mut fields = vec![0u8; 4096];
     let mut ends = vec![0usize; 64];
-    let mut header: Option<Header> = None;
+    let mut on_header = Some(on_header);
     let header_error = |reason: String| IngestError::Format {
         path: path_label.to_string(),
         reason: format!("unreadable CSV header: {reason}"),
+    };
+    let mut batch: Vec<Item> = Vec::new();
+    let mut batch_bytes = 0u64;
+    let mut batches = 0usize;
+    let mut send = |batch: &mut Vec<Item>, batch_bytes: &mut u64| {
+        if !batch.is_empty() {
+            // A closed channel means the workers are gone; the scope reports why.
+            let _ = sender.send((batches, std::mem::take(batch)));
+            batches += 1;
+        }
+        *batch_bytes = 0;
     };
     loop {
         let line = core.line();
@@ -69,10 +171,15 @@ fn for_each_row(
                 Ok(buffer) => buffer,
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(error) => {
-                    if header.is_none() {
+                    if header.get().is_none() {
                         return Err(header_error(error.to_string()));
                     }
-                    collector.skip(line, "unreadable rest of file", Some(&error.to_string()));
+                    batch.push(Item::Skip(
+                        line,
+                        "unreadable rest of file",
+                        error.to_string(),
+                    ));
+                    send(&mut batch, &mut batch_bytes);
                     return Ok(());
                 }
             };
@@ -99,49 +206,57 @@ fn for_each_row(
                     ends.resize(grown, 0);
                 }
                 ReadRecordResult::Record => break,
-                ReadRecordResult::End => return Ok(()),
+                ReadRecordResult::End => {
+                    send(&mut batch, &mut batch_bytes);
+                    return Ok(());
+                }
             }
         }
+        batch_bytes += record_bytes;
         if too_large {
-            if header.is_none() {
+            if header.get().is_none() {
                 return Err(header_error(format!(
                     "longer than --max-record-bytes {max_record_bytes}"
                 )));
             }
             let detail =
                 format!("{record_bytes} bytes, more than --max-record-bytes {max_record_bytes}");
-            collector.skip(line, RECORD_TOO_LARGE, Some(&detail));
-            continue;
-        }
-        let mut bytes_record = csv::ByteRecord::with_capacity(outlen, endlen);
-        let mut start = 0;
-        for &end in &ends[..endlen] {
-            bytes_record.push_field(&fields[start..end]);
-            start = end;
-        }
-        let row = match csv::StringRecord::from_byte_record(bytes_record) {
-            Ok(row) => row,
-            Err(error) => {
-                let detail = format!(
-                    "field {}: {}",
-                    error.utf8_error().field() + 1,
-                    error.utf8_error()
-                );
-                if header.is_none() {
-                    return Err(header_error(format!("invalid UTF-8 in {detail}")));
-                }
-                collector.skip(line, "invalid UTF-8", Some(&detail));
-                continue;
+            batch.push(Item::Skip(line, RECORD_TOO_LARGE, detail));
+        } else {
+            let mut bytes_record = csv::ByteRecord::with_capacity(outlen, endlen);
+            let mut start = 0;
+            for &end in &ends[..endlen] {
+                bytes_record.push_field(&fields[start..end]);
+                start = end;
             }
-        };
-        let Some(header) = &header else {
-            header = Some(Header::new(&row));
-            continue;
-        };
-        if row.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
+            match csv::StringRecord::from_byte_record(bytes_record) {
+                Ok(row) => {
+                    if header.get().is_none() {
+                        let parsed = Header::new(&row);
+                        if let Some(check) = on_header.take() {
+                            check(&parsed)?;
+                        }
+                        let _ = header.set(parsed);
+                    } else if !row.iter().all(|cell| cell.trim().is_empty()) {
+                        batch.push(Item::Row(line, row));
+                    }
+                }
+                Err(error) => {
+                    let detail = format!(
+                        "field {}: {}",
+                        error.utf8_error().field() + 1,
+                        error.utf8_error()
+                    );
+                    if header.get().is_none() {
+                        return Err(header_error(format!("invalid UTF-8 in {detail}")));
+                    }
+                    batch.push(Item::Skip(line, "invalid UTF-8", detail));
+                }
+            }
         }
-        handle(header, &row, line, collector)?;
+        if batch_bytes >= batch_bytes_limit {
+            send(&mut batch, &mut batch_bytes);
+        }
     }
 }
 
@@ -210,22 +325,25 @@ pub fn read_twarc_csv(
     reader: Box<dyn Read + Send>,
     path_label: &str,
     max_record_bytes: usize,
-    collector: &mut Collector<'_>,
-) -> Result<(), IngestError> {
-    for_each_row(
+    filter: &RecordFilter,
+    file_index: u32,
+) -> Result<FileOutput, IngestError> {
+    read_rows_parallel(
         reader,
         path_label,
         max_record_bytes,
-        collector,
+        filter,
+        file_index,
+        |_| Ok(()),
         |header, row, line, collector| {
             let get = |name: &str| header.get(row, name);
             let Some(post_id) = get("id") else {
                 collector.skip(line, "not a tweet", Some("empty id"));
-                return Ok(());
+                return;
             };
             let Some(created_at_ms) = get("created_at").and_then(parse_iso_time) else {
                 collector.skip(line, "bad or missing created_at", get("created_at"));
-                return Ok(());
+                return;
             };
             // Older twarc-csv versions wrote a `referenced_tweets` JSON column instead.
             let mut references: BTreeMap<String, String> = BTreeMap::new();
@@ -305,7 +423,6 @@ pub fn read_twarc_csv(
                 ..AccountRecord::default()
             });
             collector.post(post, line, account.into_iter().collect());
-            Ok(())
         },
     )
 }
@@ -383,37 +500,37 @@ pub fn read_generic_csv(
     path_label: &str,
     map: &BTreeMap<String, String>,
     max_record_bytes: usize,
-    collector: &mut Collector<'_>,
-) -> Result<(), IngestError> {
-    let mut checked = false;
-    for_each_row(
+    filter: &RecordFilter,
+    file_index: u32,
+) -> Result<FileOutput, IngestError> {
+    let check_header = |header: &Header| {
+        for (field, column) in map {
+            let constant_platform = field == "platform" && platform_name(column).is_some();
+            if !constant_platform && !header.0.contains_key(column) {
+                return Err(IngestError::Format {
+                    path: path_label.to_string(),
+                    reason: format!("--map {field}={column}: the CSV has no column `{column}`"),
+                });
+            }
+        }
+        Ok(())
+    };
+    read_rows_parallel(
         reader,
         path_label,
         max_record_bytes,
-        collector,
+        filter,
+        file_index,
+        check_header,
         |header, row, line, collector| {
-            if !checked {
-                for (field, column) in map {
-                    let constant_platform = field == "platform" && platform_name(column).is_some();
-                    if !constant_platform && !header.0.contains_key(column) {
-                        return Err(IngestError::Format {
-                            path: path_label.to_string(),
-                            reason: format!(
-                                "--map {field}={column}: the CSV has no column `{column}`"
-                            ),
-                        });
-                    }
-                }
-                checked = true;
-            }
             let get = |field: &str| map.get(field).and_then(|column| header.get(row, column));
             let Some(post_id) = get("id") else {
                 collector.skip(line, "not a post", Some("empty id"));
-                return Ok(());
+                return;
             };
             let Some(created_at_ms) = get("time").and_then(parse_any_time) else {
                 collector.skip(line, "bad or missing created_at", get("time"));
-                return Ok(());
+                return;
             };
             let platform = match map.get("platform") {
                 None => TWITTER,
@@ -423,7 +540,7 @@ pub fn read_generic_csv(
                     Some(platform) => platform,
                     None => {
                         collector.skip(line, "unknown platform", get("platform"));
-                        return Ok(());
+                        return;
                     }
                 },
             };
@@ -437,7 +554,7 @@ pub fn read_generic_csv(
                 Some("original" | "tweet" | "post") => (PostKind::Original, None),
                 Some(other) => {
                     collector.skip(line, "unknown kind", Some(other));
-                    return Ok(());
+                    return;
                 }
                 None => {
                     if let Some(id) = get("retweet_of") {
@@ -484,7 +601,6 @@ pub fn read_generic_csv(
                 ..AccountRecord::default()
             });
             collector.post(post, line, account.into_iter().collect());
-            Ok(())
         },
     )
 }
@@ -524,5 +640,97 @@ mod tests {
     fn twarc_text_decodes() {
         assert_eq!(twarc_text("\"a\\nb\""), "a\nb");
         assert_eq!(twarc_text("a\\nb"), "a\nb");
+    }
+
+    #[test]
+    fn batches_of_any_size_give_one_pass_results() {
+        // Quoted newlines, a bad UTF-8 row, an over-long row, blank rows, a bad time.
+        let mut csv: Vec<u8> = b"id,time,author,text\n".to_vec();
+        for i in 0..300 {
+            match i % 50 {
+                7 => {
+                    csv.extend_from_slice(format!("{i},1494009300,a{i},\"bad ").as_bytes());
+                    csv.extend_from_slice(b"\xff\"\n");
+                }
+                13 => csv.extend_from_slice(
+                    format!("{i},1494009300,a{i},\"{}\"\n", "x".repeat(400)).as_bytes(),
+                ),
+                21 => csv.extend_from_slice(b",,,\n"),
+                33 => csv.extend_from_slice(format!("{i},not-a-time,a{i},t\n").as_bytes()),
+                _ => csv.extend_from_slice(
+                    format!(
+                        "{i},{},a{},\"line one\nline two #MacronLeaks\"\n",
+                        1494009300 + i,
+                        i % 17
+                    )
+                    .as_bytes(),
+                ),
+            }
+        }
+        let map = parse_column_map("id=id,time=time,author=author,text=text").unwrap();
+        let filter = RecordFilter::new(&[], None, None);
+        let read = |batch: u64, threads: usize| {
+            let bytes = csv.clone();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let map = &map;
+                read_rows_batched(
+                    Box::new(std::io::Cursor::new(bytes)),
+                    "t.csv",
+                    (200, batch),
+                    &filter,
+                    0,
+                    |_| Ok(()),
+                    |header, row, line, collector| {
+                        let get = |f: &str| map.get(f).and_then(|c| header.get(row, c));
+                        match (get("id"), get("time").and_then(parse_any_time)) {
+                            (Some(id), Some(t)) => {
+                                let mut post =
+                                    PostRecord::new(TWITTER, id.into(), t, PostKind::Original);
+                                post.text = get("text").map(str::to_string);
+                                collector.post(post, line, Vec::new());
+                            }
+                            _ => collector.skip(line, "bad or missing created_at", get("time")),
+                        }
+                    },
+                )
+                .unwrap()
+            })
+        };
+        let whole = read(u64::MAX, 1);
+        let frame = |o: &FileOutput| {
+            let mut frames = o.frames.iter();
+            let mut df = frames.next().unwrap().clone();
+            for f in frames {
+                df.vstack_mut(f).unwrap();
+            }
+            df
+        };
+        assert_eq!(whole.counts.records, 294, "6 blank rows are not records");
+        assert_eq!(
+            whole.counts.skipped_by_reason.get("invalid UTF-8"),
+            Some(&6)
+        );
+        assert_eq!(
+            whole.counts.skipped_by_reason.get(RECORD_TOO_LARGE),
+            Some(&6)
+        );
+        for (batch, threads) in [(1, 3), (64, 2), (1000, 3), (u64::MAX, 2)] {
+            let cut = read(batch, threads);
+            assert!(frame(&cut).equals_missing(&frame(&whole)), "batch {batch}");
+            assert_eq!(
+                format!("{:?}", cut.counts),
+                format!("{:?}", whole.counts),
+                "batch {batch}"
+            );
+        }
+        let lines: Vec<u64> = whole.counts.skip_examples.iter().map(|e| e.line).collect();
+        assert!(
+            lines.windows(2).all(|w| w[0] < w[1]) && lines[0] == 16,
+            "{lines:?}"
+        );
     }
 }

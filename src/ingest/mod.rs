@@ -368,17 +368,10 @@ fn read_file(
                 output
             }
         }
-        Format::TwarcCsv | Format::GenericCsv => {
-            let mut collector = Collector::new(filter, index, &label);
-            if sniffed == Format::TwarcCsv {
-                csv_readers::read_twarc_csv(reader, &label, max_record, &mut collector)?;
-            } else {
-                let map = options.column_map.as_ref().expect("checked above");
-                csv_readers::read_generic_csv(reader, &label, map, max_record, &mut collector)?;
-            }
-            let mut output = FileOutput::default();
-            output.absorb_collector(collector)?;
-            output
+        Format::TwarcCsv => csv_readers::read_twarc_csv(reader, &label, max_record, filter, index)?,
+        Format::GenericCsv => {
+            let map = options.column_map.as_ref().expect("checked above");
+            csv_readers::read_generic_csv(reader, &label, map, max_record, filter, index)?
         }
     };
     report.records = output.counts.records;

@@ -203,11 +203,11 @@ pub fn timeline_png(
         align(&mut frames, &ctxs);
         for (i, (area, pctx)) in areas.iter().enumerate() {
             let frame = &mut frames[i];
-            if let (Some(p), Some(xr)) = (platforms.get(i), &xr) {
-                if let Some(t) = p.first_post_ms {
-                    let label = first_post_label(&p.name, t, style, xr);
-                    frame.place_markers(area, pctx, vec![(frac(t, xr), label, Some(p.color))])?;
-                }
+            if let (Some(p), Some(xr)) = (platforms.get(i), &xr)
+                && let Some(t) = p.first_post_ms
+            {
+                let label = first_post_label(&p.name, t, style, xr);
+                frame.place_markers(area, pctx, vec![(frac(t, xr), label, Some(p.color))])?;
             }
             let x = TimeAxis::new(area, pctx, xr.clone(), frame.plot_width())?;
             let last = i + 1 == n;
