@@ -432,7 +432,7 @@ pub const MAP_KEYS: &[(&str, &str)] = &[
     ("id", "post id (required)"),
     (
         "time",
-        "post time: Unix s or ms, ISO 8601, `YYYY-MM-DD HH:MM:SS` UTC (required)",
+        "post time: Unix s or ms, ISO 8601, `YYYY-MM-DD HH:MM:SS` or `M/D/YYYY HH:MM` UTC (required)",
     ),
     ("author", "author id"),
     ("handle", "author handle"),

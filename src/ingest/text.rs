@@ -142,7 +142,7 @@ pub fn parse_iso_time(value: &str) -> Option<i64> {
 }
 
 /// Timestamps in generic CSVs: Unix seconds or milliseconds, ISO 8601, `YYYY-MM-DD HH:MM:SS`
-/// (taken as UTC) or the Twitter v1.1 layout.
+/// or `M/D/YYYY HH:MM` (taken as UTC) or the Twitter v1.1 layout.
 pub fn parse_any_time(value: &str) -> Option<i64> {
     let value = value.trim();
     if value.is_empty() {
@@ -166,6 +166,9 @@ pub fn parse_any_time(value: &str) -> Option<i64> {
         "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%d %H:%M",
+        // Month first, as FiveThirtyEight's release of the IRA tweets ("1/2/2017 14:39").
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%Y %H:%M",
     ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(value, layout) {
             return Some(naive.and_utc().timestamp_millis());
@@ -177,6 +180,17 @@ pub fn parse_any_time(value: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_first_times_as_in_the_ira_release() {
+        let t = parse_any_time("1/2/2017 14:39").unwrap();
+        assert_eq!(t, parse_any_time("2017-01-02 14:39:00").unwrap());
+        assert_eq!(
+            parse_any_time("05/06/2017 00:48:58").unwrap(),
+            parse_any_time("2017-05-06T00:48:58Z").unwrap()
+        );
+        assert_eq!(parse_any_time("13/01/2017 10:00"), None);
+    }
 
     #[test]
     fn hashtag_variants_fold_to_one() {
