@@ -144,6 +144,9 @@ impl Staged {
     /// of the current one, for commands that add their files to a folder.
     pub fn begin(out: &Path, keep: bool) -> Result<Staged> {
         let (parent, name) = parent_and_name(out)?;
+        if out.exists() && !out.is_dir() {
+            anyhow::bail!("{}: exists and is not a folder", out.display());
+        }
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("creating {}", parent.display()))?;
         clean_stale(&parent, &name);

@@ -426,6 +426,12 @@ fn an_unwritable_output_folder_is_a_one_line_error() {
         assert!(stderr.contains(&blocker.display().to_string()), "{stderr}");
     }
     assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "not a folder");
+    // The output itself a file: refused, and the file kept.
+    let output = command(&ingest_args(&blocker, None)).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is not a folder"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "not a folder");
 }
 
 /// Staging folders of killed runs (their process gone) are removed by the next run; one
