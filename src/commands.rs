@@ -96,8 +96,14 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
         .take(args.options.top.unwrap_or(usize::MAX))
         .collect();
     let mut suspicious = score::table(&kept)?;
-    export::write_csv(&mut suspicious, &staged.path().join("suspicious_accounts.csv"))?;
-    export::write_json(&score::method(&weights), &staged.path().join("signals.json"))?;
+    export::write_csv(
+        &mut suspicious,
+        &staged.path().join("suspicious_accounts.csv"),
+    )?;
+    export::write_json(
+        &score::method(&weights),
+        &staged.path().join("signals.json"),
+    )?;
     staged.commit()?;
     if !quiet {
         eprintln!(
