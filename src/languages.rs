@@ -24,7 +24,7 @@ use anyhow::Result;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::spread::Suspicion;
+use crate::spread::{Suspicion, iso};
 
 /// Letters a text needs before its language is identified from it: below this, trigram
 /// identification of tweets is unreliable (Lui & Baldwin, "Accurate language identification
@@ -232,10 +232,14 @@ struct Post<'a> {
     suspicious: bool,
 }
 
-fn iso(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
+/// The most frequent language in `counts` (ties: the alphabetically first), which must not
+/// be empty.
+fn most_common<'a>(counts: &HashMap<&'a str, u64>) -> &'a str {
+    counts
+        .iter()
+        .max_by(|x, y| x.1.cmp(y.1).then_with(|| y.0.cmp(x.0)))
+        .map(|(l, _)| *l)
+        .expect("counted at least one post")
 }
 
 fn ranked(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
@@ -426,11 +430,7 @@ pub fn compute(
     }
     let account_language: HashMap<(&str, &str), String> = own
         .into_iter()
-        .map(|(key, counts)| {
-            let mut v: Vec<(&str, u64)> = counts.into_iter().collect();
-            v.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(y.0)));
-            (key, v[0].0.to_string())
-        })
+        .map(|(key, counts)| (key, most_common(&counts).to_string()))
         .collect();
     let mut from_export = 0;
     let mut identified = 0;
@@ -576,9 +576,9 @@ pub fn compute(
         }
         let mut counts: HashMap<String, u64> = HashMap::new();
         for a in order.iter().take(options.early_accounts) {
-            let mut v: Vec<(&str, u64)> = by_account[a].iter().map(|(l, n)| (*l, *n)).collect();
-            v.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(y.0)));
-            *counts.entry(v[0].0.to_string()).or_default() += 1;
+            *counts
+                .entry(most_common(&by_account[a]).to_string())
+                .or_default() += 1;
         }
         early_amplifiers.push(PlatformLanguages {
             platform: p.to_string(),

@@ -205,7 +205,8 @@ pub fn early_window(first_ms: &[i64], data_end_ms: i64) -> Option<(i64, i64, i64
     Some((start, end, step))
 }
 
-fn iso(ms: i64) -> String {
+/// Unix ms as ISO 8601 UTC to the second (the form every summary uses).
+pub(crate) fn iso(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default()
