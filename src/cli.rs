@@ -198,6 +198,10 @@ pub struct InputArgs {
     /// `record too large` while it streams past, never held in memory.
     #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_byte_size)]
     pub max_record_bytes: usize,
+    /// Time zone of Telegram exports' `date` (local time without offset, used when a message
+    /// has no `date_unixtime`): IANA name, e.g. Europe/Moscow. Default: read as UTC.
+    #[arg(long, value_name = "ZONE")]
+    pub telegram_tz: Option<String>,
 }
 
 /// `123`, `64K`, `64M`, `1G` (powers of 1024) as bytes, at least 1.

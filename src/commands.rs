@@ -536,6 +536,14 @@ fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
         column_map,
         board: input.board.clone(),
         max_record_bytes: input.max_record_bytes,
+        telegram_tz: match &input.telegram_tz {
+            Some(zone) => Some(zone.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "--telegram-tz {zone}: not an IANA time zone name (e.g. Europe/Moscow)"
+                )
+            })?),
+            None => None,
+        },
     })
 }
 

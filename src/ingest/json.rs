@@ -147,21 +147,10 @@ impl JsonDocument {
     }
 
     fn with_lines<'a>(&'a self, items: Vec<&'a RawValue>) -> Vec<(&'a RawValue, u64)> {
-        let base = self.bytes.as_ptr() as usize;
-        let mut line = 1u64;
-        let mut scanned = 0usize;
+        let mut lines = LineCounter::new(&self.bytes);
         items
             .into_iter()
-            .map(|item| {
-                let offset = (item.get().as_ptr() as usize)
-                    .saturating_sub(base)
-                    .min(self.bytes.len());
-                if offset > scanned {
-                    line += memchr::memchr_iter(b'\n', &self.bytes[scanned..offset]).count() as u64;
-                    scanned = offset;
-                }
-                (item, line)
-            })
+            .map(|item| (item, lines.line_of(item.get())))
             .collect()
     }
 
@@ -180,6 +169,121 @@ impl JsonDocument {
         if let Some(error) = error {
             skip_json_error(&self.bytes, error.line() as u64, &error, collector);
         }
+    }
+}
+
+/// Line numbers of values borrowed from one buffer (a document), counted incrementally:
+/// values met in document order cost one pass over the document in all.
+pub struct LineCounter<'a> {
+    bytes: &'a [u8],
+    line: u64,
+    scanned: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            line: 1,
+            scanned: 0,
+        }
+    }
+
+    /// The line `value` (a slice of the buffer) starts on; a value outside the buffer is on
+    /// the last line counted.
+    pub fn line_of(&mut self, value: &str) -> u64 {
+        let base = self.bytes.as_ptr() as usize;
+        let offset = (value.as_ptr() as usize)
+            .saturating_sub(base)
+            .min(self.bytes.len());
+        if offset < self.scanned {
+            // Out of order: count again from the start.
+            self.line = 1;
+            self.scanned = 0;
+        }
+        if offset > self.scanned {
+            self.line +=
+                memchr::memchr_iter(b'\n', &self.bytes[self.scanned..offset]).count() as u64;
+            self.scanned = offset;
+        }
+        self.line
+    }
+}
+
+/// An id written as a JSON string or number (Mastodon 1.x integers, 4.x strings; Telegram
+/// `from_id` as `"user123"` or, in old exports, an integer), as its decimal text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlexId(pub String);
+
+impl<'de> serde::Deserialize<'de> for FlexId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = FlexId;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an id as a string or an integer")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FlexId, E> {
+                Ok(FlexId(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<FlexId, E> {
+                Ok(FlexId(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<FlexId, E> {
+                Ok(FlexId(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl FlexId {
+    /// The id, unless empty.
+    pub fn text(&self) -> Option<&str> {
+        Some(self.0.as_str()).filter(|s| !s.is_empty())
+    }
+}
+
+/// A number written as a JSON number or a string of one (Reddit `created_utc` is an
+/// integer, a float or a string depending on the dump; Telegram `date_unixtime` a string).
+/// A string that is not a number reads as `None`, not as an error: the reader names it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlexNumber(pub Option<f64>);
+
+impl<'de> serde::Deserialize<'de> for FlexNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = FlexNumber;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number or a string of one")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FlexNumber, E> {
+                Ok(FlexNumber(
+                    v.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+                ))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<FlexNumber, E> {
+                Ok(FlexNumber(Some(v as f64)))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<FlexNumber, E> {
+                Ok(FlexNumber(Some(v as f64)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<FlexNumber, E> {
+                Ok(FlexNumber(Some(v).filter(|n| n.is_finite())))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl FlexNumber {
+    /// Unix seconds (as written) to Unix ms, if in chrono's range.
+    pub fn seconds_to_ms(self) -> Option<i64> {
+        let seconds = self.0?;
+        let ms = (seconds * 1000.0).round();
+        // chrono's DateTime covers about ±262,000 years: ±8.2e15 ms.
+        (ms.abs() < 8.0e15).then_some(ms as i64)
     }
 }
 
@@ -364,8 +468,9 @@ pub fn items_before_break<'a>(bytes: &'a [u8], keys: &[&str]) -> Vec<&'a RawValu
     items
 }
 
-/// Streams the elements of a JSON array into `items` until the array ends or breaks.
-struct Elements<'v, 'de>(&'v mut Vec<&'de RawValue>);
+/// Streams the elements of a JSON array into `items` until the array ends or breaks (the
+/// items before a break are kept: the caller's vector holds them).
+pub struct Elements<'v, 'de>(pub &'v mut Vec<&'de RawValue>);
 
 impl<'de> serde::de::Visitor<'de> for Elements<'_, 'de> {
     type Value = ();

@@ -7,13 +7,17 @@
 //! deduplicated on `(platform, post_id)` keeping the first seen, parent columns missing in
 //! an export are filled from the collected posts, and rows are sorted by time.
 
+pub mod bluesky;
 pub mod chunks;
 pub mod csv_readers;
 mod finish;
 pub mod fourchan;
 pub mod json;
+pub mod mastodon;
 pub mod record;
+pub mod reddit;
 pub mod source;
+pub mod telegram;
 pub mod text;
 pub mod twitter_v1;
 pub mod twitter_v2;
@@ -70,6 +74,9 @@ pub struct IngestOptions {
     /// The longest record read (a JSON line, a JSON document or an item of a large array, a
     /// CSV record); a longer one is skipped as `record too large` and never held whole.
     pub max_record_bytes: usize,
+    /// Time zone of Telegram `date` values (local time without offset) in exports without
+    /// `date_unixtime`; `None` reads them as UTC.
+    pub telegram_tz: Option<chrono_tz::Tz>,
 }
 
 impl Default for IngestOptions {
@@ -83,6 +90,7 @@ impl Default for IngestOptions {
             column_map: None,
             board: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            telegram_tz: None,
         }
     }
 }
@@ -301,7 +309,14 @@ fn read_file(
     report.format = Some(sniffed.name());
     let max_record = options.max_record_bytes.max(1);
     let output = match sniffed {
-        Format::TwitterV1 | Format::TwitterV2 | Format::Fourchan => {
+        Format::TwitterV1
+        | Format::TwitterV2
+        | Format::Fourchan
+        | Format::Telegram
+        | Format::Bluesky
+        | Format::Mastodon
+        | Format::Reddit => {
+            let tz = options.telegram_tz;
             let board = options
                 .board
                 .clone()
@@ -325,6 +340,38 @@ fn read_file(
                         max_record,
                         twitter_v2::parse_line,
                     )?,
+                    Format::Telegram => chunks::read_lines_parallel(
+                        reader,
+                        filter,
+                        index,
+                        &label,
+                        max_record,
+                        |bytes, line, collector| telegram::parse_line(bytes, line, tz, collector),
+                    )?,
+                    Format::Bluesky => chunks::read_lines_parallel(
+                        reader,
+                        filter,
+                        index,
+                        &label,
+                        max_record,
+                        bluesky::parse_line,
+                    )?,
+                    Format::Mastodon => chunks::read_lines_parallel(
+                        reader,
+                        filter,
+                        index,
+                        &label,
+                        max_record,
+                        mastodon::parse_line,
+                    )?,
+                    Format::Reddit => chunks::read_lines_parallel(
+                        reader,
+                        filter,
+                        index,
+                        &label,
+                        max_record,
+                        reddit::parse_line,
+                    )?,
                     _ => chunks::read_lines_parallel(
                         reader,
                         filter,
@@ -347,6 +394,12 @@ fn read_file(
                             Format::TwitterV2 => {
                                 twitter_v2::parse_document(&document, &mut collector)
                             }
+                            Format::Telegram => {
+                                telegram::parse_document(&document, tz, &mut collector)
+                            }
+                            Format::Bluesky => bluesky::parse_document(&document, &mut collector),
+                            Format::Mastodon => mastodon::parse_document(&document, &mut collector),
+                            Format::Reddit => reddit::parse_document(&document, &mut collector),
                             _ => fourchan::parse_document(&document, &board, &mut collector),
                         }
                         if let Some(error) = read_error {
@@ -359,6 +412,7 @@ fn read_file(
                         &mut reader,
                         sniffed,
                         &board,
+                        tz,
                         max_record,
                         &mut collector,
                     ),
@@ -421,6 +475,7 @@ fn read_large_document(
     reader: &mut Box<dyn Read + Send>,
     format: Format,
     board: &str,
+    tz: Option<chrono_tz::Tz>,
     max_record_bytes: usize,
     collector: &mut Collector<'_>,
 ) {
@@ -448,6 +503,10 @@ fn read_large_document(
     let mut parse = |bytes: &[u8], line: u64, collector: &mut Collector<'_>| match format {
         Format::TwitterV1 => twitter_v1::parse_status(bytes, line, collector),
         Format::TwitterV2 => twitter_v2::parse_line(bytes, line, collector),
+        Format::Telegram => telegram::parse_line(bytes, line, tz, collector),
+        Format::Bluesky => bluesky::parse_line(bytes, line, collector),
+        Format::Mastodon => mastodon::parse_line(bytes, line, collector),
+        Format::Reddit => reddit::parse_line(bytes, line, collector),
         _ => fourchan::parse_post(bytes, line, board, collector),
     };
     json::stream_array_items(&mut stream, max_record_bytes, collector, &mut parse);

@@ -12,11 +12,17 @@ use super::text::normalize_hashtag;
 /// Platforms in the canonical tables.
 pub const TWITTER: &str = "twitter";
 pub const FOURCHAN: &str = "4chan";
+pub const TELEGRAM: &str = "telegram";
+pub const BLUESKY: &str = "bluesky";
+pub const MASTODON: &str = "mastodon";
+pub const REDDIT: &str = "reddit";
 
 /// How many offending `file:line` examples the ingest report keeps.
 pub const MAX_SKIP_EXAMPLES: usize = 20;
 
-/// The kind of a post. 4chan posts are `thread` (opener) or `reply`.
+/// The kind of a post. 4chan posts (and Reddit's) are `thread` (opener) or `reply`.
+/// `Retweet` is the one kind of every platform's reposts: Twitter retweets, Bluesky
+/// reposts, Mastodon reblogs, Telegram forwards, Reddit crossposts (written `retweet`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostKind {
     Original,
@@ -118,6 +124,8 @@ pub struct AccountRecord {
     pub default_profile_image: Option<bool>,
     pub description: Option<String>,
     pub location: Option<String>,
+    /// The account's own "bot" flag (Mastodon); null where the platform has none.
+    pub bot: Option<bool>,
     /// When this snapshot was taken: the time of the post that carried it.
     pub observed_at_ms: i64,
     /// Input order, to break ties between snapshots taken at the same time.
@@ -127,6 +135,9 @@ pub struct AccountRecord {
     pub has_profile_flags: bool,
     /// Stamp of the snapshot that supplied the profile-flag fields, if any did.
     pub flags_stamp: Option<Stamp>,
+    /// Only the id is known (a Bluesky DID in a Jetstream event or an `at://` URI): any
+    /// snapshot with a profile replaces it, whatever the times, and it never replaces one.
+    pub id_only: bool,
 }
 
 /// When and where a snapshot was seen: (post time, (file, line)). Later stamps win.
@@ -143,6 +154,14 @@ impl AccountRecord {
     /// a v2 snapshot (no favourites count, no default-profile flags) leaves those fields
     /// to the latest v1.1 snapshot instead of erasing them.
     pub fn merge(&mut self, other: AccountRecord) {
+        match (self.id_only, other.id_only) {
+            (false, true) => return,
+            (true, false) => {
+                *self = other;
+                return;
+            }
+            _ => {}
+        }
         let other_stamp = other.stamp();
         let other_flags = other.flags_stamp;
         let take_flags =
@@ -165,6 +184,7 @@ impl AccountRecord {
                 verified,
                 description,
                 location,
+                bot,
                 observed_at_ms,
                 input_order,
                 ..
@@ -179,6 +199,7 @@ impl AccountRecord {
             self.verified = verified;
             self.description = description;
             self.location = location;
+            self.bot = bot;
             self.observed_at_ms = observed_at_ms;
             self.input_order = input_order;
         }
@@ -209,9 +230,10 @@ impl RecordFilter {
         }
     }
 
-    /// Twitter posts match on hashtags (a retweet carries its original's). 4chan has no
-    /// hashtag entities and posters often write the tag without `#`, so a 4chan post also
-    /// matches when its text contains the tag, case-insensitively.
+    /// Twitter, Bluesky and Mastodon posts match on hashtags (their tag entities, facets
+    /// or `tags`; a repost carries its original's). 4chan, Telegram and Reddit have no tag
+    /// entities one can rely on and posters often write the tag without `#`, so their posts
+    /// also match when the text contains the tag, case-insensitively.
     pub fn keeps(&self, post: &PostRecord) -> bool {
         if self
             .since_ms
@@ -231,7 +253,7 @@ impl RecordFilter {
         if post.hashtags.iter().any(|h| self.tags.contains(h)) {
             return true;
         }
-        if post.platform == FOURCHAN
+        if matches!(post.platform, FOURCHAN | TELEGRAM | REDDIT)
             && let Some(text) = &post.text
         {
             let folded = normalize_hashtag(text);
@@ -399,10 +421,40 @@ impl AccountOffers<'_> {
         };
         let by_id = self.map.0.entry(platform).or_default();
         match by_id.get_mut(account_id) {
+            Some(existing) if existing.id_only => *existing = stamped(),
             Some(existing) if !existing.would_take(stamp, has_profile_flags) => {}
             Some(existing) => existing.merge(stamped()),
             None => {
                 by_id.insert(account_id.to_string(), stamped());
+            }
+        }
+    }
+}
+
+impl AccountOffers<'_> {
+    /// Offers an account known only by its id: it gets a row (null profile fields) unless a
+    /// snapshot with a profile is, or comes, in the map.
+    pub fn offer_id_only(&mut self, platform: &'static str, account_id: &str) {
+        let stamp = (self.observed_at_ms, self.input_order);
+        let by_id = self.map.0.entry(platform).or_default();
+        match by_id.get_mut(account_id) {
+            Some(existing) if existing.id_only && stamp > existing.stamp() => {
+                existing.observed_at_ms = stamp.0;
+                existing.input_order = stamp.1;
+            }
+            Some(_) => {}
+            None => {
+                by_id.insert(
+                    account_id.to_string(),
+                    AccountRecord {
+                        platform,
+                        account_id: account_id.to_string(),
+                        observed_at_ms: stamp.0,
+                        input_order: stamp.1,
+                        id_only: true,
+                        ..AccountRecord::default()
+                    },
+                );
             }
         }
     }
@@ -680,6 +732,7 @@ pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
         col!("default_profile_image", default_profile_image),
         col!("description", description),
         col!("location", location),
+        col!("bot", bot),
         col!("profile_observed_at", observed_at_ms).cast(&datetime)?,
     ];
     DataFrame::new_infer_height(columns)

@@ -25,6 +25,17 @@ pub enum Format {
     Fourchan,
     /// Any CSV, with columns named by `--map`.
     GenericCsv,
+    /// Telegram Desktop "Export chat history" JSON (`result.json` of one chat, or the
+    /// full-account export with `chats.list[]`).
+    Telegram,
+    /// Bluesky: Jetstream v1 JSON lines, or API responses (`getAuthorFeed`, `searchPosts`,
+    /// `getPostThread`, ... pages) as documents or one page a line.
+    Bluesky,
+    /// Mastodon API statuses: arrays (timelines), single statuses, one status or one page a
+    /// line.
+    Mastodon,
+    /// Reddit dumps (Pushshift / Arctic Shift NDJSON): comments `RC_*`, submissions `RS_*`.
+    Reddit,
 }
 
 impl Format {
@@ -35,6 +46,10 @@ impl Format {
             Format::TwarcCsv => "twarc-csv",
             Format::Fourchan => "fourchan",
             Format::GenericCsv => "generic-csv",
+            Format::Telegram => "telegram",
+            Format::Bluesky => "bluesky",
+            Format::Mastodon => "mastodon",
+            Format::Reddit => "reddit",
         }
     }
 }
@@ -123,7 +138,11 @@ pub fn open_decompressed(path: &Path) -> Result<(Box<dyn Read + Send>, Compressi
             Compression::Gzip,
         ))
     } else if filled >= 4 && magic == [0x28, 0xb5, 0x2f, 0xfd] {
-        let decoder = zstd::stream::read::Decoder::with_buffer(raw).map_err(io_error)?;
+        let mut decoder = zstd::stream::read::Decoder::with_buffer(raw).map_err(io_error)?;
+        // Reddit dumps (Pushshift, Arctic Shift) are written with `--long=31`: a 2 GiB
+        // window, which the decoder refuses by default (27). The window is allocated only as
+        // large as the frame asks.
+        decoder.window_log_max(31).map_err(io_error)?;
         Ok((Box::new(decoder), Compression::Zstd))
     } else {
         Ok((Box::new(raw), Compression::None))
@@ -201,6 +220,9 @@ fn sniff_json(body: &[u8]) -> Sniffed {
     }
     // A single (pretty-printed) document: classify from the keys that open it.
     let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    if let Some(format) = sniff_new_platform_document(&text, body[0] == b'[') {
+        return Sniffed::Format(format);
+    }
     if body[0] == b'[' {
         if text.contains("\"id_str\"")
             || text.contains("\"retweeted_status\"")
@@ -229,6 +251,34 @@ fn sniff_json(body: &[u8]) -> Sniffed {
         return Sniffed::Format(Format::TwitterV1);
     }
     Sniffed::Unknown("JSON document not recognised as tweets or 4chan posts".into())
+}
+
+/// Telegram, Bluesky, Mastodon and Reddit documents, from keys near their start (checked
+/// before the Twitter and 4chan patterns: their keys never occur in those formats).
+fn sniff_new_platform_document(text: &str, array: bool) -> Option<Format> {
+    let has = |key: &str| text.contains(key);
+    if has("\"subreddit\"") && has("\"created_utc\"") {
+        return Some(Format::Reddit);
+    }
+    if has("\"account\"") && has("\"content\"") && (has("\"visibility\"") || has("\"reblog\"")) {
+        return Some(Format::Mastodon);
+    }
+    // A quoted key or value (an `at://` in a tweet's text is escaped, never `"uri": "at://`).
+    if has("\"uri\":\"at://")
+        || has("\"uri\": \"at://")
+        || has("\"$type\":\"app.bsky.")
+        || has("\"$type\": \"app.bsky.")
+    {
+        return Some(Format::Bluesky);
+    }
+    if !array
+        && ((has("\"messages\"") && has("\"date\""))
+            || (has("\"chats\"") && has("\"list\""))
+            || has("\"personal_information\""))
+    {
+        return Some(Format::Telegram);
+    }
+    None
 }
 
 fn keys_of(value: &Value) -> String {
@@ -270,6 +320,9 @@ fn classify_value(value: &Value) -> Option<Sniffed> {
     .any(|k| object.contains_key(*k))
     {
         return None;
+    }
+    if let Some(format) = classify_new_platform(object) {
+        return Some(Sniffed::Format(format));
     }
     if object.contains_key("statuses") {
         return Some(Sniffed::Format(Format::TwitterV1));
@@ -317,6 +370,52 @@ fn classify_value(value: &Value) -> Option<Sniffed> {
     }
     if object.contains_key("no") && object.contains_key("time") {
         return Some(Sniffed::Format(Format::Fourchan));
+    }
+    None
+}
+
+/// Telegram, Bluesky, Mastodon and Reddit records by their keys (none of these keys
+/// occurs at the top of a tweet or a 4chan thread).
+fn classify_new_platform(object: &serde_json::Map<String, Value>) -> Option<Format> {
+    let has = |key: &str| object.contains_key(key);
+    // Jetstream events (commits, identity and account events).
+    if has("did") && has("time_us") && has("kind") {
+        return Some(Format::Bluesky);
+    }
+    // Bluesky API pages: feed items, post views, threads.
+    let bluesky_item = |value: Option<&Value>| match value {
+        Some(Value::Array(items)) => items.first().is_some_and(|item| {
+            item.get("post").is_some()
+                || item
+                    .get("uri")
+                    .and_then(Value::as_str)
+                    .is_some_and(|uri| uri.starts_with("at://"))
+        }),
+        _ => false,
+    };
+    if bluesky_item(object.get("feed")) || bluesky_item(object.get("posts")) {
+        return Some(Format::Bluesky);
+    }
+    if object.get("thread").and_then(|t| t.get("post")).is_some()
+        || object
+            .get("uri")
+            .and_then(Value::as_str)
+            .is_some_and(|uri| uri.starts_with("at://"))
+    {
+        return Some(Format::Bluesky);
+    }
+    if has("subreddit") && (has("created_utc") || has("body") || has("title")) {
+        return Some(Format::Reddit);
+    }
+    if has("account") && has("content") && has("created_at") {
+        return Some(Format::Mastodon);
+    }
+    let telegram_messages = object
+        .get("messages")
+        .and_then(Value::as_array)
+        .is_some_and(|m| m.first().is_none_or(|m| m.get("date").is_some()));
+    if telegram_messages || object.get("chats").and_then(|c| c.get("list")).is_some() {
+        return Some(Format::Telegram);
     }
     None
 }
@@ -383,6 +482,30 @@ mod tests {
         assert_eq!(
             sniff(b"message_id,user_id,timestamp\n1,2,3\n"),
             Sniffed::Format(Format::GenericCsv)
+        );
+        assert_eq!(
+            sniff(b"{\"did\":\"did:plc:x\",\"time_us\":1,\"kind\":\"commit\"}\n"),
+            Sniffed::Format(Format::Bluesky)
+        );
+        assert_eq!(
+            sniff(b"{\"feed\":[{\"post\":{\"uri\":\"at://did:plc:x/app.bsky.feed.post/1\"}}]}"),
+            Sniffed::Format(Format::Bluesky)
+        );
+        assert_eq!(
+            sniff(b"{\"posts\":[{\"uri\":\"at://did:plc:x/app.bsky.feed.post/1\"}]}\n"),
+            Sniffed::Format(Format::Bluesky)
+        );
+        assert_eq!(
+            sniff(b"{\"id\":\"a\",\"author\":\"x\",\"subreddit\":\"y\",\"created_utc\":1}\n"),
+            Sniffed::Format(Format::Reddit)
+        );
+        assert_eq!(
+            sniff(b"[{\"id\":\"1\",\"created_at\":\"x\",\"account\":{},\"content\":\"\",\"visibility\":\"public\"}]"),
+            Sniffed::Format(Format::Mastodon)
+        );
+        assert_eq!(
+            sniff(b"{\n \"name\": \"c\",\n \"type\": \"public_channel\",\n \"id\": 1,\n \"messages\": [\n {\"id\": 1, \"date\": \"2020-01-01T00:00:00\""),
+            Sniffed::Format(Format::Telegram)
         );
         assert!(matches!(sniff(b"{\"hello\": 1}\n"), Sniffed::Unknown(_)));
         assert!(matches!(sniff(b"just words"), Sniffed::Unknown(_)));
