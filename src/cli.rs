@@ -132,6 +132,12 @@ pub struct SimulateArgs {
     /// humans start posting (a language switch with ground truth in sim_manifest.json).
     #[arg(long)]
     pub language_switch_hours: Option<f64>,
+    /// Draw rates, clocks (whole-minute, fixed-period, fixed-second and mixed schedules),
+    /// latencies and account shares from broad ranges with the seed, for choosing and
+    /// checking detection defaults on many different worlds; the drawn values go to
+    /// sim_manifest.json (`behaviour`).
+    #[arg(long)]
+    pub randomise: bool,
     /// Write plain JSONL instead of gzip.
     #[arg(long)]
     pub no_gzip: bool,

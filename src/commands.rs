@@ -85,6 +85,7 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
         None => None,
     };
     let mut all = score::table(&scored)?;
+    let method = score::method(&weights, &scored);
     let staged = Staged::begin(&args.out, true)?;
     if let Some(calibrated) = &calibrated {
         calibrated.write(staged.path(), &crate::plot::FigureStyle::default())?;
@@ -100,10 +101,7 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
         &mut suspicious,
         &staged.path().join("suspicious_accounts.csv"),
     )?;
-    export::write_json(
-        &score::method(&weights),
-        &staged.path().join("signals.json"),
-    )?;
+    export::write_json(&method, &staged.path().join("signals.json"))?;
     staged.commit()?;
     if !quiet {
         eprintln!(
@@ -473,6 +471,7 @@ fn run_simulate(args: &SimulateArgs, quiet: bool) -> Result<()> {
         low_volume_share: args.low_volume_share.unwrap_or(defaults.low_volume_share),
         hyperactive_share: args.hyperactive_share.unwrap_or(defaults.hyperactive_share),
         language_switch_hours: args.language_switch_hours,
+        randomise: args.randomise,
         ..defaults
     };
     let began = std::time::Instant::now();

@@ -287,6 +287,28 @@ pub const SIGNALS: &[SignalSpec] = &[
         source: "tagscope heuristic: engagement far above the audience suggests bought or automated amplification (cf. DFRLab #BotSpot, Nimmo 2017)",
     },
     SignalSpec {
+        name: "awakening_ratio",
+        family: Family::Timing,
+        unit: "×",
+        description: "posts per day in the data (span floored at 1 day) / lifetime statuses per day at the snapshot, ≥ 2 posts, account ≥ 90 days old: a dormant account waking up for the campaign",
+        min_events: 2,
+        knots: &[(20.0, 0.0), (100.0, 1.0)],
+        log10: false,
+        weight: 0.5,
+        source: "Ferrara, 'Disinformation and social bot operations in the run up to the 2017 French presidential election', First Monday 22(8), 2017: bots dormant since the 2016 US election reactivated for #MacronLeaks",
+    },
+    SignalSpec {
+        name: "creation_cohort_ratio",
+        family: Family::Profile,
+        unit: "×",
+        description: "accounts in the data created within a day of this one / the number expected from the creation rate of the 120 days around it (floored at 1), ≥ 5 such accounts: a batch registered together",
+        min_events: 1,
+        knots: &[(3.0, 0.0), (10.0, 1.0)],
+        log10: false,
+        weight: 0.5,
+        source: "DFRLab #BotSpot (Nimmo 2017): batches of accounts created on the same day; Pacheco et al., ICWSM 2021 (creation-date clusters)",
+    },
+    SignalSpec {
         name: "account_age_days",
         family: Family::Profile,
         unit: "days",
@@ -651,6 +673,36 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 const DAY_MS: f64 = 86_400_000.0;
+/// An account younger than this has no dormant past to wake from.
+const MIN_AWAKENING_AGE_DAYS: f64 = 90.0;
+/// Half-width (days) of the window whose creation rate is the cohort's background.
+const COHORT_BACKGROUND_DAYS: i64 = 60;
+/// Fewest accounts created within a day of each other to call them a cohort.
+const MIN_COHORT: usize = 5;
+
+/// `creation_cohort_ratio` of every account with a known creation time: accounts of the
+/// data created within ±1 day, over the number expected in those 3 days from the creation
+/// rate of the surrounding ±60 days (those 3 days excluded; expectation floored at 1).
+fn creation_cohorts(created_days: &[Option<i64>]) -> Vec<Option<f64>> {
+    let mut days: Vec<i64> = created_days.iter().flatten().copied().collect();
+    days.sort_unstable();
+    let within =
+        |lo: i64, hi: i64| days.partition_point(|&d| d <= hi) - days.partition_point(|&d| d < lo);
+    created_days
+        .iter()
+        .map(|day| {
+            let day = (*day)?;
+            let cohort = within(day - 1, day + 1);
+            if cohort < MIN_COHORT {
+                return Some(0.0);
+            }
+            let around =
+                within(day - COHORT_BACKGROUND_DAYS, day + COHORT_BACKGROUND_DAYS) - cohort;
+            let rate = around as f64 / (2 * COHORT_BACKGROUND_DAYS - 2) as f64;
+            Some(cohort as f64 / (3.0 * rate).max(1.0))
+        })
+        .collect()
+}
 
 fn account_signals(
     sorted: &SortedPosts,
@@ -792,6 +844,11 @@ fn account_signals(
         };
         if let (Some(statuses), Some(age)) = (profile.statuses, age_at_snapshot) {
             set("lifetime_posts_per_day", Some(statuses as f64 / age));
+            if posts >= 2 && age >= MIN_AWAKENING_AGE_DAYS {
+                let in_data = posts as f64 / ((last - first) as f64 / DAY_MS).max(1.0);
+                let lifetime = (statuses.max(1) as f64) / age;
+                set("awakening_ratio", Some(in_data / lifetime));
+            }
         }
         if let (Some(followers), Some(age)) = (profile.followers, age_at_snapshot) {
             set("followers_growth_per_day", Some(followers as f64 / age));
@@ -871,20 +928,42 @@ pub fn compute(posts: &DataFrame, accounts: &DataFrame) -> Result<Vec<AccountFea
             start = i;
         }
     }
-    Ok(groups
+    let (mut features, created_days): (Vec<AccountFeatures>, Vec<Option<i64>>) = groups
         .into_par_iter()
         .map(|range| {
             let key = (sorted.platform[range.start], sorted.author[range.start]);
             let got = received.get(&key).copied().unwrap_or(0);
             let profile = profiles.get(&(key.0.to_string(), key.1.to_string()));
-            account_signals(&sorted, range, profile, got)
+            let created_day = profile
+                .and_then(|p| p.created_ms)
+                .map(|ms| ms.div_euclid(DAY_MS as i64));
+            (account_signals(&sorted, range, profile, got), created_day)
         })
-        .collect())
+        .unzip();
+    let cohort = signal_index("creation_cohort_ratio").expect("known signal");
+    for (account, ratio) in features.iter_mut().zip(creation_cohorts(&created_days)) {
+        account.values[cohort] = ratio;
+    }
+    Ok(features)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_created_together_stands_out_from_its_background() {
+        // One account created every other day for a year, and a batch of 12 on day 200.
+        let mut days: Vec<Option<i64>> = (0..365).step_by(2).map(Some).collect();
+        days.extend(std::iter::repeat_n(Some(200), 12));
+        days.push(None);
+        let ratios = creation_cohorts(&days);
+        assert_eq!(ratios[days.len() - 1], None);
+        assert_eq!(ratios[0], Some(0.0), "a lone account is no cohort");
+        let batch = ratios[days.len() - 2].unwrap();
+        // 13 accounts within a day against 1.5 expected from the ±60 days around.
+        assert!(batch > 8.0, "{batch}");
+    }
 
     #[test]
     fn burstiness_extremes() {

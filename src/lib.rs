@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod languages;
 pub mod pipeline;
 pub mod plot;
+pub mod population;
 pub mod report;
 pub mod schedule;
 pub mod score;

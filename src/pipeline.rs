@@ -277,7 +277,10 @@ fn run_stages<'scope>(
         .collect();
     let mut suspicious = score::table(&listed)?;
     export::write_csv(&mut suspicious, &dir.join("suspicious_accounts.csv"))?;
-    export::write_json(&score::method(&options.weights), &dir.join("signals.json"))?;
+    export::write_json(
+        &score::method(&options.weights, &scored),
+        &dir.join("signals.json"),
+    )?;
     timed("features and scores", began);
 
     progress.stage("graph");

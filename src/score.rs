@@ -7,6 +7,10 @@
 //! and nothing else known cannot reach the top on that alone — except a schedule test at
 //! p ≤ [`DECISIVE_P`], whose suspicion the score never falls below. It is a ranking, not
 //! a probability: it is not calibrated on labels (see [`crate::calibrate`]).
+//!
+//! Timing and amplification signals are also judged against the dataset's own accounts
+//! ([`crate::population`]); their suspicion is `(1 − population_share) · published +
+//! population_share · population`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,6 +19,7 @@ use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 
 use crate::features::{AccountFeatures, SIGNALS, SignalSpec};
+use crate::population::{self, PopulationScale};
 
 /// Share of the total weight that the denominator never falls below.
 pub const COVERAGE_FLOOR: f64 = 0.5;
@@ -40,18 +45,33 @@ pub const REASON_THRESHOLD: f64 = 0.5;
 /// every fired rule stays in `all_reasons`.
 pub const MAX_REASONS: usize = 5;
 
-/// Weight per signal name.
+/// Key of a weights file that sets the population share rather than a signal's weight.
+pub const POPULATION_SHARE: &str = "population_share";
+/// How much of a timing or amplification signal's suspicion comes from the dataset's own
+/// population rather than the published threshold. Chosen on randomised simulated worlds
+/// (seeds 1–10) and reported on others (seeds 101–110): see README "Detection quality".
+pub const DEFAULT_POPULATION_SHARE: f64 = 0.5;
+
+/// Weight per signal name, plus [`POPULATION_SHARE`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Weights(pub BTreeMap<String, f64>);
 
 impl Weights {
     pub fn defaults() -> Self {
-        Weights(
-            SIGNALS
-                .iter()
-                .map(|s| (s.name.to_string(), s.weight))
-                .collect(),
-        )
+        let mut weights: BTreeMap<String, f64> = SIGNALS
+            .iter()
+            .map(|s| (s.name.to_string(), s.weight))
+            .collect();
+        weights.insert(POPULATION_SHARE.to_string(), DEFAULT_POPULATION_SHARE);
+        Weights(weights)
+    }
+
+    /// Share of the population suspicion in a judged signal's suspicion (0–1).
+    pub fn population_share(&self) -> f64 {
+        self.0
+            .get(POPULATION_SHARE)
+            .copied()
+            .unwrap_or(DEFAULT_POPULATION_SHARE)
     }
 
     /// Reads overrides from a JSON object or TOML table `{signal = weight}`; signals not
@@ -75,6 +95,9 @@ impl Weights {
                     path.display(),
                     known.join(", ")
                 );
+            }
+            if name == POPULATION_SHARE && !(0.0..=1.0).contains(&weight) {
+                bail!("{}: `{name}` must lie between 0 and 1", path.display());
             }
             if !(weight.is_finite() && weight >= 0.0) {
                 bail!(
@@ -221,21 +244,47 @@ fn decisive(values: &[Option<f64>], suspicions: &[Option<f64>], weights: &Weight
         .fold(0.0, f64::max)
 }
 
+/// A signal's suspicion: the published threshold's, mixed with the population's where the
+/// signal is judged against it.
+fn mixed_suspicion(
+    spec: &SignalSpec,
+    value: f64,
+    scale: Option<&PopulationScale>,
+    share: f64,
+) -> f64 {
+    let published = suspicion(spec, value);
+    match scale {
+        Some(scale) if share > 0.0 => (1.0 - share) * published + share * scale.suspicion(value),
+        _ => published,
+    }
+}
+
 /// Scores every account; sorted by score (highest first), ties by platform and id.
 pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAccount> {
     let total_weight: f64 = SIGNALS.iter().map(|s| weights.of(s)).sum();
+    let share = weights.population_share();
+    let rows: Vec<&[Option<f64>]> = features.iter().map(|a| a.values.as_slice()).collect();
+    let scales = population::scales(&rows);
     let mut scored: Vec<ScoredAccount> = features
         .into_iter()
         .map(|features| {
             let suspicions: Vec<Option<f64>> = SIGNALS
                 .iter()
                 .zip(&features.values)
-                .map(|(spec, value)| value.map(|v| suspicion(spec, v)))
+                .zip(&scales)
+                .map(|((spec, value), scale)| {
+                    value.map(|v| mixed_suspicion(spec, v, scale.as_ref(), share))
+                })
                 .collect();
             let mut weighted = 0.0;
             let mut available = 0.0;
             let mut fired: Vec<(f64, String)> = Vec::new();
-            for ((spec, value), s) in SIGNALS.iter().zip(&features.values).zip(&suspicions) {
+            for (((spec, value), s), scale) in SIGNALS
+                .iter()
+                .zip(&features.values)
+                .zip(&suspicions)
+                .zip(&scales)
+            {
                 let (Some(value), Some(s)) = (value, s) else {
                     continue;
                 };
@@ -243,7 +292,14 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
                 weighted += w * s;
                 available += w;
                 if w > 0.0 && *s >= REASON_THRESHOLD {
-                    fired.push((w * s, reason(spec, *value)));
+                    let mut why = reason(spec, *value);
+                    if let Some(scale) = scale.as_ref().filter(|_| share > 0.0) {
+                        let z = scale.z(*value);
+                        if z >= population::Z_KNOTS[0].0 {
+                            why.push_str(&format!(" [robust z {z:.1} in this dataset]"));
+                        }
+                    }
+                    fired.push((w * s, why));
                 }
             }
             fired.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
@@ -414,6 +470,7 @@ pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
 #[derive(Debug, serde::Serialize)]
 pub struct ScoringMethod {
     pub combination: &'static str,
+    pub population: PopulationMethod,
     pub coverage_floor: f64,
     pub schedule_tests: &'static [&'static str],
     pub decisive_p: f64,
@@ -421,25 +478,53 @@ pub struct ScoringMethod {
     pub signals: Vec<SignalEntry>,
 }
 
+/// How the population enters: the share, the z knots and the rule.
+#[derive(Debug, serde::Serialize)]
+pub struct PopulationMethod {
+    pub share: f64,
+    pub rule: &'static str,
+    pub z_knots: [(f64, f64); 3],
+    pub min_accounts: usize,
+    pub source: &'static str,
+}
+
 #[derive(Debug, serde::Serialize)]
 pub struct SignalEntry {
     #[serde(flatten)]
     pub spec: SignalSpec,
     pub weight_used: f64,
+    /// This dataset's median and robust scale of the signal, when it is judged against the
+    /// population (timing and amplification signals without a p-value).
+    pub population: Option<PopulationScale>,
 }
 
-pub fn method(weights: &Weights) -> ScoringMethod {
+/// What `signals.json` records for these weights and the scored accounts' population.
+pub fn method(weights: &Weights, scored: &[ScoredAccount]) -> ScoringMethod {
+    let rows: Vec<&[Option<f64>]> = scored
+        .iter()
+        .map(|s| s.features.values.as_slice())
+        .collect();
+    let scales = population::scales(&rows);
     ScoringMethod {
-        combination: "score = max(Σ weight·suspicion over available signals / max(Σ available weights, coverage_floor · Σ all weights), the highest suspicion among schedule_tests with weight > 0 at p ≤ decisive_p); a ranking, not a probability",
+        combination: "score = max(Σ weight·suspicion over available signals / max(Σ available weights, coverage_floor · Σ all weights), the highest suspicion among schedule_tests with weight > 0 at p ≤ decisive_p); a ranking, not a probability. A signal with a `population` entry has suspicion = (1 − population.share)·published + population.share·population, where published follows its knots and population follows z_knots of its robust z in this dataset",
+        population: PopulationMethod {
+            share: weights.population_share(),
+            rule: "robust z = (value − median) / scale in the suspicious direction, on log10(1 + value) for rates, seconds and per-follower counts; scale = 1.4826·MAD, or 1.2533·mean absolute deviation when MAD = 0; only timing and amplification signals without a p-value, with ≥ min_accounts values",
+            z_knots: population::Z_KNOTS,
+            min_accounts: population::MIN_ACCOUNTS,
+            source: "Iglewicz & Hoaglin, How to Detect and Handle Outliers (ASQC 1993): modified z-score, outliers beyond 3.5",
+        },
         schedule_tests: SCHEDULE_TESTS,
         decisive_p: DECISIVE_P,
         coverage_floor: COVERAGE_FLOOR,
         reason_threshold: REASON_THRESHOLD,
         signals: SIGNALS
             .iter()
-            .map(|spec| SignalEntry {
+            .zip(scales)
+            .map(|(spec, population)| SignalEntry {
                 spec: spec.clone(),
                 weight_used: weights.of(spec),
+                population,
             })
             .collect(),
     }

@@ -29,6 +29,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Pareto};
 use serde::Serialize;
 
+mod behaviour;
+pub use behaviour::{Behaviour, ScheduleStyle, Shares};
+
 /// Parameters of the simulated campaign. Account shares are fractions of
 /// all Twitter accounts.
 #[derive(Debug, Clone)]
@@ -66,6 +69,9 @@ pub struct SimConfig {
     /// only after it (bots keep posting throughout). `None`: no switch. The ground truth
     /// is `language_switch_at` in the manifest.
     pub language_switch_hours: Option<f64>,
+    /// Draw rates, clocks, latencies and account shares from broad ranges with the seed
+    /// ([`Behaviour::randomised`]); the shares above are then ignored.
+    pub randomise: bool,
 }
 
 impl Default for SimConfig {
@@ -89,6 +95,7 @@ impl Default for SimConfig {
             max_bot_post_share: 0.5,
             delete_notice_rate: 0.001,
             language_switch_hours: None,
+            randomise: false,
         }
     }
 }
@@ -127,6 +134,9 @@ pub struct SimSummary {
     /// With a language switch: when English-writing humans stop and French-writing humans
     /// start (ISO 8601 UTC).
     pub language_switch_at: Option<String>,
+    /// The drawn behaviour of a randomised world (`--randomise`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behaviour: Option<Behaviour>,
     /// Data files (the manifest itself is not listed).
     pub files: Vec<FileEntry>,
 }
@@ -143,6 +153,28 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
     }
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let behaviour = if cfg.randomise {
+        Behaviour::randomised(cfg.seed)
+    } else {
+        Behaviour::default()
+    };
+    let drawn;
+    let cfg = match behaviour.shares {
+        Some(shares) => {
+            drawn = SimConfig {
+                amplifier_share: shares.amplifier,
+                coordinated_share: shares.coordinated,
+                coordinated_group_size: shares.coordinated_group_size,
+                scheduled_share: shares.scheduled,
+                low_volume_share: shares.low_volume,
+                hyperactive_share: shares.hyperactive,
+                dormant_share: shares.dormant,
+                ..cfg.clone()
+            };
+            &drawn
+        }
+        None => cfg,
+    };
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let tag = cfg.tag.trim_start_matches('#').to_string();
     let clock = Clock::new(cfg.start.timestamp());
@@ -163,10 +195,16 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
             .language_switch_hours
             .map(|h| first_ms + (h * 3_600_000.0) as i64),
     };
-    let population = build_accounts(&mut rng, cfg, &timeline);
-    let (mut events, bursts) = plan_posts(&mut rng, cfg, &population, &timeline);
+    let population = build_accounts(&mut rng, cfg, &behaviour, &timeline);
+    let (mut events, bursts) = plan_posts(&mut rng, cfg, &behaviour, &population, &timeline);
     events.sort_unstable_by_key(|e| (e.key, e.packed, e.target));
-    let tallies = resolve_targets(&mut rng, &mut events, &population.accounts, &bursts);
+    let tallies = resolve_targets(
+        &mut rng,
+        &mut events,
+        &population.accounts,
+        &bursts,
+        &behaviour,
+    );
     assign_tweet_ids(&mut events);
 
     let world = World {
@@ -239,6 +277,7 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
         last_tweet_time: iso_seconds(events[events.len() - 1].time_ms()),
         pastebin_url: pastebin_url.clone(),
         language_switch_at: timeline.language_switch_ms.map(iso_seconds),
+        behaviour: behaviour.randomised.then_some(behaviour),
         files,
     };
     let manifest = Manifest {
@@ -615,7 +654,12 @@ fn client_for(rng: &mut impl Rng, kind: AccountKind) -> u8 {
 
 /// Draw every Twitter account. Order: hyperactive humans (the first one is
 /// patient zero), humans, then bots by kind.
-fn build_accounts(rng: &mut ChaCha8Rng, cfg: &SimConfig, timeline: &Timeline) -> Population {
+fn build_accounts(
+    rng: &mut ChaCha8Rng,
+    cfg: &SimConfig,
+    behaviour: &Behaviour,
+    timeline: &Timeline,
+) -> Population {
     let n_total = if cfg.accounts > 0 {
         cfg.accounts
     } else {
@@ -676,6 +720,15 @@ fn build_accounts(rng: &mut ChaCha8Rng, cfg: &SimConfig, timeline: &Timeline) ->
         .map(|_| client_for(rng, AccountKind::Coordinated))
         .collect();
 
+    // Batch registration days of low-volume accounts (randomised worlds only).
+    let cohort_days: Vec<i64> = if behaviour.low_volume_cohort_share > 0.0 {
+        let n = ((n_low as f64 * behaviour.low_volume_cohort_share / 20.0).round() as usize).max(1);
+        (0..n)
+            .map(|_| rng.random_range(ymd_ms(2016, 1, 1)..ymd_ms(2017, 4, 1)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut seen_ids = HashSet::new();
     let mut seen_handles = HashSet::new();
     let mut accounts = Vec::with_capacity(kinds.len());
@@ -697,7 +750,7 @@ fn build_accounts(rng: &mut ChaCha8Rng, cfg: &SimConfig, timeline: &Timeline) ->
         }
         let dormant = match kind {
             AccountKind::Human => rng.random_bool(cfg.dormant_share),
-            AccountKind::LowVolume => rng.random_bool(0.4),
+            AccountKind::LowVolume => rng.random_bool(behaviour.low_volume_dormant_share),
             _ => false,
         };
         let (created_ms, followers, friends, statuses, verified, default_profile, default_image) =
@@ -778,6 +831,14 @@ fn build_accounts(rng: &mut ChaCha8Rng, cfg: &SimConfig, timeline: &Timeline) ->
                     0.05,
                 ),
             };
+        let created_ms = if kind == AccountKind::LowVolume
+            && !cohort_days.is_empty()
+            && rng.random_bool(behaviour.low_volume_cohort_share)
+        {
+            *pick(rng, &cohort_days) + rng.random_range(0..day)
+        } else {
+            created_ms
+        };
         if dormant {
             flags |= DORMANT;
         }
@@ -1175,15 +1236,10 @@ fn human_times(
     timeline: &Timeline,
     region: Region,
     n: usize,
-    hyper: bool,
+    (mean_session, gap_median): (f64, f64),
     (from, to): (i64, i64),
 ) -> Vec<i64> {
     let mut times = Vec::with_capacity(n);
-    let (mean_session, gap_median) = if hyper {
-        (5.0, 60_000.0)
-    } else {
-        (2.0, 120_000.0)
-    };
     let session_len = Exp::new(1.0 / mean_session).unwrap();
     while times.len() < n {
         let mut t = timeline.sample(rng, Some(region));
@@ -1203,6 +1259,7 @@ fn human_times(
 fn plan_posts(
     rng: &mut ChaCha8Rng,
     cfg: &SimConfig,
+    behaviour: &Behaviour,
     population: &Population,
     timeline: &Timeline,
 ) -> (Vec<Event>, Vec<Burst>) {
@@ -1210,20 +1267,51 @@ fn plan_posts(
     let days = cfg.duration_hours / 24.0;
     let span_ms = (timeline.end_ms - timeline.first_ms) as f64;
 
-    // Unscaled volumes of non-ordinary accounts; coordinated groups in bursts.
+    // Unscaled volumes of non-ordinary accounts; coordinated groups in bursts. A
+    // scheduled account's clock: its style and period (ms) or rate (posts per ms).
+    let b = behaviour;
+    let mut clocks: Vec<(ScheduleStyle, f64)> =
+        vec![(ScheduleStyle::WholeMinutes, 0.0); accounts.len()];
     let volumes: Vec<f64> = accounts
         .iter()
-        .map(|a| match a.kind {
-            AccountKind::HyperactiveHuman => rng.random_range(80.0..180.0) * days,
-            AccountKind::Amplifier => rng.random_range(100.0..350.0) * days,
-            AccountKind::Scheduled => {
-                span_ms / 60_000.0 / *pick(rng, &[5.0, 10.0, 15.0, 20.0, 30.0])
+        .enumerate()
+        .map(|(i, a)| match a.kind {
+            AccountKind::HyperactiveHuman => {
+                rng.random_range(b.hyperactive_rate.0..b.hyperactive_rate.1) * days
             }
-            AccountKind::LowVolume => rng.random_range(2..=8) as f64,
+            AccountKind::Amplifier => {
+                rng.random_range(b.amplifier_rate.0..b.amplifier_rate.1) * days
+            }
+            AccountKind::Scheduled => match b.schedule_style(rng) {
+                ScheduleStyle::WholeMinutes => {
+                    span_ms / 60_000.0 / *pick(rng, &[5.0, 10.0, 15.0, 20.0, 30.0])
+                }
+                style @ (ScheduleStyle::Period | ScheduleStyle::Mixture) => {
+                    let period =
+                        rng.random_range(b.schedule_period_s.0..b.schedule_period_s.1) * 1000.0;
+                    clocks[i] = (style, period);
+                    let share = if style == ScheduleStyle::Mixture {
+                        1.0 - b.mixture_human_share
+                    } else {
+                        1.0
+                    };
+                    span_ms / period / share
+                }
+                ScheduleStyle::FixedSecond => {
+                    let per_ms = rng
+                        .random_range(b.fixed_second_per_hour.0..b.fixed_second_per_hour.1)
+                        / 3_600_000.0;
+                    clocks[i] = (ScheduleStyle::FixedSecond, per_ms);
+                    span_ms * per_ms
+                }
+            },
+            AccountKind::LowVolume => {
+                rng.random_range(b.low_volume_posts.0..=b.low_volume_posts.1) as f64
+            }
             _ => 0.0,
         })
         .collect();
-    let bursts_per_group = 25.0 * days;
+    let bursts_per_group = b.bursts_per_group_per_day * days;
     let coordinated: f64 = population
         .groups
         .iter()
@@ -1258,7 +1346,7 @@ fn plan_posts(
                 timeline,
                 acct.region,
                 n,
-                true,
+                (b.hyper_session_mean, b.hyper_gap_median_ms),
                 timeline.window(acct.has(FRENCH)),
             ),
             AccountKind::Amplifier => {
@@ -1267,20 +1355,13 @@ fn plan_posts(
                 let period = (timeline.end_ms - on) as f64 / n as f64;
                 (0..n)
                     .map(|i| {
-                        let jitter = rng.random_range(-0.1..0.1) * period;
+                        let jitter =
+                            rng.random_range(-b.amplifier_jitter..b.amplifier_jitter) * period;
                         timeline.clamp(on + ((i as f64 + 0.5) * period + jitter) as i64)
                     })
                     .collect()
             }
-            AccountKind::Scheduled => {
-                // Every `period` whole minutes, at second :00.
-                let period_min = ((span_ms / 60_000.0 / n as f64).floor() as i64).max(1);
-                let first_minute = timeline.first_ms / 60_000 + 1 + rng.random_range(0..period_min);
-                (0..n as i64)
-                    .map(|i| (first_minute + i * period_min) * 60_000 + rng.random_range(0..900))
-                    .filter(|t| *t < timeline.end_ms)
-                    .collect()
-            }
+            AccountKind::Scheduled => scheduled_times(rng, timeline, b, clocks[a], acct.region, n),
             AccountKind::LowVolume => (0..n).map(|_| timeline.sample(rng, None)).collect(),
             _ => Vec::new(),
         };
@@ -1292,7 +1373,7 @@ fn plan_posts(
     // Coordinated bursts: a source posts, the group retweets within seconds.
     let mut bursts: Vec<Burst> = Vec::new();
     let n_bursts = ((bursts_per_group * scale).round() as usize).max(2);
-    let latency = Exp::new(1.0 / 8000.0).unwrap();
+    let latency = Exp::new(1.0 / b.coordinated_latency_mean_ms).unwrap();
     for group in &population.groups {
         for _ in 0..n_bursts {
             let source = *pick(rng, &group.sources);
@@ -1343,7 +1424,8 @@ fn plan_posts(
         for (i, &n) in counts.iter().enumerate() {
             let a = humans[i];
             let window = timeline.window(accounts[a].has(FRENCH));
-            for t in human_times(rng, timeline, accounts[a].region, n, false, window) {
+            let rhythm = (b.human_session_mean, b.human_gap_median_ms);
+            for t in human_times(rng, timeline, accounts[a].region, n, rhythm, window) {
                 events.push(Event::new(
                     t,
                     a,
@@ -1357,25 +1439,102 @@ fn plan_posts(
 }
 
 /// Retweet/quote/reply delay (ms) and the shortest allowed delay.
-fn reaction_delay(rng: &mut impl Rng, kind: AccountKind) -> (i64, i64) {
+fn reaction_delay(rng: &mut impl Rng, kind: AccountKind, b: &Behaviour) -> (i64, i64) {
     match kind {
         AccountKind::Human => (
-            lognormal(rng, 20.0 * 60_000.0, 1.3).clamp(20_000.0, 12.0 * 3.6e6) as i64,
+            lognormal(rng, b.human_latency_median_ms, 1.3).clamp(20_000.0, 12.0 * 3.6e6) as i64,
             20_000,
         ),
         AccountKind::HyperactiveHuman => (
-            lognormal(rng, 6.0 * 60_000.0, 1.1).clamp(15_000.0, 6.0 * 3.6e6) as i64,
+            lognormal(rng, b.hyper_latency_median_ms, 1.1).clamp(15_000.0, 6.0 * 3.6e6) as i64,
             15_000,
         ),
         AccountKind::Amplifier | AccountKind::Coordinated => (
-            (2000.0 + lognormal(rng, 6000.0, 0.6)).min(60_000.0) as i64,
+            (2000.0 + lognormal(rng, b.bot_latency_median_ms, 0.6))
+                .min((10.0 * b.bot_latency_median_ms).max(60_000.0)) as i64,
             1500,
         ),
         AccountKind::Scheduled => (rng.random_range(60_000..1_200_000), 30_000),
         AccountKind::LowVolume => (
-            (3000.0 + lognormal(rng, 12_000.0, 0.7)).min(120_000.0) as i64,
+            (3000.0 + lognormal(rng, b.low_volume_latency_median_ms, 0.7))
+                .min(10.0 * b.low_volume_latency_median_ms) as i64,
             2000,
         ),
+    }
+}
+
+/// One scheduled account's post times. `clock` is its style with the period (ms) of
+/// `Period`/`Mixture` or the rate (posts per ms) of `FixedSecond`; `WholeMinutes` derives
+/// its period from `n`.
+fn scheduled_times(
+    rng: &mut impl Rng,
+    timeline: &Timeline,
+    b: &Behaviour,
+    (style, param): (ScheduleStyle, f64),
+    region: Region,
+    n: usize,
+) -> Vec<i64> {
+    let span_ms = (timeline.end_ms - timeline.first_ms) as f64;
+    let jitter = b.schedule_jitter_ms;
+    let missed = |rng: &mut dyn rand::RngCore| {
+        b.randomised && b.schedule_missed_share > 0.0 && rng.random_bool(b.schedule_missed_share)
+    };
+    match style {
+        ScheduleStyle::WholeMinutes => {
+            // Every `period` whole minutes, at second :00.
+            let period_min = ((span_ms / 60_000.0 / n as f64).floor() as i64).max(1);
+            let first_minute = timeline.first_ms / 60_000 + 1 + rng.random_range(0..period_min);
+            let upto = if b.randomised {
+                jitter.max(1.0) as i64
+            } else {
+                900
+            };
+            let mut times = Vec::with_capacity(n);
+            for i in 0..n as i64 {
+                let t = (first_minute + i * period_min) * 60_000 + rng.random_range(0..upto);
+                if t < timeline.end_ms && !missed(rng) {
+                    times.push(t);
+                }
+            }
+            times
+        }
+        ScheduleStyle::Period | ScheduleStyle::Mixture => {
+            let period = param;
+            let start = timeline.first_ms as f64 + rng.random_range(0.0..period);
+            let slots = ((timeline.end_ms as f64 - start) / period).floor().max(0.0) as usize;
+            let mut times = Vec::with_capacity(slots + n);
+            for i in 0..slots {
+                let t = (start + i as f64 * period + rng.random_range(-jitter..=jitter)) as i64;
+                if !missed(rng) {
+                    times.push(timeline.clamp(t));
+                }
+            }
+            if style == ScheduleStyle::Mixture {
+                let human = ((n as f64) * b.mixture_human_share).round() as usize;
+                let window = (timeline.first_ms + 1000, timeline.end_ms - 1);
+                let rhythm = (b.human_session_mean, b.human_gap_median_ms);
+                times.extend(human_times(rng, timeline, region, human, rhythm, window));
+            }
+            times
+        }
+        ScheduleStyle::FixedSecond => {
+            // Random minutes (a Poisson process at `param` posts per ms), always at the same
+            // second of the minute.
+            let second_ms = rng.random_range(0..60) * 1000;
+            let gaps = Exp::new(param.max(1e-9)).unwrap();
+            let mut times = Vec::new();
+            let mut t = timeline.first_ms as f64;
+            loop {
+                t += gaps.sample(rng).max(60_000.0);
+                if t >= timeline.end_ms as f64 {
+                    break;
+                }
+                let minute = (t as i64).div_euclid(60_000) * 60_000;
+                let at = minute + second_ms + rng.random_range(-jitter..=jitter) as i64;
+                times.push(timeline.clamp(at));
+            }
+            times
+        }
     }
 }
 
@@ -1396,6 +1555,7 @@ fn resolve_targets(
     events: &mut [Event],
     accounts: &[Account],
     bursts: &[Burst],
+    behaviour: &Behaviour,
 ) -> Tallies {
     let n = events.len();
     let mut tallies = Tallies {
@@ -1423,7 +1583,7 @@ fn resolve_targets(
                     .find(|&j| events[j as usize].author() == src_author)
             }
             kind => {
-                let (delay, min_delay) = reaction_delay(rng, accounts[author].kind);
+                let (delay, min_delay) = reaction_delay(rng, accounts[author].kind, behaviour);
                 let chosen = choose_target(
                     rng,
                     &pool,
