@@ -275,7 +275,8 @@ pub struct ScoreOptions {
 pub struct CoordArgs {
     /// Folder with posts.parquet (from `tagscope ingest`).
     pub tables: PathBuf,
-    /// Output folder (coordination/edges.csv, coordination/clusters.csv, coordination/summary.json).
+    /// Output folder (coordination/edges.parquet with every candidate edge, coordination/edges.csv
+    /// with the significant ones, coordination/clusters.csv, coordination/summary.json).
     #[arg(short, long)]
     pub out: PathBuf,
     #[command(flatten)]
@@ -343,9 +344,12 @@ pub struct GraphArgs {
 /// Options of the graph stage.
 #[derive(Args, Debug, Clone)]
 pub struct GraphFlags {
-    /// Gephi files only: keep the N accounts with the highest PageRank (metrics use all).
-    #[arg(long)]
-    pub top_n: Option<usize>,
+    /// Gephi files only: when the retweet layer has more accounts, keep the N with the
+    /// highest PageRank and the edges among them (metrics, edges.csv and nodes.csv use all);
+    /// 0 keeps every account.
+    #[arg(long = "gephi-max-nodes", visible_alias = "top-n", value_name = "N",
+          default_value_t = crate::graph::DEFAULT_GEPHI_MAX_NODES)]
+    pub top_n: usize,
     /// Gephi files only: drop edges with fewer interactions (metrics use all).
     #[arg(long, default_value_t = 1)]
     pub min_weight: u32,
@@ -359,7 +363,7 @@ impl GraphFlags {
         crate::graph::GraphOptions {
             seed: self.graph_seed,
             min_weight: self.min_weight,
-            top_n: self.top_n,
+            top_n: (self.top_n > 0).then_some(self.top_n),
         }
     }
 }

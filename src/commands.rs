@@ -407,8 +407,9 @@ fn run_graph(args: &GraphArgs, quiet: bool) -> Result<()> {
     let network = graph::build(&posts, &accounts, &options)?;
     let dir = args.out.join("graph");
     let staged = Staged::begin(&dir, true)?;
-    export::write_graph(&network, None, &options, staged.path())?;
-    let summary = graph::summary(&network, 20);
+    let gephi = export::write_graph(&network, None, &options, staged.path())?;
+    let mut summary = graph::summary(&network, 20);
+    summary.gephi = Some(gephi);
     export::write_json(&summary, &staged.path().join("summary.json"))?;
     staged.commit()?;
     if !quiet {
@@ -430,8 +431,7 @@ fn run_coord(args: &CoordArgs, quiet: bool) -> Result<()> {
     let mut found = coordination::detect(&posts, &args.options.to_options())?;
     let dir = args.out.join("coordination");
     let staged = Staged::begin(&dir, true)?;
-    export::write_csv(&mut found.edges, &staged.path().join("edges.csv"))?;
-    export::write_csv(&mut found.clusters, &staged.path().join("clusters.csv"))?;
+    export::write_coordination(&mut found, staged.path())?;
     export::write_json(&found.summary, &staged.path().join("summary.json"))?;
     staged.commit()?;
     if !quiet {

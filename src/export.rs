@@ -170,25 +170,49 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
     })
 }
 
+/// The coordination stage's files in `dir`: `edges.parquet` (every candidate edge, i.e.
+/// every pair with `min_coactions`, with its expected count and p-value), `edges.csv` (the
+/// significant edges only: the candidates were 3.4 GB of CSV for 10 M posts) and
+/// `clusters.csv`.
+pub fn write_coordination(found: &mut crate::coordination::Coordination, dir: &Path) -> Result<()> {
+    write_parquet(&mut found.edges, &dir.join("edges.parquet"))?;
+    let mut significant = found
+        .edges
+        .filter(found.edges.column("significant")?.bool()?)?;
+    write_csv(&mut significant, &dir.join("edges.csv"))?;
+    write_csv(&mut found.clusters, &dir.join("clusters.csv"))
+}
+
 /// The amplification network's files in `dir`: `retweets.graphml` and `retweets.gexf` for
-/// Gephi (filtered by `options.min_weight` / `options.top_n`), `edges.csv` (every layer,
-/// unfiltered) and `nodes.csv` (every metric).
+/// Gephi (filtered by `options.min_weight`, and cut to the `options.top_n` accounts of highest
+/// PageRank when the layer has more), `edges.csv` (every layer, unfiltered) and `nodes.csv`
+/// (every metric). Returns what the Gephi files hold.
 pub fn write_graph(
     graph: &crate::graph::AmplificationGraph,
     extra: Option<&crate::graph::ExtraAttributes>,
     options: &crate::graph::GraphOptions,
     dir: &Path,
-) -> Result<()> {
+) -> Result<crate::graph::GephiSummary> {
     use crate::graph::network::{self, ExportFilter, Layer};
     let retweets =
         network::find_layer(&graph.layers, Layer::Retweet).context("no retweet layer")?;
     let attributes = crate::graph::node_attributes(graph, extra);
+    let limit = options.top_n.filter(|&n| retweets.n_accounts() > n);
     let filter = ExportFilter {
         min_weight: options.min_weight,
-        top_n_by_pagerank: options.top_n,
-        drop_isolated: options.top_n.is_some() || options.min_weight > 1,
+        top_n_by_pagerank: limit,
+        drop_isolated: limit.is_some() || options.min_weight > 1,
     };
     let pagerank = &graph.metrics.pagerank;
+    let (nodes, edges) =
+        network::export_size(retweets, &graph.node_ids, &attributes, pagerank, &filter)?;
+    let gephi = crate::graph::GephiSummary {
+        max_nodes: options.top_n,
+        layer_nodes: retweets.n_accounts(),
+        nodes,
+        edges,
+        limited: limit.is_some(),
+    };
     write_atomic(&dir.join("retweets.graphml"), |w| {
         network::write_graphml(w, retweets, &graph.node_ids, &attributes, pagerank, &filter)
     })?;
@@ -199,7 +223,8 @@ pub fn write_graph(
         network::write_edges_csv(w, &graph.layers, &graph.node_ids)
     })?;
     let mut nodes = crate::graph::nodes_table(graph)?;
-    write_csv(&mut nodes, &dir.join("nodes.csv"))
+    write_csv(&mut nodes, &dir.join("nodes.csv"))?;
+    Ok(gephi)
 }
 
 /// Raw bytes (PNG figures).

@@ -91,6 +91,28 @@ pub struct InputFile {
 pub struct StageTiming {
     pub stage: &'static str,
     pub seconds: f64,
+    /// Resident memory at the end of the stage (`VmRSS`, MB; Linux only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rss_mb: Option<f64>,
+    /// Highest resident memory of the process so far (`VmHWM`, MB; Linux only): the stage's
+    /// peak when it is higher than at the end of the previous stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_rss_mb: Option<f64>,
+}
+
+/// `VmRSS` and `VmHWM` of this process in MB, from /proc/self/status.
+fn resident_mb() -> (Option<f64>, Option<f64>) {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return (None, None);
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kb| (kb / 1024.0).round())
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// `manifest.json`: what produced this folder. The only output that differs between two
@@ -225,9 +247,12 @@ fn run_stages<'scope>(
 ) -> Result<(report::Summary, ingest::IngestReport, Vec<StageTiming>)> {
     let mut timings = Vec::new();
     let mut timed = |stage: &'static str, began: Instant| {
+        let (rss_mb, peak_rss_mb) = resident_mb();
         timings.push(StageTiming {
             stage,
             seconds: (began.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+            rss_mb,
+            peak_rss_mb,
         })
     };
 
@@ -248,8 +273,7 @@ fn run_stages<'scope>(
     progress.stage("coordination");
     let began = Instant::now();
     let mut found = coordination::detect(&posts, &options.coordination)?;
-    export::write_csv(&mut found.edges, &dir.join("coordination/edges.csv"))?;
-    export::write_csv(&mut found.clusters, &dir.join("coordination/clusters.csv"))?;
+    export::write_coordination(&mut found, &dir.join("coordination"))?;
     timed("coordination", began);
 
     progress.stage("features and scores");
@@ -304,8 +328,9 @@ fn run_stages<'scope>(
         score: score_by_account.clone(),
         cluster: cluster_by_account,
     };
-    export::write_graph(&network, Some(&extra), &options.graph, &dir.join("graph"))?;
-    let graph_summary = graph::summary(&network, 20);
+    let gephi = export::write_graph(&network, Some(&extra), &options.graph, &dir.join("graph"))?;
+    let mut graph_summary = graph::summary(&network, 20);
+    graph_summary.gephi = Some(gephi);
     timed("graph", began);
 
     progress.stage("spread and figures");

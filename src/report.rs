@@ -554,7 +554,7 @@ pub fn markdown(summary: &Summary) -> String {
         }
         let _ = writeln!(
             md,
-            "\nMembers and time spans: `coordination/clusters.csv`; every edge with its expected count and p-value: `coordination/edges.csv`.\n"
+            "\nMembers and time spans: `coordination/clusters.csv`; significant edges: `coordination/edges.csv`; every candidate edge with its expected count and p-value: `coordination/edges.parquet`.\n"
         );
     }
 
@@ -613,9 +613,20 @@ pub fn markdown(summary: &Summary) -> String {
             value(right)
         );
     }
+    let gephi = match &g.gephi {
+        Some(x) if x.limited => format!(
+            " ({} accounts and {} edges: the {} accounts of highest PageRank of {}, isolated ones dropped; `--gephi-max-nodes 0` writes all)",
+            x.nodes,
+            x.edges,
+            x.max_nodes.unwrap_or(x.nodes),
+            x.layer_nodes
+        ),
+        Some(x) => format!(" ({} accounts, {} edges)", x.nodes, x.edges),
+        None => String::new(),
+    };
     let _ = writeln!(
         md,
-        "\nGephi files: `graph/retweets.gexf`, `graph/retweets.graphml` (node attributes include score and cluster); all layers: `graph/edges.csv`; metrics: `graph/nodes.csv`.\n"
+        "\nGephi files: `graph/retweets.gexf`, `graph/retweets.graphml`{gephi} (node attributes include score and cluster); all layers: `graph/edges.csv`; metrics: `graph/nodes.csv`.\n"
     );
 
     let _ = writeln!(md, "## Methods and sources\n");

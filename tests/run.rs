@@ -15,6 +15,7 @@ const OUTPUTS: &[&str] = &[
     "ingest_report.json",
     "suspicious_accounts.csv",
     "signals.json",
+    "coordination/edges.parquet",
     "coordination/edges.csv",
     "coordination/clusters.csv",
     "graph/retweets.graphml",
@@ -137,6 +138,54 @@ fn run_writes_every_output_deterministically() {
         .filter(|l| l.contains(",retweet,"))
         .count();
     assert_eq!(count(&graphml, b"edge"), retweet_edges);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(one.join("summary.json")).unwrap()).unwrap();
+    let gephi = &summary["graph"]["gephi"];
+    assert_eq!(gephi["limited"], false, "{gephi}");
+    assert_eq!(gephi["nodes"], count(&graphml, b"node"));
+    assert_eq!(gephi["max_nodes"], 5000);
+
+    // Coordination: every candidate edge in Parquet, only the significant ones in CSV.
+    use polars::prelude::SerReader;
+    let candidates = polars::prelude::ParquetReader::new(
+        std::fs::File::open(one.join("coordination/edges.parquet")).unwrap(),
+    )
+    .finish()
+    .unwrap();
+    let flags = candidates.column("significant").unwrap().bool().unwrap();
+    let significant = flags.sum().unwrap_or(0) as usize;
+    assert!(significant > 0 && significant < candidates.height());
+    let csv = std::fs::read_to_string(one.join("coordination/edges.csv")).unwrap();
+    assert_eq!(csv.lines().count() - 1, significant);
+    assert!(csv.lines().skip(1).all(|l| l.ends_with(",true")));
+
+    // A Gephi limit below the graph's size: the top accounts by PageRank only, every
+    // metric and the full tables unchanged, the limit stated in the summary and report.
+    let limited = work.path().join("limited");
+    run(sim.path(), &limited, "2", &["--gephi-max-nodes", "30"]);
+    let small = std::fs::read_to_string(limited.join("graph/retweets.graphml")).unwrap();
+    assert!(count(&small, b"node") <= 30 && count(&small, b"node") > 0);
+    for file in [
+        "graph/nodes.csv",
+        "graph/edges.csv",
+        "coordination/edges.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(limited.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(limited.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["graph"]["gephi"]["limited"], true);
+    assert_eq!(summary["graph"]["gephi"]["nodes"], count(&small, b"node"));
+    let report = std::fs::read_to_string(limited.join("report.md")).unwrap();
+    assert!(
+        report.contains("the 30 accounts of highest PageRank"),
+        "{report}"
+    );
 
     // The planted coordinated group is one cluster with no humans in it.
     let mut truth = csv::Reader::from_path(sim.path().join("truth.csv")).unwrap();

@@ -137,42 +137,87 @@ pub struct Coordination {
     pub summary: CoordSummary,
 }
 
-/// Accounts interned to dense ids, in order of first post.
+/// Accounts interned to dense ids, in order of first post. Looked up by `platform\0id` in a
+/// reused buffer: no allocation per post.
 #[derive(Default)]
 struct Accounts {
-    index: HashMap<(String, String), u32>,
+    index: HashMap<String, u32>,
     keys: Vec<(String, String)>,
     handles: Vec<Option<String>>,
+    lookup: String,
 }
 
 impl Accounts {
     fn intern(&mut self, platform: &str, id: &str, handle: Option<&str>) -> u32 {
-        if let Some(&i) = self.index.get(&(platform.to_string(), id.to_string())) {
+        self.lookup.clear();
+        self.lookup.push_str(platform);
+        self.lookup.push('\0');
+        self.lookup.push_str(id);
+        if let Some(&i) = self.index.get(self.lookup.as_str()) {
             return i;
         }
         let i = self.keys.len() as u32;
-        self.index.insert((platform.to_string(), id.to_string()), i);
+        self.index.insert(self.lookup.clone(), i);
         self.keys.push((platform.to_string(), id.to_string()));
         self.handles.push(handle.map(str::to_string));
         i
     }
+
+    /// Platform, id and handle columns of the accounts, to gather edge rows from.
+    fn columns(&self) -> [Series; 3] {
+        [
+            Series::new(
+                "platform".into(),
+                self.keys.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(),
+            ),
+            Series::new(
+                "account".into(),
+                self.keys.iter().map(|k| k.1.as_str()).collect::<Vec<_>>(),
+            ),
+            Series::new(
+                "handle".into(),
+                self.handles
+                    .iter()
+                    .map(|h| h.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+        ]
+    }
 }
 
 /// Actions on one kind of object, with object labels for the cluster table.
+/// Each label is stored once: the index maps a 64-bit hash of the label to the first object
+/// with that hash (checked against the label), other labels with the same hash go to
+/// `collisions`.
 #[derive(Default)]
 struct ObjectActions {
     actions: Vec<Action>,
     labels: Vec<String>,
-    index: HashMap<String, u32>,
+    index: foldhash::HashMap<u64, u32>,
+    collisions: HashMap<String, u32>,
 }
 
 impl ObjectActions {
     fn push(&mut self, account: u32, label: String, time_ms: i64) {
+        use std::hash::BuildHasher;
+        let hash = foldhash::fast::FixedState::with_seed(15).hash_one(label.as_str());
         let next = self.labels.len() as u32;
-        let object = *self.index.entry(label.clone()).or_insert_with(|| {
-            self.labels.push(label);
-            next
-        });
+        let object = match self.index.get(&hash) {
+            Some(&o) if self.labels[o as usize] == label => o,
+            Some(_) => match self.collisions.get(&label) {
+                Some(&o) => o,
+                None => {
+                    self.collisions.insert(label.clone(), next);
+                    self.labels.push(label);
+                    next
+                }
+            },
+            None => {
+                self.index.insert(hash, next);
+                self.labels.push(label);
+                next
+            }
+        };
         self.actions.push(Action {
             account,
             object,
@@ -321,7 +366,6 @@ pub fn detect(posts: &DataFrame, options: &CoordOptions) -> Result<Coordination>
                 min_coactions: options.min_coactions,
                 min_objects_per_account: options.min_objects_per_account,
                 max_accounts_in_window: options.max_accounts_in_window,
-                ..SweepConfig::default()
             };
             let report = sweep::sweep(&object_actions.actions, &config)?;
             let significance = if report.edges.is_empty() {
@@ -344,7 +388,7 @@ pub fn detect(posts: &DataFrame, options: &CoordOptions) -> Result<Coordination>
             for (edge, sig) in report.edges.iter().zip(&significance) {
                 let keep = edge.coactions >= options.min_coactions && sig.p_value <= threshold;
                 significant += usize::from(keep);
-                edge_rows.push(kind, window_s, edge, sig, keep, &accounts);
+                edge_rows.push(kind, window_s, edge, sig, keep);
                 let is_primary =
                     window_s == primary_window_s || kind == ObjectKind::HashtagSequence;
                 if keep && is_primary {
@@ -397,23 +441,21 @@ pub fn detect(posts: &DataFrame, options: &CoordOptions) -> Result<Coordination>
         largest_cluster: clusters.iter().map(|c| c.members.len()).max().unwrap_or(0),
     };
     Ok(Coordination {
-        edges: edge_rows.into_dataframe()?,
+        edges: edge_rows.into_dataframe(&accounts)?,
         clusters: cluster_table,
         by_account,
         summary,
     })
 }
 
+/// Edge rows with accounts as dense ids; their strings are gathered once, column by column,
+/// when the table is built (a `String` per cell was most of the stage's memory at 10 M posts).
 #[derive(Default)]
 struct EdgeRows {
     window_s: Vec<f64>,
     object_kind: Vec<&'static str>,
-    platform_a: Vec<String>,
-    account_a: Vec<String>,
-    handle_a: Vec<Option<String>>,
-    platform_b: Vec<String>,
-    account_b: Vec<String>,
-    handle_b: Vec<Option<String>>,
+    a: Vec<IdxSize>,
+    b: Vec<IdxSize>,
     coactions: Vec<u32>,
     a_first: Vec<u32>,
     b_first: Vec<u32>,
@@ -434,17 +476,11 @@ impl EdgeRows {
         edge: &sweep::PairStats,
         sig: &sweep::EdgeSignificance,
         keep: bool,
-        accounts: &Accounts,
     ) {
-        let (a, b) = (edge.a as usize, edge.b as usize);
         self.window_s.push(window_s);
         self.object_kind.push(kind.as_str());
-        self.platform_a.push(accounts.keys[a].0.clone());
-        self.account_a.push(accounts.keys[a].1.clone());
-        self.handle_a.push(accounts.handles[a].clone());
-        self.platform_b.push(accounts.keys[b].0.clone());
-        self.account_b.push(accounts.keys[b].1.clone());
-        self.handle_b.push(accounts.handles[b].clone());
+        self.a.push(edge.a as IdxSize);
+        self.b.push(edge.b as IdxSize);
         self.coactions.push(edge.coactions);
         self.a_first.push(edge.a_first);
         self.b_first.push(edge.b_first);
@@ -457,19 +493,27 @@ impl EdgeRows {
         self.significant.push(keep);
     }
 
-    fn into_dataframe(self) -> PolarsResult<DataFrame> {
+    fn into_dataframe(self, accounts: &Accounts) -> PolarsResult<DataFrame> {
         let height = self.coactions.len();
+        let [platform, account, handle] = accounts.columns();
+        let (a, b) = (
+            IdxCa::from_vec("a".into(), self.a),
+            IdxCa::from_vec("b".into(), self.b),
+        );
+        let gather = |values: &Series, rows: &IdxCa, name: &str| -> PolarsResult<Column> {
+            Ok(values.take(rows)?.with_name(name.into()).into())
+        };
         DataFrame::new(
             height,
             vec![
                 Column::new("window_s".into(), self.window_s),
                 Column::new("object_kind".into(), self.object_kind),
-                Column::new("platform_a".into(), self.platform_a),
-                Column::new("account_a".into(), self.account_a),
-                Column::new("handle_a".into(), self.handle_a),
-                Column::new("platform_b".into(), self.platform_b),
-                Column::new("account_b".into(), self.account_b),
-                Column::new("handle_b".into(), self.handle_b),
+                gather(&platform, &a, "platform_a")?,
+                gather(&account, &a, "account_a")?,
+                gather(&handle, &a, "handle_a")?,
+                gather(&platform, &b, "platform_b")?,
+                gather(&account, &b, "account_b")?,
+                gather(&handle, &b, "handle_b")?,
                 Column::new("coactions".into(), self.coactions),
                 Column::new("a_first".into(), self.a_first),
                 Column::new("b_first".into(), self.b_first),

@@ -10,8 +10,10 @@
 //!
 //! Those tools compare all pairs of actions per object and run out of memory on viral objects
 //! (CooRnet failed on 142,000 shares with 256 GB). Here actions are sorted by (object, time) and
-//! swept with a two-pointer window, so only pairs that actually fall inside the window are ever
-//! produced, and a per-action cap bounds what a viral burst can cost.
+//! swept with a window, so only pairs that actually fall inside the window are ever met, and a
+//! per-action cap bounds what a viral burst can cost. Pairs are counted one account (one row of
+//! the co-action matrix) at a time, so co-action records are never materialised: memory follows
+//! the actions and the edges, not the pairs that co-acted once.
 //!
 //! Rules, chosen to match CooRTweet:
 //! * Each account keeps only its **first** action per object (later repeats of the same retweet,
@@ -56,21 +58,16 @@ pub struct SweepConfig {
     /// the same object inside the window (the nearest ones in time). Bounds the pair records
     /// produced by the sweep to `actions × max_accounts_in_window`.
     pub max_accounts_in_window: usize,
-    /// Memory guard: co-action records (16 bytes each) held at once. Beyond it the records
-    /// are built and reduced in several passes over ranges of account ids (slower, same result).
-    pub max_pair_records: usize,
 }
 
 impl Default for SweepConfig {
-    /// 10 s window as in CooRTweet; edges need two co-actions; 500 accounts per window;
-    /// 64 Mi pair records (1 GiB).
+    /// 10 s window as in CooRTweet; edges need two co-actions; 500 accounts per window.
     fn default() -> Self {
         Self {
             window_ms: 10_000,
             min_coactions: 2,
             min_objects_per_account: 2,
             max_accounts_in_window: 500,
-            max_pair_records: 1 << 26,
         }
     }
 }
@@ -117,13 +114,13 @@ pub struct SweepReport {
     /// Actions whose window held more than `max_accounts_in_window` earlier actions and were
     /// therefore paired only with the nearest ones. Non-zero means counts are lower bounds.
     pub truncated_windows: u64,
-    /// Co-action records the sweep produced (each unordered pair of co-acting actions once).
+    /// Co-action records met by the sweep (each unordered pair of co-acting actions once);
+    /// none is stored beyond its account's row.
     pub pair_records: usize,
-    /// Most co-action records held in memory at once (16 bytes each); the sweep's peak memory
-    /// is about `16 × peak_pairs` bytes on top of a `16 × actions` copy of the input.
+    /// Most co-action records one row held at once (16 bytes each, only those of the row's
+    /// edges): the sweep's memory beyond a copy of the input, per-account positions and a
+    /// counter per account and thread.
     pub peak_pairs: usize,
-    /// Passes over the sweep needed to keep records within `max_pair_records`.
-    pub passes: usize,
     /// Distinct account pairs with at least one co-action, before `min_coactions`.
     pub distinct_pairs: usize,
 }
@@ -292,24 +289,6 @@ fn for_each_coaction(
     truncated
 }
 
-/// Same two-pointer walk as [`for_each_coaction`], counting instead of emitting, so the output
-/// buffer can be allocated exactly once.
-fn count_coactions(group: &[Action], window_ms: u64, cap: usize) -> (usize, u64) {
-    let (mut pairs, mut truncated, mut lo) = (0, 0, 0);
-    for (j, later) in group.iter().enumerate() {
-        while later.time_ms.abs_diff(group[lo].time_ms) > window_ms {
-            lo += 1;
-        }
-        if j - lo > cap {
-            truncated += 1;
-            pairs += cap;
-        } else {
-            pairs += j - lo;
-        }
-    }
-    (pairs, truncated)
-}
-
 const A_FIRST: u64 = 0;
 const TIE: u64 = 1;
 const B_FIRST: u64 = 2;
@@ -322,7 +301,7 @@ fn pair_key(x: u32, y: u32) -> u64 {
 
 /// Packs one co-action as `pair key (64 bits) | Δt (62 bits) | who-first (2 bits)`, so a plain
 /// sort groups records by pair with Δt ascending: min and median fall out of the sorted run.
-#[inline]
+#[cfg(test)]
 fn encode(earlier: &Action, later: &Action) -> u128 {
     let dt = later.time_ms.abs_diff(earlier.time_ms);
     let who = if dt == 0 {
@@ -335,115 +314,178 @@ fn encode(earlier: &Action, later: &Action) -> u128 {
     (u128::from(pair_key(earlier.account, later.account)) << 64) | u128::from((dt << 2) | who)
 }
 
-/// Co-action network of the actions: sort by (object, time), sweep each object with a
-/// two-pointer window in parallel, then sort-reduce packed pair records.
+/// Co-action network of the actions, one account at a time: row `a` of the product of the
+/// sparse account × (object, time) incidence matrix with its transpose, restricted to the
+/// window and to partners `b > a`.
 ///
-/// Never materialises all pairs of an object. The sweep yields `E = Σ_actions min(earlier
-/// actions in window, max_accounts_in_window)` records of 16 bytes; when `E` exceeds
-/// `max_pair_records` the pairs are processed in several passes over ranges of the smaller
-/// account id, so memory stays near `16 × max_pair_records` bytes (a single hyperactive account
-/// can exceed it; `peak_pairs` reports what was held). Deterministic for any thread count
-/// because records are fully sorted before reduction.
+/// For each account (blocks of accounts in parallel, rows in id order) the sweep visits the
+/// window around each of its actions in that object's time-sorted actions. A dense
+/// per-thread counter gives the row's distinct partners (the candidate pairs); only the
+/// co-actions of partners that reach `min_coactions` are visited again, packed and sorted
+/// into [`PairStats`]. No co-action record outlives its row, so memory is linear in the
+/// actions and edges plus, per thread, a counter per account and one row's edge records,
+/// however many pairs co-act (the sort-reduce over all records it replaces held 16 bytes per
+/// co-action: 14 GB for 10 M posts), and time is linear in the co-action records (each met
+/// once from each side).
+///
+/// Same pairs as the pairwise rules, the cap included: an action pairs with its
+/// `max_accounts_in_window` nearest earlier actions of the object inside the window, so from
+/// the action at position `j` of its object the partners are the earlier ones in
+/// `[max(lo_j, j − cap), j)` and the later ones `k` with `j < k ≤ j + cap` and
+/// `t_k − t_j ≤ window`. Deterministic for any thread count (rows are independent and
+/// concatenated in account order).
 pub fn sweep(actions: &[Action], config: &SweepConfig) -> Result<SweepReport> {
     validate(config)?;
     let prepared = prepare(actions, config);
     let window = config.window_ms as u64;
     let cap = config.max_accounts_in_window;
-    let group = |r: &Range<usize>| prepared.group(r);
+    let min = config.min_coactions;
+    let n = prepared.n_accounts;
+    let all = &prepared.actions;
 
-    // Records per bucket of the smaller account id, to cut the passes.
-    let shift = (usize::BITS - prepared.n_accounts.leading_zeros()).saturating_sub(BUCKET_BITS);
-    let (histogram, truncated_windows) = prepared
-        .groups
-        .par_iter()
-        .with_min_len(1024)
-        .fold(
-            || (vec![0usize; 1 << BUCKET_BITS], 0u64),
-            |(mut histogram, truncated), r| {
-                let t = for_each_coaction(group(r), window, cap, |e, l| {
-                    histogram[(e.account.min(l.account) >> shift) as usize] += 1;
-                });
-                (histogram, truncated + t)
+    // Each action's object group, and each account's actions (positions, CSR layout).
+    let mut group_of = vec![0u32; all.len()];
+    for (g, r) in prepared.groups.iter().enumerate() {
+        group_of[r.clone()].fill(g as u32);
+    }
+    let mut offsets = vec![0usize; n + 1];
+    for a in all {
+        offsets[a.account as usize + 1] += 1;
+    }
+    for i in 0..n {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut positions = vec![0u32; all.len()];
+    {
+        let mut next = offsets.clone();
+        for (p, a) in all.iter().enumerate() {
+            let slot = &mut next[a.account as usize];
+            positions[*slot] = p as u32;
+            *slot += 1;
+        }
+    }
+
+    // Calls `visit(b, record)` for every co-action of account `a` with a partner `b > a`;
+    // returns (co-action records of `a`'s actions as the later one, truncated windows).
+    let row = |a: usize, visit: &mut dyn FnMut(u32, u128)| -> (usize, u64) {
+        let (mut records, mut truncated) = (0, 0);
+        for &p in &positions[offsets[a]..offsets[a + 1]] {
+            let p = p as usize;
+            let range = &prepared.groups[group_of[p] as usize];
+            let group = &all[range.clone()];
+            let j = p - range.start;
+            let me = group[j];
+            let key = u128::from(me.account) << 96;
+            // Earlier partners: the nearest `cap` inside the window.
+            let from = j.saturating_sub(cap);
+            let lo =
+                from + group[from..j].partition_point(|x| me.time_ms.abs_diff(x.time_ms) > window);
+            if lo == from && from > 0 && me.time_ms.abs_diff(group[from - 1].time_ms) <= window {
+                truncated += 1;
+            }
+            records += j - lo;
+            for x in &group[lo..j] {
+                if x.account > me.account {
+                    let dt = me.time_ms.abs_diff(x.time_ms);
+                    let who = if dt == 0 { TIE } else { B_FIRST };
+                    let record = key | u128::from(x.account) << 64 | u128::from((dt << 2) | who);
+                    visit(x.account, record);
+                }
+            }
+            // Later partners: those whose capped window reaches back to this action.
+            let to = (j + cap).min(group.len() - 1);
+            let hi = j
+                + 1
+                + group[j + 1..=to].partition_point(|x| x.time_ms.abs_diff(me.time_ms) <= window);
+            for x in &group[j + 1..hi] {
+                if x.account > me.account {
+                    let dt = x.time_ms.abs_diff(me.time_ms);
+                    let who = if dt == 0 { TIE } else { A_FIRST };
+                    let record = key | u128::from(x.account) << 64 | u128::from((dt << 2) | who);
+                    visit(x.account, record);
+                }
+            }
+        }
+        (records, truncated)
+    };
+
+    #[derive(Default)]
+    struct Part {
+        edges: Vec<PairStats>,
+        distinct: usize,
+        records: usize,
+        truncated: u64,
+        peak: usize,
+    }
+    struct Scratch {
+        counts: Vec<u32>,
+        touched: Vec<u32>,
+        records: Vec<u128>,
+    }
+    const BLOCK: usize = 256;
+    let parts: Vec<Part> = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .with_min_len(8)
+        .map_init(
+            || Scratch {
+                counts: vec![0; n],
+                touched: Vec::new(),
+                records: Vec::new(),
+            },
+            |scratch, block| {
+                let mut part = Part::default();
+                for a in block * BLOCK..((block + 1) * BLOCK).min(n) {
+                    let Scratch {
+                        counts,
+                        touched,
+                        records,
+                    } = scratch;
+                    let mut reached = false;
+                    let (r, t) = row(a, &mut |b, _| {
+                        let c = &mut counts[b as usize];
+                        if *c == 0 {
+                            touched.push(b);
+                        }
+                        *c += 1;
+                        reached |= *c >= min;
+                    });
+                    part.records += r;
+                    part.truncated += t;
+                    part.distinct += touched.len();
+                    if reached {
+                        records.clear();
+                        row(a, &mut |b, record| {
+                            if counts[b as usize] >= min {
+                                records.push(record);
+                            }
+                        });
+                        part.peak = part.peak.max(records.len());
+                        records.sort_unstable();
+                        for run in records.chunk_by(|x, y| (x >> 64) == (y >> 64)) {
+                            let mut edge = pair_stats(run);
+                            edge.a = prepared.original(edge.a);
+                            edge.b = prepared.original(edge.b);
+                            part.edges.push(edge);
+                        }
+                    }
+                    for &b in touched.iter() {
+                        counts[b as usize] = 0;
+                    }
+                    touched.clear();
+                }
+                part
             },
         )
-        .reduce(
-            || (vec![0usize; 1 << BUCKET_BITS], 0),
-            |(mut x, tx), (y, ty)| {
-                x.iter_mut().zip(y).for_each(|(x, y)| *x += y);
-                (x, tx + ty)
-            },
-        );
-    let pair_records: usize = histogram.iter().sum();
-
-    // Each pass takes a contiguous range of smaller-account ids, so edges come out in order.
-    let mut passes: Vec<(Range<u64>, usize)> = Vec::new();
-    let mut first_bucket = 0u64;
-    let mut in_pass = 0;
-    for (bucket, &n) in histogram.iter().enumerate() {
-        if in_pass > 0 && in_pass + n > config.max_pair_records {
-            passes.push(((first_bucket << shift)..((bucket as u64) << shift), in_pass));
-            first_bucket = bucket as u64;
-            in_pass = 0;
-        }
-        in_pass += n;
-    }
-    if in_pass > 0 {
-        passes.push(((first_bucket << shift)..u64::MAX, in_pass));
-    }
-
-    let mut edges = Vec::new();
-    let mut distinct_pairs = 0;
-    for (accounts, total) in &passes {
-        let in_pass =
-            |e: &Action, l: &Action| accounts.contains(&u64::from(e.account.min(l.account)));
-        let counts: Vec<usize> = prepared
-            .groups
-            .par_iter()
-            .map(|r| {
-                if passes.len() == 1 {
-                    return count_coactions(group(r), window, cap).0;
-                }
-                let mut n = 0;
-                for_each_coaction(group(r), window, cap, |e, l| {
-                    n += usize::from(in_pass(e, l))
-                });
-                n
-            })
-            .collect();
-        debug_assert_eq!(counts.iter().sum::<usize>(), *total);
-        // Zeroed allocation: pages are faulted in by the parallel fill, not by one thread.
-        let mut records = vec![0u128; *total];
-        let mut slices = Vec::with_capacity(counts.len());
-        let mut rest = records.as_mut_slice();
-        for &n in &counts {
-            let (head, tail) = rest.split_at_mut(n);
-            slices.push(head);
-            rest = tail;
-        }
-        prepared
-            .groups
-            .par_iter()
-            .zip(slices.into_par_iter())
-            .with_min_len(64)
-            .for_each(|(r, out)| {
-                let mut k = 0;
-                for_each_coaction(group(r), window, cap, |e, l| {
-                    if in_pass(e, l) {
-                        out[k] = encode(e, l);
-                        k += 1;
-                    }
-                });
-            });
-        records.par_sort_unstable();
-        let (pass_edges, pass_pairs) = reduce_records(&records, config.min_coactions);
-        edges.extend(pass_edges);
-        distinct_pairs += pass_pairs;
-    }
-    if prepared.original_ids.is_some() {
-        for e in &mut edges {
-            e.a = prepared.original(e.a);
-            e.b = prepared.original(e.b);
-        }
+        .collect();
+    let mut edges = Vec::with_capacity(parts.iter().map(|p| p.edges.len()).sum());
+    let (mut distinct_pairs, mut pair_records, mut truncated_windows, mut peak_pairs) =
+        (0, 0, 0, 0);
+    for part in parts {
+        edges.extend(part.edges);
+        distinct_pairs += part.distinct;
+        pair_records += part.records;
+        truncated_windows += part.truncated;
+        peak_pairs = peak_pairs.max(part.peak);
     }
     Ok(SweepReport {
         edges,
@@ -451,46 +493,9 @@ pub fn sweep(actions: &[Action], config: &SweepConfig) -> Result<SweepReport> {
         actions_used: prepared.actions.len(),
         truncated_windows,
         pair_records,
-        peak_pairs: passes.iter().map(|p| p.1).max().unwrap_or(0),
-        passes: passes.len(),
+        peak_pairs,
         distinct_pairs,
     })
-}
-
-/// The smaller account id of each record is bucketed into `2^BUCKET_BITS` ranges to plan passes.
-const BUCKET_BITS: u32 = 16;
-
-/// Turns sorted records into edges, in parallel over chunks cut at pair boundaries.
-fn reduce_records(records: &[u128], min_coactions: u32) -> (Vec<PairStats>, usize) {
-    let key = |i: usize| (records[i] >> 64) as u64;
-    let chunks = (rayon::current_num_threads() * 8).max(1);
-    let mut cuts = vec![0];
-    for c in 1..chunks {
-        let mut i = (records.len() * c / chunks).max(*cuts.last().unwrap_or(&0));
-        while i > 0 && i < records.len() && key(i) == key(i - 1) {
-            i += 1;
-        }
-        cuts.push(i);
-    }
-    cuts.push(records.len());
-    cuts.dedup();
-
-    let parts: Vec<(Vec<PairStats>, usize)> = cuts
-        .par_windows(2)
-        .map(|w| {
-            let mut edges = Vec::new();
-            let mut pairs = 0;
-            for run in records[w[0]..w[1]].chunk_by(|x, y| (x >> 64) == (y >> 64)) {
-                pairs += 1;
-                if run.len() >= min_coactions as usize {
-                    edges.push(pair_stats(run));
-                }
-            }
-            (edges, pairs)
-        })
-        .collect();
-    let distinct = parts.iter().map(|p| p.1).sum();
-    (parts.into_iter().flat_map(|p| p.0).collect(), distinct)
 }
 
 fn pair_stats(run: &[u128]) -> PairStats {
@@ -740,39 +745,74 @@ pub fn shift_null_model(
         list.dedup_by_key(|(object, _)| *object);
     }
     let window = config.window_ms;
-    let mut sum = vec![0u64; observed.len()];
-    let mut at_least_observed = vec![0u32; observed.len()];
+    // Offsets of the accounts in some observed edge, all shuffles of an account side by side;
+    // the generator still draws one offset per account and shuffle, in the same order.
+    let mut row_of = vec![u32::MAX; n_accounts];
+    let mut rows = 0u32;
+    for edge in observed {
+        for account in [edge.a, edge.b] {
+            let slot = &mut row_of[account as usize];
+            if *slot == u32::MAX {
+                *slot = rows;
+                rows += 1;
+            }
+        }
+    }
+    let k = shuffles as usize;
+    let mut offsets = vec![0i64; rows as usize * k];
     for shuffle in 0..shuffles {
         let mut rng = ChaCha8Rng::seed_from_u64(
             seed ^ (u64::from(shuffle) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
-        let offsets: Vec<i64> = (0..n_accounts).map(|_| rng.random_range(0..span)).collect();
-        let shifted =
-            |account: u32, t: i64| start + (t - start + offsets[account as usize]).rem_euclid(span);
-        let counts: Vec<u32> = observed
-            .par_iter()
-            .map(|edge| {
+        for &row in &row_of {
+            let offset = rng.random_range(0..span);
+            if row != u32::MAX {
+                offsets[row as usize * k + shuffle as usize] = offset;
+            }
+        }
+    }
+    // One merge of the two accounts' objects per edge; every shuffle is counted at each
+    // shared object (the shared objects are the same in every shuffle, only times move).
+    // `t − start + offset` lies in [0, 2 span): one subtraction is the circular shift.
+    let wrap = |x: i64| if x >= span { x - span } else { x };
+    let tallies: Vec<(u64, u32)> = observed
+        .par_iter()
+        .map_init(
+            || vec![0u32; k],
+            |counts, edge| {
+                counts.fill(0);
                 let (list_a, list_b) =
                     (&per_account[edge.a as usize], &per_account[edge.b as usize]);
-                let (mut i, mut j, mut count) = (0, 0, 0u32);
+                let row = |account: u32| {
+                    let r = row_of[account as usize] as usize * k;
+                    &offsets[r..r + k]
+                };
+                let (offsets_a, offsets_b) = (row(edge.a), row(edge.b));
+                let (mut i, mut j) = (0, 0);
                 while i < list_a.len() && j < list_b.len() {
                     match list_a[i].0.cmp(&list_b[j].0) {
                         std::cmp::Ordering::Less => i += 1,
                         std::cmp::Ordering::Greater => j += 1,
                         std::cmp::Ordering::Equal => {
-                            let dt =
-                                (shifted(edge.a, list_a[i].1) - shifted(edge.b, list_b[j].1)).abs();
-                            count += u32::from(dt <= window);
+                            let (ta, tb) = (list_a[i].1 - start, list_b[j].1 - start);
+                            for ((count, &oa), &ob) in
+                                counts.iter_mut().zip(offsets_a).zip(offsets_b)
+                            {
+                                let dt = (wrap(ta + oa) - wrap(tb + ob)).abs();
+                                *count += u32::from(dt <= window);
+                            }
                             i += 1;
                             j += 1;
                         }
                     }
                 }
-                count
-            })
-            .collect();
-        tally(&counts, observed, &mut sum, &mut at_least_observed);
-    }
+                let sum = counts.iter().map(|&c| u64::from(c)).sum();
+                let at_least = counts.iter().filter(|&&c| c >= edge.coactions).count() as u32;
+                (sum, at_least)
+            },
+        )
+        .collect();
+    let (sum, at_least_observed): (Vec<u64>, Vec<u32>) = tallies.into_iter().unzip();
     significance_from_counts(observed, &sum, &at_least_observed, shuffles)
 }
 
@@ -865,8 +905,38 @@ mod tests {
             min_coactions,
             min_objects_per_account: min_objects,
             max_accounts_in_window: 500,
-            max_pair_records: 1 << 26,
         }
+    }
+
+    /// The previous implementation, kept as a reference for the cap (which the all-pairs
+    /// brute force does not model): every co-action record of every object packed, sorted
+    /// and reduced at once. Returns (edges, distinct pairs, records, truncated windows).
+    fn materialised(
+        actions: &[Action],
+        config: &SweepConfig,
+    ) -> (Vec<PairStats>, usize, usize, u64) {
+        let prepared = prepare(actions, config);
+        let (window, cap) = (config.window_ms as u64, config.max_accounts_in_window);
+        let mut records = Vec::new();
+        let mut truncated = 0;
+        for r in &prepared.groups {
+            truncated += for_each_coaction(prepared.group(r), window, cap, |e, l| {
+                records.push(encode(e, l))
+            });
+        }
+        records.sort_unstable();
+        let mut edges = Vec::new();
+        let mut distinct = 0;
+        for run in records.chunk_by(|x, y| (x >> 64) == (y >> 64)) {
+            distinct += 1;
+            if run.len() >= config.min_coactions as usize {
+                let mut e = pair_stats(run);
+                e.a = prepared.original(e.a);
+                e.b = prepared.original(e.b);
+                edges.push(e);
+            }
+        }
+        (edges, distinct, records.len(), truncated)
     }
 
     /// All-pairs reference implementation of the documented rules.
@@ -930,7 +1000,7 @@ mod tests {
     #[test]
     fn matches_brute_force_on_random_small_cases() {
         let mut rng = ChaCha8Rng::seed_from_u64(20_170_505);
-        let (mut cases_with_edges, mut multi_pass_cases) = (0, 0);
+        let (mut cases_with_edges, mut truncated_cases) = (0, 0);
         for case in 0..200 {
             let n_accounts = rng.random_range(1..=30u32);
             let n_objects = rng.random_range(1..=10u32);
@@ -955,16 +1025,36 @@ mod tests {
                 let expected = brute_force(&actions, &cfg);
                 assert_eq!(report.edges, expected, "case {case}");
                 cases_with_edges += usize::from(!report.edges.is_empty());
-                // A tiny record budget forces several passes; the result must not change.
-                let small = SweepConfig {
-                    max_pair_records: case % 7,
+                let reference = materialised(&actions, &cfg);
+                assert_eq!(
+                    (
+                        report.distinct_pairs,
+                        report.pair_records,
+                        report.truncated_windows
+                    ),
+                    (reference.1, reference.2, 0),
+                    "case {case}"
+                );
+                assert!(report.peak_pairs <= report.pair_records);
+                // A small cap truncates windows: the row-wise sweep must keep exactly the
+                // pairs the materialised sweep kept.
+                let capped = SweepConfig {
+                    max_accounts_in_window: 1 + case % 4,
                     ..cfg
                 };
-                let multi = sweep(&actions, &small).unwrap();
-                assert_eq!(multi.edges, expected, "case {case}, several passes");
-                assert_eq!(multi.distinct_pairs, report.distinct_pairs);
-                assert!(report.passes <= 1 && multi.peak_pairs <= report.pair_records);
-                multi_pass_cases += usize::from(multi.passes > 1);
+                let report = sweep(&actions, &capped).unwrap();
+                let reference = materialised(&actions, &capped);
+                assert_eq!(report.edges, reference.0, "case {case}, capped");
+                assert_eq!(
+                    (
+                        report.distinct_pairs,
+                        report.pair_records,
+                        report.truncated_windows
+                    ),
+                    (reference.1, reference.2, reference.3),
+                    "case {case}, capped"
+                );
+                truncated_cases += usize::from(report.truncated_windows > 0);
             }
         }
         assert!(
@@ -972,9 +1062,119 @@ mod tests {
             "only {cases_with_edges} non-trivial cases"
         );
         assert!(
-            multi_pass_cases > 150,
-            "only {multi_pass_cases} multi-pass cases"
+            truncated_cases > 60,
+            "only {truncated_cases} cases with truncated windows"
         );
+    }
+
+    /// The time-shift null model as it was (one merge per edge and shuffle), kept as the
+    /// reference for the one-merge-per-edge version.
+    fn shift_null_reference(
+        actions: &[Action],
+        config: &SweepConfig,
+        observed: &[PairStats],
+        shuffles: u32,
+        seed: u64,
+    ) -> Result<Vec<EdgeSignificance>> {
+        validate(config)?;
+        ensure!(shuffles >= 1, "the null model needs at least one shuffle");
+        let (Some(start), Some(end)) = (
+            actions.iter().map(|a| a.time_ms).min(),
+            actions.iter().map(|a| a.time_ms).max(),
+        ) else {
+            return significance_from_counts(
+                observed,
+                &vec![0; observed.len()],
+                &vec![0; observed.len()],
+                shuffles,
+            );
+        };
+        let span = (end - start + 1).max(1);
+        // Each account's first action per object, sorted by object (the sweep's rule).
+        let n_accounts = actions
+            .iter()
+            .map(|a| a.account as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut per_account: Vec<Vec<(u32, i64)>> = vec![Vec::new(); n_accounts];
+        for action in actions {
+            per_account[action.account as usize].push((action.object, action.time_ms));
+        }
+        for list in &mut per_account {
+            list.sort_unstable();
+            list.dedup_by_key(|(object, _)| *object);
+        }
+        let window = config.window_ms;
+        let mut sum = vec![0u64; observed.len()];
+        let mut at_least_observed = vec![0u32; observed.len()];
+        for shuffle in 0..shuffles {
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                seed ^ (u64::from(shuffle) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            let offsets: Vec<i64> = (0..n_accounts).map(|_| rng.random_range(0..span)).collect();
+            let shifted = |account: u32, t: i64| {
+                start + (t - start + offsets[account as usize]).rem_euclid(span)
+            };
+            let counts: Vec<u32> = observed
+                .par_iter()
+                .map(|edge| {
+                    let (list_a, list_b) =
+                        (&per_account[edge.a as usize], &per_account[edge.b as usize]);
+                    let (mut i, mut j, mut count) = (0, 0, 0u32);
+                    while i < list_a.len() && j < list_b.len() {
+                        match list_a[i].0.cmp(&list_b[j].0) {
+                            std::cmp::Ordering::Less => i += 1,
+                            std::cmp::Ordering::Greater => j += 1,
+                            std::cmp::Ordering::Equal => {
+                                let dt = (shifted(edge.a, list_a[i].1)
+                                    - shifted(edge.b, list_b[j].1))
+                                .abs();
+                                count += u32::from(dt <= window);
+                                i += 1;
+                                j += 1;
+                            }
+                        }
+                    }
+                    count
+                })
+                .collect();
+            tally(&counts, observed, &mut sum, &mut at_least_observed);
+        }
+        significance_from_counts(observed, &sum, &at_least_observed, shuffles)
+    }
+
+    #[test]
+    fn shift_null_model_matches_reference() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1505);
+        let mut compared = 0;
+        for case in 0..60 {
+            let actions: Vec<Action> = if case == 0 {
+                planted_campaign()
+            } else {
+                let n_accounts = rng.random_range(2..=25u32);
+                let n_objects = rng.random_range(1..=8u32);
+                let span_ms = rng.random_range(1..=120_000i64);
+                (0..rng.random_range(0..=200usize))
+                    .map(|_| {
+                        act(
+                            rng.random_range(0..n_accounts),
+                            rng.random_range(0..n_objects),
+                            1_494_000_000_000 + rng.random_range(0..=span_ms) / 500 * 500,
+                        )
+                    })
+                    .collect()
+            };
+            let cfg = config([0, 1_000, 10_000][case % 3], 1, 1);
+            let edges = sweep(&actions, &cfg).unwrap().edges;
+            for shuffles in [1, 7, 20] {
+                let ours = shift_null_model(&actions, &cfg, &edges, shuffles, case as u64).unwrap();
+                let reference =
+                    shift_null_reference(&actions, &cfg, &edges, shuffles, case as u64).unwrap();
+                assert_eq!(ours, reference, "case {case}, {shuffles} shuffles");
+                compared += edges.len();
+            }
+        }
+        assert!(compared > 1_000, "{compared}");
     }
 
     #[test]
@@ -1070,7 +1270,6 @@ mod tests {
             min_coactions: 1,
             min_objects_per_account: 1,
             max_accounts_in_window: cap,
-            ..SweepConfig::default()
         };
         let report = sweep(&actions, &cfg).unwrap();
         assert_eq!(report.truncated_windows, 5_000 - cap as u64 - 1);
@@ -1148,7 +1347,6 @@ mod tests {
         let actions = planted_campaign();
         let cfg = SweepConfig {
             max_accounts_in_window: 4,
-            max_pair_records: 500,
             ..SweepConfig::default()
         };
         let run = |threads: usize| {
@@ -1163,7 +1361,7 @@ mod tests {
                 })
         };
         let (one, two) = (run(1), run(2));
-        assert!(one.0.truncated_windows > 0 && one.0.passes > 1);
+        assert!(one.0.truncated_windows > 0);
         assert_eq!(one, two);
         assert_eq!(one, run(3));
     }

@@ -21,18 +21,39 @@ pub struct GraphOptions {
     pub seed: u64,
     /// Gephi files only: drop edges with fewer interactions.
     pub min_weight: u32,
-    /// Gephi files only: keep the N accounts with the highest PageRank.
+    /// Gephi files only: keep the N accounts with the highest PageRank when the retweet
+    /// layer has more (`None`: every account).
     pub top_n: Option<usize>,
 }
+
+/// Accounts in the Gephi files by default: a graph Gephi lays out and a person can read on a
+/// laptop (10 M posts gave 2.9 GB of GraphML and 3.3 GB of GEXF for 1.97 M accounts, which
+/// Gephi cannot open there). The full graph is in `graph/edges.csv` and `graph/nodes.csv`.
+pub const DEFAULT_GEPHI_MAX_NODES: usize = 5_000;
 
 impl Default for GraphOptions {
     fn default() -> Self {
         GraphOptions {
             seed: 1,
             min_weight: 1,
-            top_n: None,
+            top_n: Some(DEFAULT_GEPHI_MAX_NODES),
         }
     }
+}
+
+/// What the Gephi files hold.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GephiSummary {
+    /// The limit asked for (`--gephi-max-nodes`; `None`: no limit).
+    pub max_nodes: Option<usize>,
+    /// Accounts of the retweet layer.
+    pub layer_nodes: usize,
+    /// Accounts and edges written.
+    pub nodes: usize,
+    pub edges: usize,
+    /// Whether the limit cut the graph (the top `max_nodes` accounts by PageRank and the
+    /// edges among them, isolated ones dropped).
+    pub limited: bool,
 }
 
 /// The network with its nodes named.
@@ -48,26 +69,38 @@ pub struct AmplificationGraph {
     pub metrics: NodeMetrics,
 }
 
+/// Nodes interned in order of first sight, looked up by `platform\0id` in a reused buffer
+/// (no allocation per post).
 #[derive(Default)]
 struct Nodes {
-    index: HashMap<(String, String), u32>,
+    index: HashMap<String, u32>,
     keys: Vec<(String, String)>,
     handles: Vec<Option<String>>,
     posts: Vec<u32>,
+    lookup: String,
+}
+
+/// `platform\0id` in `buffer`.
+fn joined_key<'b>(buffer: &'b mut String, platform: &str, id: &str) -> &'b str {
+    buffer.clear();
+    buffer.push_str(platform);
+    buffer.push('\0');
+    buffer.push_str(id);
+    buffer
 }
 
 impl Nodes {
     fn intern(&mut self, platform: &str, id: &str, handle: Option<&str>) -> u32 {
-        let key = (platform.to_string(), id.to_string());
-        if let Some(&i) = self.index.get(&key) {
+        let key = joined_key(&mut self.lookup, platform, id);
+        if let Some(&i) = self.index.get(key) {
             if self.handles[i as usize].is_none() {
                 self.handles[i as usize] = handle.map(str::to_string);
             }
             return i;
         }
         let i = self.keys.len() as u32;
-        self.index.insert(key.clone(), i);
-        self.keys.push(key);
+        self.index.insert(key.to_string(), i);
+        self.keys.push((platform.to_string(), id.to_string()));
         self.handles.push(handle.map(str::to_string));
         self.posts.push(0);
         i
@@ -81,14 +114,15 @@ pub fn build(
     options: &GraphOptions,
 ) -> Result<AmplificationGraph> {
     // Handles (lower case) to account ids, for mentions.
-    let mut by_handle: HashMap<(String, String), String> = HashMap::new();
+    let mut by_handle: HashMap<String, String> = HashMap::new();
+    let mut handle_key = String::new();
     {
         let platform = accounts.column("platform")?.str()?;
         let id = accounts.column("account_id")?.str()?;
         let handle = accounts.column("handle")?.str()?;
         for i in 0..accounts.height() {
             if let (Some(p), Some(a), Some(h)) = (platform.get(i), id.get(i), handle.get(i)) {
-                by_handle.insert((p.to_string(), h.to_lowercase()), a.to_string());
+                by_handle.insert(format!("{p}\0{}", h.to_lowercase()), a.to_string());
             }
         }
     }
@@ -128,7 +162,8 @@ pub fn build(
         }
         {
             for handle in mentions.row(i).iter().copied() {
-                let target = match by_handle.get(&(p.to_string(), handle.to_lowercase())) {
+                let lower = handle.to_lowercase();
+                let target = match by_handle.get(joined_key(&mut handle_key, p, &lower)) {
                     Some(id) => nodes.intern(p, id, Some(handle)),
                     None => nodes.intern(p, &format!("@{handle}"), Some(handle)),
                 };
@@ -317,6 +352,9 @@ pub struct GraphSummary {
     pub top_amplified: Vec<RankedNode>,
     /// Highest PageRank on the retweet layer.
     pub top_pagerank: Vec<RankedNode>,
+    /// The Gephi files, when they were written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gephi: Option<GephiSummary>,
 }
 
 pub fn summary(graph: &AmplificationGraph, limit: usize) -> GraphSummary {
@@ -355,5 +393,6 @@ pub fn summary(graph: &AmplificationGraph, limit: usize) -> GraphSummary {
         top_amplifiers: named(network::top_amplifiers(m, limit)),
         top_amplified: named(network::top_amplified(m, limit)),
         top_pagerank: named(network::top_accounts(m, network::Ranking::PageRank, limit)),
+        gephi: None,
     }
 }

@@ -1072,6 +1072,18 @@ impl Default for ExportFilter {
     }
 }
 
+/// Accounts and edges the Gephi writers keep under `filter`.
+pub fn export_size(
+    layer: &LayerGraph,
+    node_ids: &[String],
+    attrs: &NodeAttributes,
+    pagerank: &[f64],
+    filter: &ExportFilter,
+) -> Result<(usize, usize)> {
+    let plan = ExportPlan::new(layer, node_ids, attrs, pagerank, filter)?;
+    Ok((plan.nodes.len(), plan.edges.len()))
+}
+
 /// Text stating the edge direction; written into every Gephi file.
 pub const EDGE_DIRECTION: &str = "source = amplifier, target = amplified: an edge A -> B means \
      account A retweeted/quoted/replied to/mentioned account B";
