@@ -144,7 +144,17 @@ pub struct SimSummary {
 /// Generate the campaign into `out_dir` (created if needed).
 pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
     anyhow::ensure!(cfg.posts > 0, "posts must be positive");
-    anyhow::ensure!(cfg.duration_hours > 0.0, "duration_hours must be positive");
+    // Shorter cascades leave Timeline::sample no room after the first tweet (it would
+    // loop forever) and clamp bounds crossing.
+    anyhow::ensure!(
+        cfg.duration_hours.is_finite() && cfg.duration_hours >= 0.1,
+        "duration_hours must be at least 0.1 ({} given)",
+        cfg.duration_hours
+    );
+    anyhow::ensure!(
+        cfg.first_tweet_delay_minutes.is_finite() && cfg.first_tweet_delay_minutes >= 0.0,
+        "first_tweet_delay_minutes must be a number ≥ 0"
+    );
     if let Some(h) = cfg.language_switch_hours {
         anyhow::ensure!(
             h.is_finite() && h >= 0.1 && h <= cfg.duration_hours - 0.1,
@@ -3217,6 +3227,55 @@ mod tests {
                 std::fs::read(b.join(&name)).unwrap(),
                 "{name} differs"
             );
+        }
+    }
+
+    #[test]
+    fn randomised_worlds_repeat_and_record_their_behaviour() {
+        let cfg = SimConfig {
+            randomise: true,
+            ..small(false)
+        };
+        let (a, sa) = run("rand-a", &cfg);
+        let (b, _) = run("rand-b", &cfg);
+        for name in ["twitter_v1/tweets.jsonl", "truth.csv", "sim_manifest.json"] {
+            assert_eq!(
+                std::fs::read(a.join(name)).unwrap(),
+                std::fs::read(b.join(name)).unwrap(),
+                "{name} differs"
+            );
+        }
+        let drawn = sa.behaviour.expect("randomised behaviour recorded");
+        assert!(drawn.randomised);
+        let shares = drawn.shares.unwrap();
+        let fixed = SimConfig::default();
+        assert_ne!(shares.amplifier, fixed.amplifier_share);
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(a.join("sim_manifest.json")).unwrap()).unwrap();
+        assert!(manifest["summary"]["behaviour"]["schedule_jitter_ms"].is_number());
+        let other = run(
+            "rand-c",
+            &SimConfig {
+                seed: 8,
+                ..cfg.clone()
+            },
+        );
+        assert_ne!(
+            other.1.behaviour.unwrap().amplifier_rate,
+            drawn.amplifier_rate
+        );
+    }
+
+    #[test]
+    fn cascades_too_short_to_hold_a_tweet_are_refused() {
+        for hours in [0.0, 1e-4, f64::NAN] {
+            let cfg = SimConfig {
+                duration_hours: hours,
+                ..small(false)
+            };
+            let dir = std::env::temp_dir().join(format!("simulate-short-{}", std::process::id()));
+            let err = simulate(&cfg, &dir).unwrap_err().to_string();
+            assert!(err.contains("duration_hours"), "{err}");
         }
     }
 
