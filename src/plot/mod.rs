@@ -1588,117 +1588,34 @@ fn hold_steps(pts: &[(i64, f64)], end: i64, floor: f64) -> Vec<(i64, f64)> {
 // plotters 0.3.7's ab_glyph renderer places every glyph's ink at the pen
 // position, dropping the glyph's left side bearing; "1", "T", "U" then sit
 // visibly apart from their neighbours ("T witter", "1 8:49"). We draw text one
-// glyph at a time and add the bearing read from the font's `hmtx` table.
+// glyph at a time and add the bearing ab_glyph reads from the same face.
 
-/// Horizontal metrics of one embedded face (just what bearing correction needs).
+/// One embedded face, for the side bearings plotters drops.
 struct FaceMetrics {
-    /// ascent - descent in font units: ab_glyph's pixel size refers to it.
-    height: f64,
-    n_hmetrics: usize,
-    hmtx: &'static [u8],
-    /// cmap format 4 segments: (end, start, delta, range_offset, offset of range_offset)
-    segments: Vec<(u16, u16, i16, u16, usize)>,
-    cmap: &'static [u8],
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes([
-        *b.get(at)?,
-        *b.get(at + 1)?,
-        *b.get(at + 2)?,
-        *b.get(at + 3)?,
-    ]))
+    font: ab_glyph::FontRef<'static>,
 }
 
 impl FaceMetrics {
     fn parse(font: &'static [u8]) -> Option<Self> {
-        let n_tables = usize::from(be16(font, 4)?);
-        let table = |tag: &[u8; 4]| -> Option<&'static [u8]> {
-            (0..n_tables).find_map(|i| {
-                let rec = 12 + 16 * i;
-                if font.get(rec..rec + 4)? != tag {
-                    return None;
-                }
-                let off = be32(font, rec + 8)? as usize;
-                let len = be32(font, rec + 12)? as usize;
-                font.get(off..off.checked_add(len)?)
-            })
-        };
-        let hhea = table(b"hhea")?;
-        let ascent = f64::from(be16(hhea, 4)? as i16);
-        let descent = f64::from(be16(hhea, 6)? as i16);
-        let n_hmetrics = usize::from(be16(hhea, 34)?);
-        let hmtx = table(b"hmtx")?;
-        let cmap = table(b"cmap")?;
-        let n_sub = usize::from(be16(cmap, 2)?);
-        let sub = (0..n_sub).find_map(|i| {
-            let rec = 4 + 8 * i;
-            let (platform, encoding) = (be16(cmap, rec)?, be16(cmap, rec + 2)?);
-            let off = be32(cmap, rec + 4)? as usize;
-            let unicode_bmp = (platform == 3 && encoding == 1) || platform == 0;
-            (unicode_bmp && be16(cmap, off)? == 4).then_some(off)
-        })?;
-        let seg_count = usize::from(be16(cmap, sub + 6)? / 2);
-        let ends = sub + 14;
-        let starts = ends + 2 * seg_count + 2;
-        let deltas = starts + 2 * seg_count;
-        let ranges = deltas + 2 * seg_count;
-        let segments = (0..seg_count)
-            .map(|i| {
-                Some((
-                    be16(cmap, ends + 2 * i)?,
-                    be16(cmap, starts + 2 * i)?,
-                    be16(cmap, deltas + 2 * i)? as i16,
-                    be16(cmap, ranges + 2 * i)?,
-                    ranges + 2 * i,
-                ))
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some(Self {
-            height: ascent - descent,
-            n_hmetrics,
-            hmtx,
-            segments,
-            cmap,
-        })
+        ab_glyph::FontRef::try_from_slice(font)
+            .ok()
+            .map(|font| Self { font })
     }
 
-    fn glyph_id(&self, c: char) -> Option<u16> {
-        let c = u16::try_from(u32::from(c)).ok()?;
-        let &(_, start, delta, range, at) = self.segments.iter().find(|s| s.0 >= c)?;
-        if c < start {
-            return None;
-        }
-        let g = if range == 0 {
-            c.wrapping_add(delta as u16)
-        } else {
-            let idx = at + usize::from(range) + 2 * usize::from(c - start);
-            let g = be16(self.cmap, idx)?;
-            if g == 0 {
-                return None;
-            }
-            g.wrapping_add(delta as u16)
-        };
-        (g != 0).then_some(g)
+    fn glyph_id(&self, c: char) -> Option<ab_glyph::GlyphId> {
+        let id = ab_glyph::Font::glyph_id(&self.font, c);
+        (id.0 != 0).then_some(id)
     }
 
-    /// Left side bearing in pixels at ab_glyph pixel size `size`.
+    /// Left side bearing in pixels at ab_glyph pixel size `size` (which refers to
+    /// ascent − descent).
     fn lsb_px(&self, c: char, size: f64) -> f64 {
-        let Some(g) = self.glyph_id(c) else {
+        use ab_glyph::Font;
+        let Some(id) = self.glyph_id(c) else {
             return 0.0;
         };
-        let g = usize::from(g);
-        let at = if g < self.n_hmetrics {
-            4 * g + 2
-        } else {
-            4 * self.n_hmetrics + 2 * (g - self.n_hmetrics)
-        };
-        let lsb = be16(self.hmtx, at).map_or(0, |v| v as i16);
-        f64::from(lsb) * size / self.height
+        f64::from(self.font.h_side_bearing_unscaled(id)) * size
+            / f64::from(self.font.height_unscaled())
     }
 }
 
