@@ -43,6 +43,11 @@ pub const READERS: &[&str] = &[
     "fourchan-thread",
     "fourchan-ndjson",
     "generic-csv",
+    "telegram",
+    "bluesky-jetstream",
+    "bluesky-api",
+    "mastodon",
+    "reddit",
 ];
 
 const GENERIC_MAP: &str = "id=message_id,author=user_id,handle=username,time=timestamp,retweet_of=repost_id,parent=reply_id,text=message";
@@ -393,6 +398,83 @@ impl Corpus {
                     csv: true,
                 });
             }
+            "telegram" => {
+                let telegram = real.join("telegram");
+                let platforms = fixtures.join("platforms");
+                let mut records = json_items(
+                    &read(&telegram.join("channel_export_2021.json"))?,
+                    Some("messages"),
+                )?;
+                records.extend(json_items(
+                    &read(&telegram.join("channel_export_2020_int_ids.json"))?,
+                    Some("messages"),
+                )?);
+                records.extend(json_items(
+                    &read(&platforms.join("telegram_modern.json"))?,
+                    Some("messages"),
+                )?);
+                let full: Value =
+                    serde_json::from_slice(&read(&platforms.join("telegram_full_export.json"))?)
+                        .map_err(|e| e.to_string())?;
+                for chat in full["chats"]["list"].as_array().into_iter().flatten() {
+                    for message in chat["messages"].as_array().into_iter().flatten() {
+                        records.push(serde_json::to_vec(message).expect("serialise"));
+                    }
+                }
+                ("telegram", records, Vec::new(), false)
+            }
+            "bluesky-jetstream" => {
+                let records = lines(&read(&real.join("bluesky/jetstream_v1.jsonl"))?);
+                ("bluesky-jetstream", records, Vec::new(), false)
+            }
+            "bluesky-api" => {
+                let items = json_items(
+                    &read(&real.join("bluesky/get_author_feed.json"))?,
+                    Some("feed"),
+                )?;
+                // Items alone, post views alone, and pages of one to three items.
+                let mut records = items.clone();
+                for item in &items {
+                    let value: Value = serde_json::from_slice(item).expect("item");
+                    records.push(serde_json::to_vec(&value["post"]).expect("serialise"));
+                }
+                for _ in 0..300 {
+                    let k = rng.random_range(1..=3);
+                    let chosen: Vec<Value> = items
+                        .choose_multiple(&mut rng, k)
+                        .map(|i| serde_json::from_slice(i).expect("item"))
+                        .collect();
+                    let page = if rng.random_bool(0.5) {
+                        serde_json::json!({"feed": chosen, "cursor": "2025-05-19T00:00:00Z"})
+                    } else {
+                        let posts: Vec<Value> = chosen.iter().map(|i| i["post"].clone()).collect();
+                        serde_json::json!({"posts": posts, "hitsTotal": k})
+                    };
+                    records.push(serde_json::to_vec(&page).expect("serialise"));
+                }
+                ("bluesky-api", records, Vec::new(), false)
+            }
+            "mastodon" => {
+                let mastodon = real.join("mastodon");
+                let mut records =
+                    json_items(&read(&mastodon.join("tag_timeline_2017.json"))?, None)?;
+                records.extend(json_items(
+                    &read(&mastodon.join("home_timeline_v4.json"))?,
+                    None,
+                )?);
+                for single in ["status_reblog_v4.json", "status_reply_v4.json"] {
+                    let value: Value = serde_json::from_slice(&read(&mastodon.join(single))?)
+                        .map_err(|e| e.to_string())?;
+                    records.push(serde_json::to_vec(&value).expect("serialise"));
+                }
+                ("mastodon", records, Vec::new(), false)
+            }
+            "reddit" => {
+                let platforms = fixtures.join("platforms");
+                let mut records = lines(&read(&platforms.join("RS_2017-05.ndjson"))?);
+                records.extend(lines(&read(&platforms.join("RC_2017-05.ndjson"))?));
+                ("reddit", records, Vec::new(), false)
+            }
             other => return Err(format!("unknown reader {other}; one of {READERS:?}")),
         };
         Ok(Corpus {
@@ -409,6 +491,10 @@ impl Corpus {
             "v2-pages" | "v2-flat" => Format::TwitterV2,
             "twarc-csv" => Format::TwarcCsv,
             "generic-csv" => Format::GenericCsv,
+            "telegram" => Format::Telegram,
+            "bluesky-jetstream" | "bluesky-api" => Format::Bluesky,
+            "mastodon" => Format::Mastodon,
+            "reddit" => Format::Reddit,
             _ => Format::Fourchan,
         }
     }
@@ -465,6 +551,20 @@ const HOSTILE_VALUES: &[&str] = &[
     "[{\"type\":\"retweeted\"}]",
     "[{\"type\":\"retweeted\",\"id\":\"1\"},{\"type\":\"quoted\",\"id\":\"1\"}]",
     "{\"id_str\":\"1\",\"created_at\":\"Fri May 05 19:00:00 +0000 2017\"}",
+    "\"2020-11-12T12:54:07\"",
+    "\"2021-03-28T02:30:00\"",
+    "\"99999999999999999999\"",
+    "\"user\"",
+    "\"channel-1\"",
+    "\"at://\"",
+    "\"at://did:plc:x/app.bsky.feed.post/1\"",
+    "{\"$type\":\"app.bsky.feed.defs#reasonRepost\"}",
+    "{\"byteStart\":4294967295,\"byteEnd\":1}",
+    "[{\"index\":{\"byteStart\":3,\"byteEnd\":999},\"features\":[{\"$type\":\"app.bsky.richtext.facet#mention\"}]}]",
+    "[{\"type\":\"hashtag\",\"text\":\"#\"},\"x\",{\"type\":\"text_link\"}]",
+    "\"[deleted]\"",
+    "\"t1_\"",
+    "1e308",
 ];
 
 const NESTING_DEPTHS: &[usize] = &[
@@ -483,10 +583,14 @@ const INVALID_UTF8: &[&[u8]] = &[
 
 fn nested(rng: &mut ChaCha8Rng, inner: &[u8]) -> Vec<u8> {
     let depth = *NESTING_DEPTHS.choose(rng).expect("depths");
-    let (open, close): (&[u8], &[u8]) = match rng.random_range(0..3) {
+    let (open, close): (&[u8], &[u8]) = match rng.random_range(0..6) {
         0 => (b"[", b"]"),
         1 => (b"{\"a\":", b"}"),
-        _ => (b"{\"retweeted_status\":", b"}"),
+        2 => (b"{\"retweeted_status\":", b"}"),
+        // Mastodon reblogs of reblogs; Bluesky thread parents of parents; Telegram chats.
+        3 => (b"{\"reblog\":", b"}"),
+        4 => (b"{\"thread\":{\"parent\":", b"}}"),
+        _ => (b"{\"chats\":{\"list\":[", b"]}}"),
     };
     let mut out = Vec::with_capacity(inner.len() + depth * (open.len() + 1));
     for _ in 0..depth {
@@ -787,7 +891,8 @@ impl Batch {
     /// broken document does not hide the records of the others.
     pub fn files(&self, corpus: &Corpus) -> Vec<(String, Vec<u8>)> {
         let newline: &[u8] = if self.crlf { b"\r\n" } else { b"\n" };
-        let document = !corpus.csv && (corpus.reader == "fourchan-thread" || self.layout == 3);
+        let wrapped_reader = matches!(corpus.reader, "fourchan-thread" | "telegram");
+        let document = !corpus.csv && (wrapped_reader || self.layout == 3);
         let mut files = Vec::new();
         if corpus.csv {
             let mut out = Vec::new();
@@ -802,11 +907,27 @@ impl Batch {
         } else if document {
             // Documents: threads `{"posts": [...]}` (maybe inside wrapper keys) or arrays,
             // one record a line.
-            let wrapped = corpus.reader == "fourchan-thread" && self.layout != 3;
+            let wrapped = wrapped_reader && self.layout != 3;
             let per_file = 1 + (self.layout as usize) * 2;
+            // Telegram: a chat export, or (layout 1) a full-account export of one chat.
+            let closing: &[u8] = match (corpus.reader, self.layout) {
+                ("telegram", 1) => b"]}]}}",
+                (_, _) if wrapped => b"]}",
+                _ => b"]",
+            };
             for group in self.records.chunks(per_file) {
                 let mut out = Vec::new();
-                if wrapped {
+                if wrapped && corpus.reader == "telegram" {
+                    if self.layout == 1 {
+                        out.extend_from_slice(
+                            b"{\"about\": \"x\", \"chats\": {\"about\": \"y\", \"list\": [{\"name\": \"c\", \"type\": \"public_channel\", \"id\": 777, \"messages\": [",
+                        );
+                    } else {
+                        out.extend_from_slice(
+                            b"{\"name\": \"c\", \"type\": \"private_supergroup\", \"id\": 1500000001, \"messages\": [",
+                        );
+                    }
+                } else if wrapped {
                     if self.layout == 1 {
                         out.extend_from_slice(b"{\"board_code\": \"pol\", \"posts\": [");
                     } else {
@@ -823,7 +944,7 @@ impl Batch {
                     }
                     out.extend_from_slice(newline);
                 }
-                out.extend_from_slice(if wrapped { b"]}" } else { b"]" });
+                out.extend_from_slice(closing);
                 out.extend_from_slice(newline);
                 files.push(out);
             }

@@ -566,3 +566,146 @@ fn all_platforms_in_one_table() {
     let posts = posts(out.path());
     assert_eq!(posts.height() as u64, report["posts"].as_u64().unwrap());
 }
+
+// ---------------------------------------------------------------------------------------
+// Hostile input
+
+fn write_lines(dir: &std::path::Path, name: &str, lines: &[Vec<u8>]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let mut bytes = Vec::new();
+    for line in lines {
+        bytes.extend_from_slice(line);
+        bytes.push(b'\n');
+    }
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn deep(open: &str, inner: &str, close: &str, levels: usize) -> Vec<u8> {
+    format!("{}{inner}{}", open.repeat(levels), close.repeat(levels)).into_bytes()
+}
+
+/// Hostile lines in every new reader are counted records (by reason, at their line),
+/// never a crash; a thread nested 200,000 levels deep is read in one linear pass.
+#[test]
+fn hostile_lines_of_the_new_readers_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let post = r#"{"uri":"at://did:plc:a/app.bsky.feed.post/1","author":{"did":"did:plc:a"},"record":{"text":"x","createdAt":"2024-01-01T00:00:00Z"},"indexedAt":"2024-01-01T00:00:01Z"}"#;
+    let jetstream = r#"{"did":"did:plc:b","time_us":1700000000000000,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"r","record":{"text":"y","createdAt":"2023-11-14T22:13:20Z"}}}"#;
+    let bluesky = write_lines(
+        dir.path(),
+        "bluesky.jsonl",
+        &[
+            jetstream.as_bytes().to_vec(),
+            deep("[", "", "]", 5000),
+            br#"{"did":"did:plc:a","time_us":17"#.to_vec(),
+            br#"{"did":"did:plc:a","time_us":"soon","kind":"commit"}"#.to_vec(),
+            [
+                b"{\"thread\":".to_vec(),
+                deep(
+                    "{\"parent\":",
+                    &format!("{{\"post\":{post}}}"),
+                    "}",
+                    200_000,
+                ),
+                b"}".to_vec(),
+            ]
+            .concat(),
+            b"{\"did\":\"\xff\",\"time_us\":1,\"kind\":\"commit\"}".to_vec(),
+        ],
+    );
+    let started = std::time::Instant::now();
+    let (_, report) = ingest_paths(&[&bluesky], &["--format", "bluesky"]);
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    assert_eq!(report["posts"], 2);
+    assert_eq!(
+        reasons(&report),
+        map(&[
+            ("invalid UTF-8", 1),
+            ("nesting too deep", 1),
+            ("truncated JSON", 1),
+            ("wrong field type", 1)
+        ])
+    );
+
+    let status = r#"{"id":"1","created_at":"2024-01-01T00:00:00Z","content":"<p>hi</p>","account":{"id":"9","acct":"a"}}"#;
+    let mastodon = write_lines(
+        dir.path(),
+        "mastodon.jsonl",
+        &[
+            status.as_bytes().to_vec(),
+            deep("{\"reblog\":", status, "}", 300),
+            br#"{"created_at":"2024-01-01T00:00:00Z","content":"","account":{}}"#.to_vec(),
+            br#"{"id":2,"created_at":"yesterday","content":"","account":{}}"#.to_vec(),
+            format!(
+                "[{}, {}]",
+                status.replace("\"1\"", "\"3\""),
+                status.replace("\"1\"", "\"4\"")
+            )
+            .into_bytes(),
+            format!("[{}", "[".repeat(3000)).into_bytes(),
+        ],
+    );
+    let (_, report) = ingest_paths(&[&mastodon], &["--format", "mastodon"]);
+    assert_eq!(report["posts"], 3);
+    assert_eq!(
+        reasons(&report),
+        map(&[
+            ("bad or missing created_at", 1),
+            ("nesting too deep", 2),
+            ("not a Mastodon status", 1)
+        ])
+    );
+
+    let reddit = write_lines(
+        dir.path(),
+        "RC_hostile.ndjson",
+        &[
+            br#"{"id":"a","author":"x","created_utc":1494010560,"body":"ok","subreddit":"s","link_id":"t3_b","parent_id":"t3_b"}"#.to_vec(),
+            br#"{"id":"c","author":"x","created_utc":"soon","body":"ok","subreddit":"s"}"#.to_vec(),
+            br#"{"id":"d","author":"x","created_utc":1e300,"body":"ok","subreddit":"s"}"#.to_vec(),
+            br#"{"id":"e","author":"x","created_utc":1,"subreddit":"s"}"#.to_vec(),
+            br#"{"id":{"nested":1},"created_utc":1,"body":"x","subreddit":"s"}"#.to_vec(),
+            deep("{\"a\":", "1", "}", 1000),
+        ],
+    );
+    let (_, report) = ingest_paths(&[&reddit], &["--format", "reddit"]);
+    assert_eq!(report["posts"], 1);
+    assert_eq!(
+        reasons(&report),
+        map(&[
+            ("bad or missing created_at", 2),
+            // The line nested 1,000 deep under an unknown key: read past, not an item.
+            ("not a Reddit item", 2),
+            ("wrong field type", 1)
+        ])
+    );
+
+    // Telegram: a document cut short keeps the messages before the break.
+    let telegram = dir.path().join("result.json");
+    std::fs::write(
+        &telegram,
+        r#"{"name":"c","type":"public_channel","id":5,"messages":[
+{"id":1,"type":"message","date":"2020-01-01T00:00:00","from":"c","from_id":"channel5","text":"ok"},
+{"type":"message","date":"2020-01-01T00:00:00","text":"no id"},
+{"id":3,"type":"message","date":"the day before","text":"bad date"},
+{"id":4,"type":5,"date":"2020-01-01T00:00:00"},
+{"id":5,"type":"message","date_unixtime":"1577836800","from_id":12,"text":[{"type":"hashtag"},"x",7]},
+{"id":6,"type":"message","date":"2020-01-01T00:00:00","text":"cut sh"#,
+    )
+    .unwrap();
+    let (out, report) = ingest_paths(&[&telegram], &[]);
+    assert_eq!(report["posts"], 2);
+    assert_eq!(
+        reasons(&report),
+        map(&[
+            ("bad or missing date", 1),
+            ("not a Telegram message", 1),
+            ("truncated JSON", 1),
+            ("wrong field type", 1)
+        ])
+    );
+    let posts = posts(out.path());
+    assert_eq!(row(&posts, "channel5/5")["author_id"], "user12");
+    assert_eq!(row(&posts, "channel5/5")["source_line"], "6");
+}

@@ -259,17 +259,6 @@ struct Reason<'a> {
     uri: Text<'a>,
 }
 
-/// `app.bsky.feed.defs#threadViewPost`.
-#[derive(Deserialize)]
-struct ThreadNode<'a> {
-    #[serde(borrow)]
-    post: Option<&'a RawValue>,
-    #[serde(borrow)]
-    parent: Option<&'a RawValue>,
-    #[serde(borrow)]
-    replies: Option<Vec<&'a RawValue>>,
-}
-
 fn owned(text: &Text<'_>) -> Option<String> {
     text.as_deref()
         .filter(|s| !s.is_empty())
@@ -645,36 +634,88 @@ fn handle_repost(
     });
 }
 
-/// A `getPostThread` thread: every post in it, walked with a stack (never recursion on the
-/// input): the parents above and the replies below. `line_of` gives each post's line.
+/// The `"post": {...}` objects of a `getPostThread` thread, at any depth (the parents
+/// above and the replies below), in document order: byte ranges into `bytes`. One pass of
+/// an iterative scanner (no recursion on input, and linear: a node's subtree is never
+/// scanned again for each level above it). A post's own content is skipped over, so keys
+/// inside it are not taken for thread nodes.
+pub fn thread_posts(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut posts = Vec::new();
+    let mut i = 0;
+    let mut key: Option<std::ops::Range<usize>> = None;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                key = Some(start..i.min(bytes.len()));
+                i += 1;
+            }
+            b':' => {
+                let is_post = key.take().is_some_and(|k| &bytes[k] == b"post");
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                if is_post && bytes.get(i) == Some(&b'{') {
+                    let end = value_end(bytes, i);
+                    posts.push(i..end);
+                    i = end;
+                }
+            }
+            _ => {
+                if !bytes[i].is_ascii_whitespace() {
+                    key = None;
+                }
+                i += 1;
+            }
+        }
+    }
+    posts
+}
+
+/// The end (exclusive) of the object or array starting at `start`, counting brackets
+/// outside strings; the end of `bytes` if it never closes.
+fn value_end(bytes: &[u8], start: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// A `getPostThread` thread: every post in it. `line_of` gives each post's line.
 fn handle_thread(
     thread: &RawValue,
     line_of: &mut dyn FnMut(&str) -> u64,
     collector: &mut Collector<'_>,
 ) {
-    let mut stack = vec![thread];
-    while let Some(node) = stack.pop() {
-        let line = line_of(node.get());
-        let node: ThreadNode = match from_record(node.get().as_bytes()) {
-            Ok(node) => node,
-            Err(error) => {
-                skip_json_error(node.get().as_bytes(), line, &error, collector);
-                continue;
-            }
-        };
-        // Replies pushed in reverse, the parent last: the parent chain is read first, then
-        // replies in their order.
-        for reply in node.replies.iter().flatten().rev() {
-            stack.push(reply);
-        }
-        if let Some(parent) = node.parent {
-            stack.push(parent);
-        }
-        // Not-found and blocked posts are nodes without `post`: nothing to read.
-        if let Some(post) = node.post {
-            let line = line_of(post.get());
-            handle_item(post.get().as_bytes(), line, collector);
-        }
+    let text = thread.get();
+    for range in thread_posts(text.as_bytes()) {
+        // Ranges start at `{` and end after `}` (ASCII): always on char boundaries.
+        let post = &text[range];
+        let line = line_of(post);
+        handle_item(post.as_bytes(), line, collector);
     }
 }
 
@@ -745,6 +786,25 @@ pub fn parse_document(document: &JsonDocument, collector: &mut Collector<'_>) {
 mod tests {
     use super::*;
     use crate::ingest::record::RecordFilter;
+
+    #[test]
+    fn thread_posts_at_any_depth_in_one_pass() {
+        let thread = r#"{"post":{"uri":"a","record":{"text":"\"post\": {"}},"parent":{"post":{"uri":"b"},"parent":{"notFound":true}},"replies":[{"post":{"uri":"c","embed":{"post":{"uri":"x"}}}}]}"#;
+        let found: Vec<&str> = thread_posts(thread.as_bytes())
+            .into_iter()
+            .map(|r| &thread[r])
+            .collect();
+        assert_eq!(
+            found,
+            [
+                r#"{"uri":"a","record":{"text":"\"post\": {"}}"#,
+                r#"{"uri":"b"}"#,
+                r#"{"uri":"c","embed":{"post":{"uri":"x"}}}"#
+            ]
+        );
+        // Cut short: the open post runs to the end.
+        assert_eq!(thread_posts(br#"{"post":{"uri":"a""#), vec![8..18]);
+    }
 
     #[test]
     fn dids_from_uris() {
