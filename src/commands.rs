@@ -428,10 +428,9 @@ fn run_graph(args: &GraphArgs, quiet: bool) -> Result<()> {
 fn run_coord(args: &CoordArgs, quiet: bool) -> Result<()> {
     let posts = export::read_parquet(&args.tables.join("posts.parquet"))?;
     let began = std::time::Instant::now();
-    let mut found = coordination::detect(&posts, &args.options.to_options())?;
     let dir = args.out.join("coordination");
     let staged = Staged::begin(&dir, true)?;
-    export::write_coordination(&mut found, staged.path())?;
+    let found = export::write_coordination(&posts, &args.options.to_options(), staged.path())?;
     export::write_json(&found.summary, &staged.path().join("summary.json"))?;
     staged.commit()?;
     if !quiet {
@@ -440,7 +439,7 @@ fn run_coord(args: &CoordArgs, quiet: bool) -> Result<()> {
             found.summary.clusters,
             found.summary.accounts_in_clusters,
             found.summary.largest_cluster,
-            found.edges.height(),
+            found.candidate_edges,
             began.elapsed().as_secs_f64(),
             dir.display()
         );

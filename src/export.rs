@@ -86,60 +86,115 @@ fn write_parquet_to(
     writer: &mut impl Write,
     row_group_rows: usize,
 ) -> Result<()> {
-    use polars::io::parquet::write::{BatchedWriter, StatisticsOptions, get_encodings};
-    use polars_parquet::parquet::error::{ParquetError, ParquetResult};
-    use polars_parquet::write::{
-        CompressedPage, CompressionOptions, Compressor, FileWriter, Version, WriteOptions,
-        array_to_columns, to_parquet_schema,
-    };
-    use rayon::prelude::*;
+    let mut stream = ParquetStream::new(writer, df, row_group_rows)?;
+    stream.write(df)?;
+    stream.finish()
+}
 
-    let options = WriteOptions {
-        statistics: StatisticsOptions::default(),
-        version: Version::V1,
-        compression: CompressionOptions::Zstd(None),
-        data_page_size: None,
-    };
-    let arrow_schema = df.schema().to_arrow(CompatLevel::oldest());
-    let parquet_schema = to_parquet_schema(&arrow_schema)?;
-    let encodings = get_encodings(&arrow_schema);
-    let grouped = polars::frame::chunk_df_for_writing(df, row_group_rows)?;
-    let batches: Vec<_> = grouped
-        .iter_chunks(CompatLevel::oldest(), false)
-        .filter(|batch| !batch.is_empty())
-        .collect();
-    let width = arrow_schema.len();
-    let encode = |task: usize| -> Result<Vec<Vec<CompressedPage>>> {
-        let (batch, column) = (&batches[task / width], task % width);
-        let mut leaves = Vec::new();
-        for pages in array_to_columns(
-            &batch.columns()[column],
-            parquet_schema.fields()[column].clone(),
+/// A Parquet file written table by table ([`write_parquet`]'s layout and encoding): each
+/// table given to [`ParquetStream::write`] becomes row groups of at most `row_group_rows`,
+/// so a long table need never be in memory whole. Every table must have the schema the
+/// stream was opened with.
+pub struct ParquetStream<W: Write> {
+    batched: polars::io::parquet::write::BatchedWriter<W>,
+    arrow_schema: ArrowSchema,
+    parquet_schema: polars_parquet::write::SchemaDescriptor,
+    encodings: Vec<Vec<polars_parquet::write::Encoding>>,
+    options: polars_parquet::write::WriteOptions,
+    row_group_rows: usize,
+}
+
+impl<W: Write> ParquetStream<W> {
+    /// Opens the stream with the schema of `like` (its rows are not written).
+    pub fn new(writer: W, like: &DataFrame, row_group_rows: usize) -> Result<Self> {
+        use polars::io::parquet::write::{BatchedWriter, StatisticsOptions, get_encodings};
+        use polars_parquet::write::{
+            CompressionOptions, FileWriter, Version, WriteOptions, to_parquet_schema,
+        };
+        let options = WriteOptions {
+            statistics: StatisticsOptions::default(),
+            version: Version::V1,
+            compression: CompressionOptions::Zstd(None),
+            data_page_size: None,
+        };
+        let arrow_schema = like.schema().to_arrow(CompatLevel::oldest());
+        let parquet_schema = to_parquet_schema(&arrow_schema)?;
+        let encodings = get_encodings(&arrow_schema);
+        let file = FileWriter::new_with_parquet_schema(
+            writer,
+            arrow_schema.clone(),
+            parquet_schema.clone(),
             options,
-            &encodings[column],
-        )? {
-            let pages = pages
-                .map(|page| page.map_err(|e| ParquetError::FeatureNotSupported(format!("{e}"))));
-            let compressed = Compressor::new_from_vec(pages, options.compression, vec![])
-                .collect::<ParquetResult<Vec<CompressedPage>>>()?;
-            leaves.push(compressed);
-        }
-        Ok(leaves)
-    };
-    let mut encoded = (0..batches.len() * width)
-        .into_par_iter()
-        .map(encode)
-        .collect::<Result<Vec<_>>>()?
-        .into_iter();
-    let file = FileWriter::new_with_parquet_schema(writer, arrow_schema, parquet_schema, options);
-    let mut batched =
-        BatchedWriter::new(std::sync::Mutex::new(file), encodings, options, false, None);
-    for batch in &batches {
-        let row_group: Vec<Vec<CompressedPage>> = encoded.by_ref().take(width).flatten().collect();
-        batched.write_row_group(batch.len() as u64, &row_group)?;
+        );
+        let batched = BatchedWriter::new(
+            std::sync::Mutex::new(file),
+            encodings.clone(),
+            options,
+            false,
+            None,
+        );
+        Ok(ParquetStream {
+            batched,
+            arrow_schema,
+            parquet_schema,
+            encodings: encodings.iter().cloned().collect(),
+            options,
+            row_group_rows,
+        })
     }
-    batched.finish()?;
-    Ok(())
+
+    /// Appends the rows of `df`: every column chunk of every row group encoded and
+    /// compressed in parallel, then written in order.
+    pub fn write(&mut self, df: &mut DataFrame) -> Result<()> {
+        use polars_parquet::parquet::error::{ParquetError, ParquetResult};
+        use polars_parquet::write::{CompressedPage, Compressor, array_to_columns};
+        use rayon::prelude::*;
+
+        let grouped = polars::frame::chunk_df_for_writing(df, self.row_group_rows)?;
+        let batches: Vec<_> = grouped
+            .iter_chunks(CompatLevel::oldest(), false)
+            .filter(|batch| !batch.is_empty())
+            .collect();
+        let width = self.arrow_schema.len();
+        let (parquet_schema, options, encodings) =
+            (&self.parquet_schema, self.options, &self.encodings);
+        let encode = |task: usize| -> Result<Vec<Vec<CompressedPage>>> {
+            let (batch, column) = (&batches[task / width], task % width);
+            let mut leaves = Vec::new();
+            for pages in array_to_columns(
+                &batch.columns()[column],
+                parquet_schema.fields()[column].clone(),
+                options,
+                &encodings[column],
+            )? {
+                let pages = pages.map(|page| {
+                    page.map_err(|e| ParquetError::FeatureNotSupported(format!("{e}")))
+                });
+                let compressed = Compressor::new_from_vec(pages, options.compression, vec![])
+                    .collect::<ParquetResult<Vec<CompressedPage>>>()?;
+                leaves.push(compressed);
+            }
+            Ok(leaves)
+        };
+        let mut encoded = (0..batches.len() * width)
+            .into_par_iter()
+            .map(encode)
+            .collect::<Result<Vec<_>>>()?
+            .into_iter();
+        for batch in &batches {
+            let row_group: Vec<Vec<CompressedPage>> =
+                encoded.by_ref().take(width).flatten().collect();
+            self.batched
+                .write_row_group(batch.len() as u64, &row_group)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the footer.
+    pub fn finish(self) -> Result<()> {
+        self.batched.finish()?;
+        Ok(())
+    }
 }
 
 /// Pretty JSON with a final newline.
@@ -170,17 +225,30 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
     })
 }
 
-/// The coordination stage's files in `dir`: `edges.parquet` (every candidate edge, i.e.
-/// every pair with `min_coactions`, with its expected count and p-value), `edges.csv` (the
-/// significant edges only: the candidates were 3.4 GB of CSV for 10 M posts) and
-/// `clusters.csv`.
-pub fn write_coordination(found: &mut crate::coordination::Coordination, dir: &Path) -> Result<()> {
-    write_parquet(&mut found.edges, &dir.join("edges.parquet"))?;
-    let mut significant = found
-        .edges
-        .filter(found.edges.column("significant")?.bool()?)?;
-    write_csv(&mut significant, &dir.join("edges.csv"))?;
-    write_csv(&mut found.clusters, &dir.join("clusters.csv"))
+/// Runs the coordination stage and writes its files in `dir`: `edges.parquet` (every
+/// candidate edge, i.e. every pair with `min_coactions`, with its expected count and p-value,
+/// streamed as the sweeps produce them), `edges.csv` (the significant edges only: the
+/// candidates were 3.4 GB of CSV for 10 M posts) and `clusters.csv`.
+pub fn write_coordination(
+    posts: &DataFrame,
+    options: &crate::coordination::CoordOptions,
+    dir: &Path,
+) -> Result<crate::coordination::Coordination> {
+    let mut found = None;
+    write_atomic(&dir.join("edges.parquet"), |writer| {
+        let like = crate::coordination::empty_edges()?;
+        let mut stream = ParquetStream::new(writer, &like, ROW_GROUP_ROWS)?;
+        found = Some(crate::coordination::detect_streaming(
+            posts,
+            options,
+            &mut |mut candidates| stream.write(&mut candidates),
+        )?);
+        stream.finish()
+    })?;
+    let mut found = found.context("coordination did not run")?;
+    write_csv(&mut found.edges, &dir.join("edges.csv"))?;
+    write_csv(&mut found.clusters, &dir.join("clusters.csv"))?;
+    Ok(found)
 }
 
 /// The amplification network's files in `dir`: `retweets.graphml` and `retweets.gexf` for
@@ -308,6 +376,28 @@ mod tests {
             write_parquet_to(&mut df, &mut again, row_group_rows).unwrap();
             assert_eq!(ours, again, "reruns are byte-identical");
         }
+        // Streamed in pieces: the same rows, row groups cut at the pieces at least.
+        let mut streamed = Vec::new();
+        let mut stream = ParquetStream::new(&mut streamed, &df, 1_000).unwrap();
+        for (offset, len) in [(0, 700), (700, 1_800), (2_500, 0)] {
+            stream.write(&mut df.slice(offset, len)).unwrap();
+        }
+        stream.finish().unwrap();
+        let back = ParquetReader::new(std::io::Cursor::new(streamed.clone()))
+            .finish()
+            .unwrap();
+        assert!(back.equals_missing(&df));
+        let groups: Vec<u64> =
+            polars_parquet::read::read_metadata(&mut std::io::Cursor::new(&streamed))
+                .unwrap()
+                .row_groups
+                .iter()
+                .map(|g| g.num_rows() as u64)
+                .collect();
+        assert!(
+            groups.len() >= 2 && groups.iter().sum::<u64>() == 2_500,
+            "{groups:?}"
+        );
         let mut empty = df.head(Some(0));
         let mut bytes = Vec::new();
         write_parquet_to(&mut empty, &mut bytes, 1_000).unwrap();

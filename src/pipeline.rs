@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::coordination::{self, CoordOptions};
+use crate::coordination::CoordOptions;
 use crate::graph::{self, GraphOptions};
 use crate::ingest::{self, IngestOptions};
 use crate::plot::FigureStyle;
@@ -272,8 +272,8 @@ fn run_stages<'scope>(
 
     progress.stage("coordination");
     let began = Instant::now();
-    let mut found = coordination::detect(&posts, &options.coordination)?;
-    export::write_coordination(&mut found, &dir.join("coordination"))?;
+    let mut found =
+        export::write_coordination(&posts, &options.coordination, &dir.join("coordination"))?;
     timed("coordination", began);
 
     progress.stage("features and scores");
@@ -299,8 +299,10 @@ fn run_stages<'scope>(
         .take(options.top.unwrap_or(usize::MAX))
         .cloned()
         .collect();
+    drop(all);
     let mut suspicious = score::table(&listed)?;
     export::write_csv(&mut suspicious, &dir.join("suspicious_accounts.csv"))?;
+    drop((suspicious, listed));
     export::write_json(
         &score::method(&options.weights, &scored),
         &dir.join("signals.json"),
@@ -331,6 +333,8 @@ fn run_stages<'scope>(
     let gephi = export::write_graph(&network, Some(&extra), &options.graph, &dir.join("graph"))?;
     let mut graph_summary = graph::summary(&network, 20);
     graph_summary.gephi = Some(gephi);
+    drop((network, extra));
+    found.by_account = HashMap::new();
     timed("graph", began);
 
     progress.stage("spread and figures");
