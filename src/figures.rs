@@ -190,14 +190,35 @@ pub fn render(
     )?;
     let mut figures = vec![("timeline.png", timeline.png)];
 
-    let lead_text = summary.lead_lag.first().map(|l| {
-        format!(
-            "{} led {} by {} (first posts)",
-            platform_label(&l.leader),
-            platform_label(&l.follower),
-            duration_words(l.first_post_lead_s)
-        )
-    });
+    // Two platforms: who led whom; more: the order of first posts, each after the first.
+    let lead_text = match summary.first_posts.as_slice() {
+        [first, second, third, rest @ ..] => {
+            let after: Vec<String> = [second, third]
+                .into_iter()
+                .chain(rest)
+                .map(|f| {
+                    format!(
+                        "{} +{}",
+                        platform_label(&f.platform),
+                        duration_words((f.at_ms - first.at_ms) as f64 / 1000.0)
+                    )
+                })
+                .collect();
+            Some(format!(
+                "First posts: {} first, then {}",
+                platform_label(&first.platform),
+                after.join(", ")
+            ))
+        }
+        _ => summary.lead_lag.first().map(|l| {
+            format!(
+                "{} led {} by {} (first posts)",
+                platform_label(&l.leader),
+                platform_label(&l.follower),
+                duration_words(l.first_post_lead_s)
+            )
+        }),
+    };
     let zoom = spread.early.as_ref().map(|e| Zoom {
         start_ms: e.start_ms,
         end_ms: e.end_ms,

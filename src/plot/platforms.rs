@@ -333,7 +333,10 @@ pub fn spread_png(
     };
     let mut x_tick_labels = Vec::new();
     let png = render(style, |root, ctx| {
-        let areas = panels(root, ctx, &header, &[1.0, 1.0])?;
+        // Beyond two platforms the first-post labels stack in rows above the lower panel:
+        // it grows with them so its plot keeps its height.
+        let extra = platforms.len().saturating_sub(2) as f64;
+        let areas = panels(root, ctx, &header, &[1.0, 1.0 + 0.15 * extra])?;
         let (a_area, a_ctx) = &areas[0];
         let (b_area, b_ctx) = &areas[1];
         let mut a = Frame::new(a_area, a_ctx, &share_spec)?;
