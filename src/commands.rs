@@ -474,7 +474,11 @@ fn run_simulate(args: &SimulateArgs, quiet: bool) -> Result<()> {
         ..defaults
     };
     let began = std::time::Instant::now();
-    let summary = simulate::simulate(&config, &args.out)?;
+    // Built aside and swapped in whole, like every other output: an interrupted run leaves
+    // the previous dataset (other files in the folder are kept).
+    let staged = Staged::begin(&args.out, true)?;
+    let summary = simulate::simulate(&config, staged.path())?;
+    staged.commit()?;
     if !quiet {
         let seconds = began.elapsed().as_secs_f64();
         eprintln!(

@@ -165,6 +165,20 @@ fn run_killed_at_any_moment_leaves_the_old_or_the_new_output() {
 }
 
 #[test]
+fn simulate_killed_at_any_moment_leaves_the_old_or_the_new_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim");
+    let args = |seed: &str| -> Vec<String> {
+        ["simulate", "--posts", "8000", "--seed", seed, "-o"]
+            .iter()
+            .map(|a| a.to_string())
+            .chain([out.display().to_string()])
+            .collect()
+    };
+    killed_at_any_moment("simulate", [args("1"), args("2")], &out);
+}
+
+#[test]
 fn ingest_killed_at_any_moment_leaves_the_old_or_the_new_tables() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("tables");

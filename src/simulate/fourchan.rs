@@ -358,7 +358,7 @@ pub(super) fn write_4chan(
             });
         }
         let rel = format!("4chan/pol_{}.json", thread.no);
-        let file = File::create(out_dir.join(&rel))?;
+        let file = create_new(&out_dir.join(&rel))?;
         let mut writer = BufWriter::new(file);
         serde_json::to_writer_pretty(&mut writer, &ChanThreadJson { posts: json_posts })?;
         writer.flush()?;

@@ -312,7 +312,7 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
         config: ConfigRecord::from(cfg),
         summary: &summary,
     };
-    let manifest_file = File::create(out_dir.join("sim_manifest.json"))?;
+    let manifest_file = create_new(&out_dir.join("sim_manifest.json"))?;
     serde_json::to_writer_pretty(BufWriter::new(manifest_file), &manifest)?;
     Ok(summary)
 }
@@ -369,6 +369,17 @@ impl From<&SimConfig> for ConfigRecord {
             language_switch_hours: c.language_switch_hours,
         }
     }
+}
+
+/// Creates `path` as a new file. The output folder may be a staged copy whose files are
+/// hard links to the previous dataset ([`crate::staged`]): truncating one in place would
+/// change the previous dataset too, so an existing file is unlinked first.
+fn create_new(path: &Path) -> std::io::Result<File> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
+        _ => {}
+    }
+    File::create(path)
 }
 
 fn file_entry(out_dir: &Path, rel: &str) -> Result<FileEntry> {

@@ -314,8 +314,7 @@ impl Sink {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let file =
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file = create_new(path).with_context(|| format!("cannot create {}", path.display()))?;
         Ok(if gzip {
             Sink::Gzip(Box::new(BufWriter::with_capacity(
                 1 << 18,
