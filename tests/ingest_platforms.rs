@@ -709,3 +709,52 @@ fn hostile_lines_of_the_new_readers_are_counted() {
     assert_eq!(row(&posts, "channel5/5")["author_id"], "user12");
     assert_eq!(row(&posts, "channel5/5")["source_line"], "6");
 }
+
+/// A chat of more than one piece of messages (8,192) is parsed in parallel pieces and
+/// collected back in order: every message counted once, lines kept.
+#[test]
+fn a_large_telegram_export_in_pieces() {
+    let dir = tempfile::tempdir().unwrap();
+    let messages: Vec<String> = (1..=20_000)
+        .map(|i| {
+            let kind = if i % 1000 == 0 { "service" } else { "message" };
+            format!(
+                "{{\"id\": {i}, \"type\": \"{kind}\", \"date_unixtime\": \"{}\", \"from\": \"u{}\", \"from_id\": \"user{}\", \"text\": \"#tag{} x\"}}",
+                1_600_000_000 + i,
+                i % 7,
+                i % 7,
+                i % 3
+            )
+        })
+        .collect();
+    let path = dir.path().join("result.json");
+    std::fs::write(
+        &path,
+        format!(
+            "{{\"name\": \"big\", \"type\": \"public_channel\", \"id\": 42, \"messages\": [\n{}\n]}}\n",
+            messages.join(",\n")
+        ),
+    )
+    .unwrap();
+    let (out, report) = ingest_paths(&[&path], &[]);
+    assert_eq!(report["records_read"], 20_000);
+    assert_eq!(report["posts"], 19_980);
+    assert_eq!(reasons(&report), map(&[("service message", 20)]));
+    assert_eq!(report["accounts"], 7);
+    let posts = posts(out.path());
+    let lines = u64_values(&posts, "source_line");
+    assert_eq!(lines.first(), Some(&2));
+    assert_eq!(lines.last(), Some(&20_000), "message 20,000 is a service message");
+    assert!(
+        lines.windows(2).all(|w| w[0] < w[1]),
+        "time order = file order here"
+    );
+    assert_eq!(row(&posts, "channel42/12345")["source_line"], "12346");
+    let examples: Vec<u64> = report["skip_examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(examples[..3], [1001, 2001, 3001]);
+}

@@ -488,6 +488,18 @@ impl<'f> Collector<'f> {
         }
     }
 
+    /// An empty collector for the same file (a piece of a document parsed in parallel).
+    pub fn sibling(&self) -> Collector<'f> {
+        Collector::new(self.filter, self.file_index, self.file_label)
+    }
+
+    /// Takes over what `other` (a sibling) collected, after what this one holds.
+    pub fn absorb(&mut self, other: Collector<'_>) {
+        self.posts.append(other.posts);
+        self.accounts.absorb(other.accounts);
+        self.counts.absorb(other.counts);
+    }
+
     /// `decode()` of a raw value, computed once per collector for each distinct raw value.
     pub fn decoded_once(
         &mut self,
@@ -599,6 +611,35 @@ impl PostColumns {
 
     pub fn is_empty(&self) -> bool {
         self.post_id.is_empty()
+    }
+
+    /// Appends `other`'s rows after these.
+    pub fn append(&mut self, mut other: PostColumns) {
+        macro_rules! app { ($($f:ident),*) => { $( self.$f.append(&mut other.$f); )* }; }
+        app!(
+            platform,
+            post_id,
+            author_id,
+            author_handle,
+            created_at,
+            kind,
+            parent_post_id,
+            parent_author_id,
+            parent_created_at,
+            text,
+            hashtags,
+            urls,
+            mentions,
+            lang,
+            source_app,
+            thread_id,
+            board,
+            country,
+            retweet_count,
+            like_count,
+            source_file,
+            source_line
+        );
     }
 
     /// Reverses the row order (for pieces parsed last line first).

@@ -272,7 +272,7 @@ fn sniff_new_platform_document(text: &str, array: bool) -> Option<Format> {
         return Some(Format::Bluesky);
     }
     if !array
-        && ((has("\"messages\"") && has("\"date\""))
+        && ((has("\"messages\"") && (has("\"date\"") || has("\"date_unixtime\"")))
             || (has("\"chats\"") && has("\"list\""))
             || has("\"personal_information\""))
     {
@@ -413,7 +413,10 @@ fn classify_new_platform(object: &serde_json::Map<String, Value>) -> Option<Form
     let telegram_messages = object
         .get("messages")
         .and_then(Value::as_array)
-        .is_some_and(|m| m.first().is_none_or(|m| m.get("date").is_some()));
+        .is_some_and(|m| {
+            m.first()
+                .is_none_or(|m| m.get("date").is_some() || m.get("date_unixtime").is_some())
+        });
     if telegram_messages || object.get("chats").and_then(|c| c.get("list")).is_some() {
         return Some(Format::Telegram);
     }

@@ -428,6 +428,41 @@ fn handle_message(
     collector.post(post, line, accounts);
 }
 
+/// Messages of one chat: in pieces parsed in parallel (an export is one document, so this
+/// is its only parallelism), collected back in order.
+fn handle_messages(
+    messages: &[&RawValue],
+    chat: &Chat,
+    line_of: &mut dyn FnMut(&str) -> u64,
+    tz: Option<chrono_tz::Tz>,
+    collector: &mut Collector<'_>,
+) {
+    use rayon::prelude::*;
+    const PIECE: usize = 8192;
+    let lines: Vec<u64> = messages.iter().map(|m| line_of(m.get())).collect();
+    if messages.len() <= PIECE {
+        for (message, &line) in messages.iter().zip(&lines) {
+            handle_message(message.get().as_bytes(), line, chat, tz, collector);
+        }
+        return;
+    }
+    let shared: &Collector<'_> = collector;
+    let pieces: Vec<Collector<'_>> = messages
+        .par_chunks(PIECE)
+        .zip(lines.par_chunks(PIECE))
+        .map(|(messages, lines)| {
+            let mut piece = shared.sibling();
+            for (message, &line) in messages.iter().zip(lines) {
+                handle_message(message.get().as_bytes(), line, chat, tz, &mut piece);
+            }
+            piece
+        })
+        .collect();
+    for piece in pieces {
+        collector.absorb(piece);
+    }
+}
+
 fn is_channel(kind: Option<&str>) -> bool {
     kind.is_none_or(|k| k.contains("channel"))
 }
@@ -448,10 +483,7 @@ fn parse_export(
         key: chat_key(head.id.as_ref(), head.kind.as_deref()),
         is_channel: is_channel(head.kind.as_deref()),
     };
-    for message in &head.messages {
-        let line = line_of(message.get());
-        handle_message(message.get().as_bytes(), line, &chat, tz, collector);
-    }
+    handle_messages(&head.messages, &chat, line_of, tz, collector);
     // The chats of a full-account export: each a complete value, read one level down (a
     // chat's own `chats` key, if any, is not read again: no recursion on input).
     for chat_value in &head.chats {
@@ -461,10 +493,7 @@ fn parse_export(
             key: chat_key(inner.id.as_ref(), inner.kind.as_deref()),
             is_channel: is_channel(inner.kind.as_deref()),
         };
-        for message in &inner.messages {
-            let line = line_of(message.get());
-            handle_message(message.get().as_bytes(), line, &chat, tz, collector);
-        }
+        handle_messages(&inner.messages, &chat, line_of, tz, collector);
         if let Some(inner_error) = inner_error {
             skip_json_error(
                 chat_value.get().as_bytes(),
