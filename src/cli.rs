@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::ingest::source::Format;
+use tagscope::ingest::source::Format;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -292,7 +292,7 @@ pub struct CoordFlags {
     pub windows: Vec<f64>,
     /// Object kinds to use (default: all).
     #[arg(long = "object", value_enum)]
-    pub objects: Vec<crate::coordination::ObjectKind>,
+    pub objects: Vec<tagscope::coordination::ObjectKind>,
     /// Distinct shared objects a pair needs to be an edge.
     #[arg(long, default_value_t = 3)]
     pub min_coactions: u32,
@@ -301,7 +301,7 @@ pub struct CoordFlags {
     pub shuffles: u32,
     /// Null model: shift each account's timeline (default) or permute times within objects.
     #[arg(long, value_enum, default_value = "time-shift")]
-    pub null: crate::coordination::NullModel,
+    pub null: tagscope::coordination::NullModel,
     /// Family-wise error rate for significant edges (Bonferroni over candidate pairs).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
@@ -311,9 +311,9 @@ pub struct CoordFlags {
 }
 
 impl CoordFlags {
-    pub fn to_options(&self) -> crate::coordination::CoordOptions {
-        let defaults = crate::coordination::CoordOptions::default();
-        crate::coordination::CoordOptions {
+    pub fn to_options(&self) -> tagscope::coordination::CoordOptions {
+        let defaults = tagscope::coordination::CoordOptions::default();
+        tagscope::coordination::CoordOptions {
             windows_s: self.windows.clone(),
             kinds: if self.objects.is_empty() {
                 defaults.kinds.clone()
@@ -348,7 +348,7 @@ pub struct GraphFlags {
     /// highest PageRank and the edges among them (metrics, edges.csv and nodes.csv use all);
     /// 0 keeps every account.
     #[arg(long = "gephi-max-nodes", visible_alias = "top-n", value_name = "N",
-          default_value_t = crate::graph::DEFAULT_GEPHI_MAX_NODES)]
+          default_value_t = tagscope::graph::DEFAULT_GEPHI_MAX_NODES)]
     pub top_n: usize,
     /// Gephi files only: drop edges with fewer interactions (metrics use all).
     #[arg(long, default_value_t = 1)]
@@ -359,8 +359,8 @@ pub struct GraphFlags {
 }
 
 impl GraphFlags {
-    pub fn to_options(&self) -> crate::graph::GraphOptions {
-        crate::graph::GraphOptions {
+    pub fn to_options(&self) -> tagscope::graph::GraphOptions {
+        tagscope::graph::GraphOptions {
             seed: self.graph_seed,
             min_weight: self.min_weight,
             top_n: (self.top_n > 0).then_some(self.top_n),
@@ -412,14 +412,14 @@ pub struct FigureFlags {
 }
 
 impl FigureFlags {
-    pub fn style(&self) -> anyhow::Result<crate::plot::FigureStyle> {
+    pub fn style(&self) -> anyhow::Result<tagscope::plot::FigureStyle> {
         let tz: chrono_tz::Tz = self.tz.parse().map_err(|_| {
             anyhow::anyhow!(
                 "--tz {}: not an IANA time zone name (e.g. Europe/Paris)",
                 self.tz
             )
         })?;
-        Ok(crate::plot::FigureStyle {
+        Ok(tagscope::plot::FigureStyle {
             width: self.width,
             height: self.height,
             tz,

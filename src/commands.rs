@@ -1,5 +1,5 @@
 //! The commands behind the CLI: each reads its inputs, calls the stages and hands the
-//! results to [`crate::export`]. `main.rs` only parses arguments and reports errors.
+//! results to [`tagscope::export`]. `main.rs` only parses arguments and reports errors.
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -9,9 +9,9 @@ use crate::cli::{
     BatchArgs, Cli, Command, CoordArgs, EvaluateArgs, GraphArgs, InputArgs, RunArgs, ScoreArgs,
     SimulateArgs, TimelineArgs,
 };
-use crate::ingest::{self, IngestOptions, csv_readers, text};
-use crate::staged::Staged;
-use crate::{
+use tagscope::ingest::{self, IngestOptions, csv_readers, text};
+use tagscope::staged::Staged;
+use tagscope::{
     batch, calibrate, coordination, evaluate, export, features, figures, graph, pipeline, report,
     score, simulate, spread,
 };
@@ -88,7 +88,7 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
     let method = score::method(&weights, &scored);
     let staged = Staged::begin(&args.out, true)?;
     if let Some(calibrated) = &calibrated {
-        calibrated.write(staged.path(), &crate::plot::FigureStyle::default())?;
+        calibrated.write(staged.path(), &tagscope::plot::FigureStyle::default())?;
     }
     export::write_parquet(&mut all, &staged.path().join("features.parquet"))?;
     let kept: Vec<score::ScoredAccount> = scored
@@ -379,12 +379,12 @@ fn run_timeline(args: &TimelineArgs, quiet: bool) -> Result<()> {
     for (name, png) in figures::render(&result, values.as_deref(), &args.title, &style)? {
         export::write_bytes(&png, &staged.path().join(name))?;
     }
-    let mut languages = crate::languages::compute(
+    let mut languages = tagscope::languages::compute(
         &posts,
         spread::effective_bin_ms_of(&result),
         figures::figure_bin_ms(&result)?,
         suspicion.as_ref(),
-        &crate::languages::LanguageOptions::default(),
+        &tagscope::languages::LanguageOptions::default(),
     )?;
     export::write_csv(&mut languages.bins, &staged.path().join("languages.csv"))?;
     export::write_json(&languages.summary, &staged.path().join("languages.json"))?;

@@ -3,9 +3,7 @@
 
 pub mod batch;
 pub mod calibrate;
-pub mod cli;
 pub mod columns;
-pub mod commands;
 pub mod coordination;
 pub mod evaluate;
 pub mod export;

@@ -2,7 +2,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use tagscope::cli::Cli;
+mod cli;
+mod commands;
+
+use cli::Cli;
 
 /// mimalloc: ingest allocates many small strings from several threads, where glibc's
 /// allocator spent about a sixth of the time (measured with perf on 200,000 tweets). Built
@@ -14,7 +17,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match tagscope::commands::run(cli) {
+    match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
