@@ -744,7 +744,11 @@ fn a_large_telegram_export_in_pieces() {
     let posts = posts(out.path());
     let lines = u64_values(&posts, "source_line");
     assert_eq!(lines.first(), Some(&2));
-    assert_eq!(lines.last(), Some(&20_000), "message 20,000 is a service message");
+    assert_eq!(
+        lines.last(),
+        Some(&20_000),
+        "message 20,000 is a service message"
+    );
     assert!(
         lines.windows(2).all(|w| w[0] < w[1]),
         "time order = file order here"
