@@ -96,6 +96,13 @@ fn succeed(args: &[String]) {
 /// alternating between two option sets, and checks the output is always exactly one of the
 /// two complete outputs; then a last run removes what the killed ones left.
 fn killed_at_any_moment(label: &str, variants: [Vec<String>; 2], out: &Path) {
+    killed_at_any_moment_below(label, variants, out, "");
+}
+
+/// [`killed_at_any_moment`] for commands that stage a folder `sub` inside `out` (`coord`
+/// writes OUT/coordination, `graph` OUT/graph): that folder is watched, and its staging
+/// siblings inside `out` are not part of the output.
+fn killed_at_any_moment_below(label: &str, variants: [Vec<String>; 2], out: &Path, sub: &str) {
     let scratch = out.parent().unwrap().join(format!("{label}-references"));
     let references: Vec<BTreeMap<String, Vec<u8>>> = (0..2)
         .map(|i| {
@@ -111,7 +118,7 @@ fn killed_at_any_moment(label: &str, variants: [Vec<String>; 2], out: &Path) {
                 })
                 .collect();
             succeed(&args);
-            snapshot(&reference)
+            snapshot(&reference.join(sub))
         })
         .collect();
     assert_ne!(
@@ -119,7 +126,7 @@ fn killed_at_any_moment(label: &str, variants: [Vec<String>; 2], out: &Path) {
         "{label}: the variants must differ"
     );
     succeed(&variants[0]);
-    assert!(snapshot(out) == references[0]);
+    assert!(snapshot(&out.join(sub)) == references[0]);
     let mut current = 0;
     let mut killed = 0;
     for step in 0..14u64 {
@@ -133,7 +140,7 @@ fn killed_at_any_moment(label: &str, variants: [Vec<String>; 2], out: &Path) {
             killed += 1;
         }
         let status = child.wait().unwrap();
-        let state = snapshot(out);
+        let state = snapshot(&out.join(sub));
         let matches: Vec<usize> = (0..2).filter(|&i| state == references[i]).collect();
         assert_eq!(
             matches.len(),
@@ -150,7 +157,7 @@ fn killed_at_any_moment(label: &str, variants: [Vec<String>; 2], out: &Path) {
     assert!(killed > 0, "{label}: no run was killed");
     succeed(&variants[1 - current]);
     assert_eq!(
-        leftovers(out),
+        leftovers(&out.join(sub)),
         Vec::<String>::new(),
         "{label}: staging left over"
     );
@@ -176,6 +183,50 @@ fn simulate_killed_at_any_moment_leaves_the_old_or_the_new_dataset() {
             .collect()
     };
     killed_at_any_moment("simulate", [args("1"), args("2")], &out);
+}
+
+#[test]
+fn timeline_coord_and_graph_killed_at_any_moment() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = dir.path().join("tables");
+    succeed(&ingest_args(&tables, None));
+    let with = |command: &str, out: &Path, extra: &[&str]| -> Vec<String> {
+        [command, &tables.display().to_string()]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .chain(["-o", &out.display().to_string()])
+            .map(String::from)
+            .collect()
+    };
+    let out = dir.path().join("timeline");
+    killed_at_any_moment(
+        "timeline",
+        [
+            with("timeline", &out, &["--title", "A"]),
+            with("timeline", &out, &["--title", "B"]),
+        ],
+        &out,
+    );
+    let out = dir.path().join("coord");
+    killed_at_any_moment_below(
+        "coord",
+        [
+            with("coord", &out, &["--seed", "1"]),
+            with("coord", &out, &["--min-coactions", "2"]),
+        ],
+        &out,
+        "coordination",
+    );
+    let out = dir.path().join("graph");
+    killed_at_any_moment_below(
+        "graph",
+        [
+            with("graph", &out, &["--graph-seed", "1"]),
+            with("graph", &out, &["--min-weight", "2"]),
+        ],
+        &out,
+        "graph",
+    );
 }
 
 #[test]
