@@ -138,6 +138,12 @@ pub struct SimulateArgs {
     /// sim_manifest.json (`behaviour`).
     #[arg(long)]
     pub randomise: bool,
+    /// Other platforms, comma-separated (telegram, bluesky, mastodon, reddit, or all): each
+    /// gets a smaller campaign of its own after the 4chan post, with a platform lag, humans
+    /// and bots, written in its real export format; first posts and lags in
+    /// sim_manifest.json, its accounts in truth.csv. Default: none (Twitter and 4chan only).
+    #[arg(long, value_delimiter = ',', value_name = "PLATFORM,...")]
+    pub platforms: Vec<String>,
     /// Write plain JSONL instead of gzip.
     #[arg(long)]
     pub no_gzip: bool,

@@ -451,6 +451,16 @@ fn run_simulate(args: &SimulateArgs, quiet: bool) -> Result<()> {
     let start = text::parse_iso_time(&args.start)
         .and_then(chrono::DateTime::from_timestamp_millis)
         .with_context(|| format!("--start {}: not an ISO 8601 time", args.start))?;
+    let mut platforms = Vec::new();
+    for name in &args.platforms {
+        if name.trim().eq_ignore_ascii_case("all") {
+            platforms.extend(simulate::SimPlatform::ALL);
+            continue;
+        }
+        platforms.push(simulate::SimPlatform::parse(name).with_context(|| {
+            format!("--platforms {name}: not one of telegram, bluesky, mastodon, reddit, all")
+        })?);
+    }
     let defaults = simulate::SimConfig::default();
     let config = simulate::SimConfig {
         seed: args.seed,
@@ -471,6 +481,7 @@ fn run_simulate(args: &SimulateArgs, quiet: bool) -> Result<()> {
         hyperactive_share: args.hyperactive_share.unwrap_or(defaults.hyperactive_share),
         language_switch_hours: args.language_switch_hours,
         randomise: args.randomise,
+        platforms,
         ..defaults
     };
     let began = std::time::Instant::now();

@@ -37,10 +37,16 @@ use serde::Serialize;
 mod behaviour;
 pub use behaviour::{Behaviour, ScheduleStyle, Shares};
 mod accounts;
+mod bluesky;
 mod clock;
 mod content;
 mod fourchan;
+mod mastodon;
 mod plan;
+mod platforms;
+pub use platforms::{PlatformSummary, SimPlatform};
+mod reddit;
+mod telegram;
 mod truth;
 mod twitter_v1;
 mod twitter_v2;
@@ -93,6 +99,11 @@ pub struct SimConfig {
     /// Draw rates, clocks, latencies and account shares from broad ranges with the seed
     /// ([`Behaviour::randomised`]); the shares above are then ignored.
     pub randomise: bool,
+    /// Other platforms, each with a smaller campaign of its own that starts after the 4chan
+    /// post with a platform lag, written in its real export format (Telegram Desktop
+    /// `result.json`, Bluesky Jetstream lines, Mastodon API statuses, Reddit Pushshift
+    /// NDJSON). Drawn from their own generators: an empty list leaves the files as before.
+    pub platforms: Vec<SimPlatform>,
 }
 
 impl Default for SimConfig {
@@ -117,6 +128,7 @@ impl Default for SimConfig {
             delete_notice_rate: 0.001,
             language_switch_hours: None,
             randomise: false,
+            platforms: Vec::new(),
         }
     }
 }
@@ -155,6 +167,9 @@ pub struct SimSummary {
     /// With a language switch: when English-writing humans stop and French-writing humans
     /// start (ISO 8601 UTC).
     pub language_switch_at: Option<String>,
+    /// The other platforms' campaigns (ground truth: first post and lag of each).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<PlatformSummary>,
     /// The drawn behaviour of a randomised world (`--randomise`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub behaviour: Option<Behaviour>,
@@ -260,7 +275,21 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
     for rel in write_4chan(&chan, &mut rng, &tag, &pastebin_url, out_dir)? {
         files.push(file_entry(out_dir, &rel)?);
     }
-    write_truth(&world, &chan, &out_dir.join("truth.csv"))?;
+    // The other platforms share the leak and archive links (cross-platform first-seen).
+    let links = [pastebin_url.clone(), world.archive_url.clone()];
+    let mut platform_list = cfg.platforms.clone();
+    platform_list.sort_unstable();
+    platform_list.dedup();
+    let others: Vec<platforms::PlatformPlan> = platform_list
+        .iter()
+        .map(|&p| platforms::plan_platform(p, cfg, &links))
+        .collect();
+    for other in &others {
+        for rel in platforms::write_platform(other, &tag, out_dir)? {
+            files.push(file_entry(out_dir, &rel)?);
+        }
+    }
+    write_truth(&world, &chan, &others, &out_dir.join("truth.csv"))?;
     files.push(file_entry(out_dir, "truth.csv")?);
 
     let mut tweets_by_kind = BTreeMap::new();
@@ -305,6 +334,7 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
         last_tweet_time: iso_seconds(events[events.len() - 1].time_ms()),
         pastebin_url: pastebin_url.clone(),
         language_switch_at: timeline.language_switch_ms.map(iso_seconds),
+        platforms: others.iter().map(|o| o.summary()).collect(),
         behaviour: behaviour.randomised.then_some(behaviour),
         files,
     };
@@ -344,6 +374,8 @@ struct ConfigRecord {
     max_bot_post_share: f64,
     delete_notice_rate: f64,
     language_switch_hours: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    platforms: Vec<&'static str>,
 }
 
 impl From<&SimConfig> for ConfigRecord {
@@ -367,6 +399,7 @@ impl From<&SimConfig> for ConfigRecord {
             max_bot_post_share: c.max_bot_post_share,
             delete_notice_rate: c.delete_notice_rate,
             language_switch_hours: c.language_switch_hours,
+            platforms: c.platforms.iter().map(|p| p.name()).collect(),
         }
     }
 }

@@ -2,7 +2,12 @@
 
 use super::*;
 
-pub(super) fn write_truth(world: &World, chan: &ChanPlan, path: &Path) -> Result<()> {
+pub(super) fn write_truth(
+    world: &World,
+    chan: &ChanPlan,
+    others: &[platforms::PlatformPlan],
+    path: &Path,
+) -> Result<()> {
     let mut rows: Vec<(&str, String, String, bool, &str)> = Vec::new();
     for (a, acct) in world.accounts.iter().enumerate() {
         if world.tallies.posts_by_account[a] > 0 {
@@ -27,6 +32,19 @@ pub(super) fn write_truth(world: &World, chan: &ChanPlan, path: &Path) -> Result
                 false,
                 "human",
             ));
+        }
+    }
+    for other in others {
+        for (acct, posting) in other.accounts.iter().zip(other.posting()) {
+            if posting {
+                rows.push((
+                    other.platform.name(),
+                    acct.key.clone(),
+                    acct.handle.clone(),
+                    acct.is_bot,
+                    acct.kind,
+                ));
+            }
         }
     }
     rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
