@@ -703,6 +703,67 @@ mod tests {
     }
 
     #[test]
+    fn other_platforms_leave_twitter_and_4chan_alone() {
+        let (plain, plain_summary) = run("platforms-none", &small(false));
+        let cfg = SimConfig {
+            platforms: vec![SimPlatform::Reddit, SimPlatform::Telegram],
+            ..small(false)
+        };
+        let (with, summary) = run("platforms-two", &cfg);
+        let (again, _) = run("platforms-two-again", &cfg);
+        for entry in &plain_summary.files {
+            if entry.path != "truth.csv" {
+                assert_eq!(
+                    std::fs::read(plain.join(&entry.path)).unwrap(),
+                    std::fs::read(with.join(&entry.path)).unwrap(),
+                    "{} changed",
+                    entry.path
+                );
+            }
+        }
+        for entry in &summary.files {
+            assert_eq!(
+                std::fs::read(with.join(&entry.path)).unwrap(),
+                std::fs::read(again.join(&entry.path)).unwrap(),
+                "{} differs between two runs",
+                entry.path
+            );
+        }
+        // The truth of Twitter and 4chan is unchanged; the new platforms' rows are added.
+        let truth = std::fs::read_to_string(with.join("truth.csv")).unwrap();
+        let old: Vec<&str> = truth
+            .lines()
+            .filter(|l| !l.starts_with("reddit,") && !l.starts_with("telegram,"))
+            .collect();
+        let plain_truth = std::fs::read_to_string(plain.join("truth.csv")).unwrap();
+        assert_eq!(old, plain_truth.lines().collect::<Vec<_>>());
+        assert!(truth.lines().any(|l| l.starts_with("telegram,user")));
+        assert!(
+            truth
+                .lines()
+                .any(|l| l.starts_with("reddit,") && l.ends_with(",true,amplifier"))
+        );
+        // Planted order and lags: Telegram minutes after 4chan, Reddit hours.
+        let names: Vec<&str> = summary.platforms.iter().map(|p| p.platform).collect();
+        assert_eq!(names, ["telegram", "reddit"]);
+        assert!((3.0..8.0).contains(&summary.platforms[0].lag_minutes));
+        assert!((100.0..140.0).contains(&summary.platforms[1].lag_minutes));
+        // The leak link is shared on every platform.
+        for rel in [
+            "telegram/ChatExport_channel/result.json",
+            "reddit/RS_2017-05.ndjson",
+        ] {
+            let text = std::fs::read_to_string(with.join(rel)).unwrap();
+            assert!(text.contains(&summary.pastebin_url), "{rel}");
+        }
+        let manifest = std::fs::read_to_string(plain.join("sim_manifest.json")).unwrap();
+        assert!(
+            !manifest.contains("platforms"),
+            "no platforms key by default"
+        );
+    }
+
+    #[test]
     fn snowflake_ids_fit_and_sort() {
         let mut events = vec![
             Event::new(1_494_010_152_000, 0, PostKind::Original, NO_TARGET),
