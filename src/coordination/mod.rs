@@ -344,8 +344,9 @@ fn rounded(value: f64) -> f64 {
     (value * 1e6).round() / 1e6
 }
 
-/// Candidate edges are handed to the sink in tables of at most this many rows.
-pub const CANDIDATE_CHUNK_ROWS: usize = 1 << 20;
+/// Candidate edges are handed to the sink in tables of at most this many rows (one Parquet
+/// row group: a table of a million rows and its encoding were 400 MB of transient memory).
+pub const CANDIDATE_CHUNK_ROWS: usize = 1 << 18;
 
 /// Detects coordination in the posts table; the candidate edges are dropped (see
 /// [`detect_streaming`]).
