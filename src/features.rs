@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use crate::columns::{strs, times_ms};
+use crate::ingest::record::RETWEET;
 
 /// Signal families, for the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -508,7 +509,7 @@ fn early_retweet_flags(posts: &DataFrame) -> Result<Vec<Option<bool>>> {
         .with_row_index("row", None)
         .filter(
             col("kind")
-                .eq(lit("retweet"))
+                .eq(lit(RETWEET))
                 .and(col("parent_post_id").is_not_null()),
         )
         .sort_by_exprs(
@@ -579,7 +580,7 @@ fn sorted_view(sorted: &DataFrame) -> Result<SortedPosts<'_>> {
         .column("kind")?
         .str()?
         .iter()
-        .map(|k| k == Some("retweet"))
+        .map(|k| k == Some(RETWEET))
         .collect();
     let latency_s = is_retweet
         .iter()

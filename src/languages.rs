@@ -24,6 +24,7 @@ use anyhow::Result;
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use crate::ingest::record::RETWEET;
 use crate::spread::{Suspicion, iso};
 
 /// Letters a text needs before its language is identified from it: below this, trigram
@@ -420,7 +421,7 @@ pub fn compute(
         if let (Some(p), Some(a), false) = (
             platform.get(i),
             author.get(i),
-            kind.get(i) == Some("retweet") || l == UND,
+            kind.get(i) == Some(RETWEET) || l == UND,
         ) {
             *own.entry((p, a))
                 .or_default()
@@ -449,7 +450,7 @@ pub fn compute(
         }
         let a = author.get(i);
         let lang = match (kind.get(i), a) {
-            (Some("retweet"), Some(a)) => account_language.get(&(p, a)).cloned().unwrap_or(lang),
+            (Some(RETWEET), Some(a)) => account_language.get(&(p, a)).cloned().unwrap_or(lang),
             _ => lang,
         };
         rows.push(Post {

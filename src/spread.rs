@@ -10,6 +10,7 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 
 use crate::coordination::normalise_url;
+use crate::ingest::record::RETWEET;
 
 /// Parses a bin width such as `30s`, `10m`, `1h`, `1d` into milliseconds.
 pub fn parse_duration_ms(text: &str) -> Result<i64> {
@@ -445,13 +446,13 @@ pub fn compute(
 
     // The first tweet that is not itself a retweet, and its retweets in the data.
     let first_tweet = (0..posts.height()).find(|&i| {
-        platform.get(i) == Some(crate::ingest::record::TWITTER) && kind.get(i) != Some("retweet")
+        platform.get(i) == Some(crate::ingest::record::TWITTER) && kind.get(i) != Some(RETWEET)
     });
     let first_tweet = first_tweet.map(|i| {
         let id = post_id.get(i).unwrap_or_default();
         let t0 = times[i].unwrap_or(0);
         let delays: Vec<i64> = (0..posts.height())
-            .filter(|&j| kind.get(j) == Some("retweet") && parent.get(j) == Some(id))
+            .filter(|&j| kind.get(j) == Some(RETWEET) && parent.get(j) == Some(id))
             .filter_map(|j| times[j].map(|t| t - t0))
             .collect();
         let within = |ms: i64| delays.iter().filter(|&&d| d <= ms).count() as u64;

@@ -33,7 +33,7 @@ pub enum PostKind {
 }
 
 impl PostKind {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             PostKind::Original => "original",
             PostKind::Retweet => "retweet",
@@ -43,6 +43,10 @@ impl PostKind {
         }
     }
 }
+
+/// The `kind` of reposts, forwards, reblogs and crossposts on every platform, for stages
+/// that compare the `kind` column.
+pub const RETWEET: &str = PostKind::Retweet.as_str();
 
 /// One post in canonical form (a row of `posts`).
 #[derive(Debug, Clone)]
