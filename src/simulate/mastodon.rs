@@ -108,8 +108,9 @@ fn account_json(acct: &PAccount, remote: Option<&str>) -> Account {
         },
         display_name: acct.display_name.clone(),
         locked: false,
-        // Honest bots set the flag; the first amplifier does, the others hide it.
-        bot: acct.kind == "amplifier" && acct.statuses % 2 == 0,
+        // Some amplifiers set the flag (about half, by their status count); the others and
+        // the coordinated group hide it.
+        bot: acct.kind == "amplifier" && acct.statuses.is_multiple_of(2),
         created_at: iso_millis(acct.created_ms - acct.created_ms.rem_euclid(86_400_000)),
         note: String::new(),
         url: format!("https://{host}/@{}", acct.handle),
