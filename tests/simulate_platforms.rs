@@ -169,9 +169,36 @@ fn run_over_five_platforms_names_every_platform() {
         assert!(rows.contains_key(platform), "no scores for {platform}");
     }
     for platform in NEW {
-        let top = &rows[platform][0];
-        let (is_bot, kind) = &truth[&(platform.to_string(), top[col("account_id")].to_string())];
-        assert!(is_bot, "{platform}: top account is a {kind}");
+        // The planted bots scored on the platform rank first (precision at k of 0.8 or more,
+        // k the bots scored; Bluesky's
+        // amplifiers only repost, and `--tag` drops Jetstream reposts: they are not scored),
+        // and the coordinated group is found as a cluster.
+        let kinds: Vec<&(bool, String)> = rows[platform]
+            .iter()
+            .map(|r| &truth[&(platform.to_string(), r[col("account_id")].to_string())])
+            .collect();
+        let bots = kinds.iter().filter(|(is_bot, _)| *is_bot).count();
+        assert!(bots >= 6, "{platform}: {bots} bots scored");
+        let top = kinds[..bots].iter().filter(|(is_bot, _)| *is_bot).count();
+        assert!(
+            kinds[0].0 && top * 10 >= bots * 8,
+            "{platform}: {top} of the top {bots} are bots: {kinds:?}"
+        );
+        let coordinated: Vec<&csv::StringRecord> = rows[platform]
+            .iter()
+            .zip(&kinds)
+            .filter(|(_, (_, kind))| kind == "coordinated")
+            .map(|(r, _)| r)
+            .collect();
+        let clustered = coordinated
+            .iter()
+            .filter(|r| !r[col("cluster_id")].is_empty())
+            .count();
+        assert!(
+            clustered * 10 >= coordinated.len() * 8,
+            "{platform}: {clustered} of {} coordinated accounts in a cluster",
+            coordinated.len()
+        );
     }
     let empty =
         |platform: &str, signal: &str| rows[platform].iter().all(|r| r[col(signal)].is_empty());

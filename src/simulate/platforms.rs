@@ -491,11 +491,18 @@ pub(super) fn plan_platform(
     }
     // Coordinated group: the same text and link from every member within seconds, in
     // bursts over the first half of the campaign (Reddit: comments under the leak post).
-    let n_bursts = rng.random_range(3..=5);
-    let burst_gap = Exp::new(1.0 / 6_000.0).unwrap();
+    // Each burst has its own text (a slogan and a line), so that the group meets on
+    // several objects, as detection needs.
+    let n_bursts = rng.random_range(5..=8);
+    let burst_gap = Exp::new(1.0 / 4_000.0).unwrap();
     for _ in 0..n_bursts {
         let t0 = first_ms + 15 * 60_000 + rng.random_range(0..(end_ms - first_ms) / 2);
-        let body = pick(&mut rng, &COPYPASTA).to_string();
+        let line = if rng.random_bool(0.5) {
+            pick(&mut rng, &FR_ORIGINALS)
+        } else {
+            pick(&mut rng, &EN_ORIGINALS)
+        };
+        let body = format!("{} {line}", pick(&mut rng, &COPYPASTA));
         let url = pick(&mut rng, links).clone();
         for &member in &group {
             drafts.push(Draft {
