@@ -65,9 +65,42 @@ pub const EARLY_RETWEET_RANK: u32 = 10;
 /// small cascade every retweet is among the first ten.
 pub const EARLY_RETWEET_MIN_CASCADE: u32 = 3 * EARLY_RETWEET_RANK;
 
-/// Every signal, in output order.
-pub const SIGNALS: &[SignalSpec] = &[
-    SignalSpec {
+/// Defines [`Signal`] and [`SIGNALS`] together, so that every signal has a typed name whose
+/// `as usize` is its index in [`SIGNALS`] and in [`AccountFeatures::values`].
+macro_rules! signals {
+    ($($variant:ident => $spec:expr),* $(,)?) => {
+        /// A signal by type rather than by string (`Signal::PostsPerDay as usize` indexes
+        /// [`SIGNALS`]); names from users (weights files) go through [`signal_index`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Signal {
+            $($variant),*
+        }
+
+        impl Signal {
+            /// Every variant, in [`SIGNALS`] order.
+            pub const ALL: &[Signal] = &[$(Signal::$variant),*];
+
+            /// The variant's identifier as written (for the test that it names its spec).
+            #[cfg(test)]
+            fn identifier(self) -> &'static str {
+                match self {
+                    $(Signal::$variant => stringify!($variant)),*
+                }
+            }
+
+            /// The signal's specification.
+            pub fn spec(self) -> &'static SignalSpec {
+                &SIGNALS[self as usize]
+            }
+        }
+
+        /// Every signal, in output order.
+        pub const SIGNALS: &[SignalSpec] = &[$($spec),*];
+    };
+}
+
+signals! {
+    PostsPerDay => SignalSpec {
         name: "posts_per_day",
         family: Family::Timing,
         unit: "posts/day",
@@ -78,7 +111,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 1.0,
         source: "DFRLab #BotSpot (Nimmo 2017): 72/day suspicious, 144/day highly suspicious; Oxford Internet Institute: 50/day",
     },
-    SignalSpec {
+    LifetimePostsPerDay => SignalSpec {
         name: "lifetime_posts_per_day",
         family: Family::Timing,
         unit: "posts/day",
@@ -89,7 +122,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.5,
         source: "DFRLab #BotSpot (Nimmo 2017); Oxford Internet Institute 50/day",
     },
-    SignalSpec {
+    IntervalCv => SignalSpec {
         name: "interval_cv",
         family: Family::Timing,
         unit: "σ/m",
@@ -100,7 +133,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 1.0,
         source: "Goh & Barabási, EPL 2008; Chu et al., IEEE TDSC 2012",
     },
-    SignalSpec {
+    Burstiness => SignalSpec {
         name: "burstiness",
         family: Family::Timing,
         unit: "B",
@@ -111,7 +144,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.0,
         source: "Goh & Barabási, EPL 2008",
     },
-    SignalSpec {
+    MemoryCoefficient => SignalSpec {
         name: "memory_coefficient",
         family: Family::Timing,
         unit: "M",
@@ -122,7 +155,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.0,
         source: "Goh & Barabási, EPL 2008",
     },
-    SignalSpec {
+    GapEntropy => SignalSpec {
         name: "gap_entropy",
         family: Family::Timing,
         unit: "",
@@ -133,7 +166,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 1.0,
         source: "Chu et al., 'Detecting automation of Twitter accounts', IEEE TDSC 2012 (entropy of inter-tweet delays)",
     },
-    SignalSpec {
+    SecondOfMinuteP => SignalSpec {
         name: "second_of_minute_p",
         family: Family::Timing,
         unit: "p",
@@ -144,7 +177,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 1.0,
         source: "Chu et al., IEEE TDSC 2012 (posting on a clock); χ² test via statrs",
     },
-    SignalSpec {
+    MinuteOfHourP => SignalSpec {
         name: "minute_of_hour_p",
         family: Family::Timing,
         unit: "p",
@@ -155,7 +188,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.5,
         source: "Chu et al. 2012; statrs χ² distribution",
     },
-    SignalSpec {
+    SecondOfMinuteRayleighP => SignalSpec {
         name: "second_of_minute_rayleigh_p",
         family: Family::Timing,
         unit: "p",
@@ -166,7 +199,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 1.0,
         source: "Rayleigh test of circular uniformity (Mardia & Jupp, Directional Statistics, 2000; Zar, Biostatistical Analysis); posting on a clock as automation (Chu et al., IEEE TDSC 2012)",
     },
-    SignalSpec {
+    MinuteOfHourRayleighP => SignalSpec {
         name: "minute_of_hour_rayleigh_p",
         family: Family::Timing,
         unit: "p",
@@ -177,7 +210,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.5,
         source: "Rayleigh test of circular uniformity (Mardia & Jupp, Directional Statistics, 2000; Zar, Biostatistical Analysis); Chu et al., IEEE TDSC 2012",
     },
-    SignalSpec {
+    SchedulePeriodP => SignalSpec {
         name: "schedule_period_p",
         family: Family::Timing,
         unit: "p",
@@ -188,7 +221,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 1.0,
         source: "tagscope heuristic: a fixed schedule puts a sharp peak at multiples of its period that no smooth (Poisson, bursty or circadian) gap distribution has",
     },
-    SignalSpec {
+    SchedulePeriodS => SignalSpec {
         name: "schedule_period_s",
         family: Family::Timing,
         unit: "s",
@@ -199,7 +232,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.0,
         source: "tagscope heuristic (see schedule_period_p)",
     },
-    SignalSpec {
+    HourOfDayEntropy => SignalSpec {
         name: "hour_of_day_entropy",
         family: Family::Timing,
         unit: "",
@@ -210,7 +243,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.5,
         source: "circadian activity as a human marker (Chu et al. 2012; Ferrara et al., CACM 2016)",
     },
-    SignalSpec {
+    RetweetLatencyMedianS => SignalSpec {
         name: "retweet_latency_median_s",
         family: Family::Timing,
         unit: "s",
@@ -221,7 +254,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 2.5,
         source: "RTbust (Mazza et al., WebSci 2019): bots retweet within seconds",
     },
-    SignalSpec {
+    RetweetLatencyMinS => SignalSpec {
         name: "retweet_latency_min_s",
         family: Family::Timing,
         unit: "s",
@@ -232,7 +265,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.0,
         source: "RTbust (Mazza et al. 2019)",
     },
-    SignalSpec {
+    RetweetsWithin60sShare => SignalSpec {
         name: "retweets_within_60s_share",
         family: Family::Timing,
         unit: "",
@@ -243,7 +276,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 1.0,
         source: "RTbust (Mazza et al. 2019)",
     },
-    SignalSpec {
+    RetweetShare => SignalSpec {
         name: "retweet_share",
         family: Family::Amplification,
         unit: "",
@@ -254,7 +287,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 1.0,
         source: "DFRLab #BotSpot: 195 of an account's last 200 posts were retweets",
     },
-    SignalSpec {
+    EarlyRetweetShare => SignalSpec {
         name: "early_retweet_share",
         family: Family::Amplification,
         unit: "",
@@ -265,7 +298,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 1.0,
         source: "first-retweeter amplification: RTbust (Mazza et al., WebSci 2019); DFRLab cascade analyses",
     },
-    SignalSpec {
+    TopSourceShare => SignalSpec {
         name: "top_source_share",
         family: Family::Amplification,
         unit: "",
@@ -276,7 +309,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.5,
         source: "tagscope heuristic: an amplifier retweets one account almost exclusively (cf. DFRLab #BotSpot amplifier networks, Nimmo 2017)",
     },
-    SignalSpec {
+    RetweetsReceivedPerFollower => SignalSpec {
         name: "retweets_received_per_follower",
         family: Family::Amplification,
         unit: "retweets/follower",
@@ -287,7 +320,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.25,
         source: "tagscope heuristic: engagement far above the audience suggests bought or automated amplification (cf. DFRLab #BotSpot, Nimmo 2017)",
     },
-    SignalSpec {
+    AwakeningRatio => SignalSpec {
         name: "awakening_ratio",
         family: Family::Timing,
         unit: "×",
@@ -298,7 +331,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.5,
         source: "Ferrara, 'Disinformation and social bot operations in the run up to the 2017 French presidential election', First Monday 22(8), 2017: bots dormant since the 2016 US election reactivated for #MacronLeaks",
     },
-    SignalSpec {
+    CreationCohortRatio => SignalSpec {
         name: "creation_cohort_ratio",
         family: Family::Profile,
         unit: "×",
@@ -309,7 +342,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.5,
         source: "DFRLab #BotSpot (Nimmo 2017): batches of accounts created on the same day; Pacheco et al., ICWSM 2021 (creation-date clusters)",
     },
-    SignalSpec {
+    AccountAgeDays => SignalSpec {
         name: "account_age_days",
         family: Family::Profile,
         unit: "days",
@@ -320,7 +353,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 1.0,
         source: "BotometerLite (Yang et al., AAAI 2020): account age; DFRLab: accounts created days before a campaign",
     },
-    SignalSpec {
+    HandleDigits => SignalSpec {
         name: "handle_digits",
         family: Family::Profile,
         unit: "digits",
@@ -331,7 +364,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.75,
         source: "BotometerLite (Yang et al., AAAI 2020): screen-name digit count",
     },
-    SignalSpec {
+    DefaultProfile => SignalSpec {
         name: "default_profile",
         family: Family::Profile,
         unit: "",
@@ -342,7 +375,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.25,
         source: "BotometerLite (Yang et al., AAAI 2020)",
     },
-    SignalSpec {
+    DefaultProfileImage => SignalSpec {
         name: "default_profile_image",
         family: Family::Profile,
         unit: "",
@@ -353,7 +386,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.5,
         source: "BotometerLite (Yang et al., AAAI 2020)",
     },
-    SignalSpec {
+    FollowersFriendsRatio => SignalSpec {
         name: "followers_friends_ratio",
         family: Family::Profile,
         unit: "",
@@ -364,7 +397,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.25,
         source: "BotometerLite (Yang et al., AAAI 2020): followers/friends",
     },
-    SignalSpec {
+    FollowersGrowthPerDay => SignalSpec {
         name: "followers_growth_per_day",
         family: Family::Profile,
         unit: "followers/day",
@@ -375,7 +408,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.0,
         source: "BotometerLite (Yang et al., AAAI 2020): growth rates",
     },
-    SignalSpec {
+    CoordinationDegree => SignalSpec {
         name: "coordination_degree",
         family: Family::Coordination,
         unit: "accounts",
@@ -386,7 +419,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 1.5,
         source: "Pacheco et al., ICWSM 2021; Keller et al., Political Communication 2020",
     },
-    SignalSpec {
+    CoordinationClusterSize => SignalSpec {
         name: "coordination_cluster_size",
         family: Family::Coordination,
         unit: "accounts",
@@ -397,7 +430,7 @@ pub const SIGNALS: &[SignalSpec] = &[
         weight: 0.5,
         source: "Pacheco et al., ICWSM 2021",
     },
-];
+}
 
 /// Adds the coordination signals from [`crate::coordination::detect`]; accounts with fewer
 /// than two posts keep them null.
@@ -405,8 +438,8 @@ pub fn apply_coordination(
     features: &mut [AccountFeatures],
     coordination: &HashMap<(String, String), crate::coordination::AccountCoordination>,
 ) {
-    let degree = signal_index("coordination_degree").expect("known signal");
-    let size = signal_index("coordination_cluster_size").expect("known signal");
+    let degree = Signal::CoordinationDegree as usize;
+    let size = Signal::CoordinationClusterSize as usize;
     for account in features.iter_mut().filter(|a| a.posts >= 2) {
         let found = coordination.get(&(account.platform.clone(), account.account_id.clone()));
         account.values[degree] = Some(found.map_or(0.0, |c| f64::from(c.degree)));
@@ -718,14 +751,13 @@ fn account_signals(
     let first = times[0];
     let last = *times.last().unwrap_or(&first);
     let mut values = vec![None; SIGNALS.len()];
-    let mut set = |name: &str, value: Option<f64>| {
-        let index = signal_index(name).expect("known signal");
-        values[index] = value.filter(|v| v.is_finite());
+    let mut set = |signal: Signal, value: Option<f64>| {
+        values[signal as usize] = value.filter(|v| v.is_finite());
     };
 
     let span_days = ((last - first) as f64 / DAY_MS).max(1.0);
     set(
-        "posts_per_day",
+        Signal::PostsPerDay,
         (posts >= MIN_POSTS).then(|| posts as f64 / span_days),
     );
 
@@ -736,12 +768,12 @@ fn account_signals(
     if gaps.len() as u32 >= MIN_GAPS {
         let (mean, sd) = mean_sd(&gaps);
         if mean > 0.0 {
-            set("interval_cv", Some(sd / mean));
+            set(Signal::IntervalCv, Some(sd / mean));
         }
         if sd + mean > 0.0 {
-            set("burstiness", Some((sd - mean) / (sd + mean)));
+            set(Signal::Burstiness, Some((sd - mean) / (sd + mean)));
         }
-        set("memory_coefficient", memory_coefficient(&gaps));
+        set(Signal::MemoryCoefficient, memory_coefficient(&gaps));
         // Gaps binned by powers of two seconds: 0–1 s, 1–2 s, 2–4 s, ... up to ~12 days.
         let mut bins = [0u32; 21];
         for &gap in &gaps {
@@ -752,7 +784,10 @@ fn account_signals(
             };
             bins[bin] += 1;
         }
-        set("gap_entropy", Some(normalised_entropy(&bins, bins.len())));
+        set(
+            Signal::GapEntropy,
+            Some(normalised_entropy(&bins, bins.len())),
+        );
     }
     if posts >= MIN_CLOCK_POSTS {
         let mut seconds = [0u32; 60];
@@ -762,21 +797,21 @@ fn account_signals(
             seconds[(second_of_day % 60) as usize] += 1;
             minutes[((second_of_day / 60) % 60) as usize] += 1;
         }
-        set("second_of_minute_p", uniformity_p(&seconds));
-        set("minute_of_hour_p", uniformity_p(&minutes));
+        set(Signal::SecondOfMinuteP, uniformity_p(&seconds));
+        set(Signal::MinuteOfHourP, uniformity_p(&minutes));
     }
     set(
-        "second_of_minute_rayleigh_p",
+        Signal::SecondOfMinuteRayleighP,
         crate::schedule::clock_rayleigh_p(times, 60_000, MIN_RAYLEIGH_POSTS as usize),
     );
     set(
-        "minute_of_hour_rayleigh_p",
+        Signal::MinuteOfHourRayleighP,
         crate::schedule::clock_rayleigh_p(times, 3_600_000, MIN_RAYLEIGH_POSTS as usize),
     );
     if let Some(found) = crate::schedule::periodicity(times, MIN_GAPS as usize) {
-        set("schedule_period_p", Some(found.p));
+        set(Signal::SchedulePeriodP, Some(found.p));
         set(
-            "schedule_period_s",
+            Signal::SchedulePeriodS,
             (found.hits > 0).then_some(found.period_s),
         );
     }
@@ -785,7 +820,10 @@ fn account_signals(
         for &t in times {
             hours[(t.div_euclid(3_600_000).rem_euclid(24)) as usize] += 1;
         }
-        set("hour_of_day_entropy", Some(normalised_entropy(&hours, 24)));
+        set(
+            Signal::HourOfDayEntropy,
+            Some(normalised_entropy(&hours, 24)),
+        );
     }
 
     let mut latencies: Vec<f64> = retweet_rows
@@ -795,12 +833,12 @@ fn account_signals(
     if latencies.len() as u32 >= MIN_RETWEETS {
         let within =
             latencies.iter().filter(|&&l| l <= 60.0).count() as f64 / latencies.len() as f64;
-        set("retweets_within_60s_share", Some(within));
-        set("retweet_latency_median_s", Some(median(&mut latencies)));
-        set("retweet_latency_min_s", latencies.first().copied());
+        set(Signal::RetweetsWithin60sShare, Some(within));
+        set(Signal::RetweetLatencyMedianS, Some(median(&mut latencies)));
+        set(Signal::RetweetLatencyMinS, latencies.first().copied());
     }
     set(
-        "retweet_share",
+        Signal::RetweetShare,
         (posts >= MIN_POSTS).then(|| retweets as f64 / posts as f64),
     );
     let in_large_cascades: Vec<bool> = retweet_rows
@@ -810,7 +848,7 @@ fn account_signals(
     if in_large_cascades.len() as u32 >= MIN_RETWEETS {
         let early = in_large_cascades.iter().filter(|&&e| e).count();
         set(
-            "early_retweet_share",
+            Signal::EarlyRetweetShare,
             Some(early as f64 / in_large_cascades.len() as f64),
         );
     }
@@ -824,7 +862,7 @@ fn account_signals(
         let known: u32 = sources.values().sum();
         if known >= 5 {
             let top = sources.values().copied().max().unwrap_or(0);
-            set("top_source_share", Some(top as f64 / known as f64));
+            set(Signal::TopSourceShare, Some(top as f64 / known as f64));
         }
     }
 
@@ -844,34 +882,34 @@ fn account_signals(
             _ => None,
         };
         if let (Some(statuses), Some(age)) = (profile.statuses, age_at_snapshot) {
-            set("lifetime_posts_per_day", Some(statuses as f64 / age));
+            set(Signal::LifetimePostsPerDay, Some(statuses as f64 / age));
             if posts >= 2 && age >= MIN_AWAKENING_AGE_DAYS {
                 let in_data = posts as f64 / ((last - first) as f64 / DAY_MS).max(1.0);
                 let lifetime = (statuses.max(1) as f64) / age;
-                set("awakening_ratio", Some(in_data / lifetime));
+                set(Signal::AwakeningRatio, Some(in_data / lifetime));
             }
         }
         if let (Some(followers), Some(age)) = (profile.followers, age_at_snapshot) {
-            set("followers_growth_per_day", Some(followers as f64 / age));
+            set(Signal::FollowersGrowthPerDay, Some(followers as f64 / age));
         }
         if let Some(created) = profile.created_ms {
             set(
-                "account_age_days",
+                Signal::AccountAgeDays,
                 Some(((first - created) as f64 / DAY_MS).max(0.0)),
             );
         }
         if let (Some(followers), Some(friends)) = (profile.followers, profile.friends) {
             set(
-                "followers_friends_ratio",
+                Signal::FollowersFriendsRatio,
                 Some(followers as f64 / (friends as f64 + 1.0)),
             );
         }
         set(
-            "default_profile",
+            Signal::DefaultProfile,
             profile.default_profile.map(|b| f64::from(u8::from(b))),
         );
         set(
-            "default_profile_image",
+            Signal::DefaultProfileImage,
             profile
                 .default_profile_image
                 .map(|b| f64::from(u8::from(b))),
@@ -880,7 +918,7 @@ fn account_signals(
             && let Some(followers) = profile.followers
         {
             set(
-                "retweets_received_per_follower",
+                Signal::RetweetsReceivedPerFollower,
                 Some(received as f64 / (followers as f64 + 1.0)),
             );
         }
@@ -889,7 +927,7 @@ fn account_signals(
         && let Some(handle) = &handle
     {
         set(
-            "handle_digits",
+            Signal::HandleDigits,
             Some(handle.chars().filter(char::is_ascii_digit).count() as f64),
         );
     }
@@ -941,7 +979,7 @@ pub fn compute(posts: &DataFrame, accounts: &DataFrame) -> Result<Vec<AccountFea
             (account_signals(&sorted, range, profile, got), created_day)
         })
         .unzip();
-    let cohort = signal_index("creation_cohort_ratio").expect("known signal");
+    let cohort = Signal::CreationCohortRatio as usize;
     for (account, ratio) in features.iter_mut().zip(creation_cohorts(&created_days)) {
         account.values[cohort] = ratio;
     }
@@ -951,6 +989,28 @@ pub fn compute(posts: &DataFrame, accounts: &DataFrame) -> Result<Vec<AccountFea
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_signal_variant_names_its_spec() {
+        assert_eq!(Signal::ALL.len(), SIGNALS.len());
+        for (i, &signal) in Signal::ALL.iter().enumerate() {
+            assert_eq!(signal as usize, i);
+            // CamelCase → snake_case; a run of digits after a letter starts a word.
+            let mut snake = String::new();
+            let mut previous: Option<char> = None;
+            for c in signal.identifier().chars() {
+                let starts_word = c.is_ascii_uppercase()
+                    || (c.is_ascii_digit() && previous.is_some_and(|p| p.is_ascii_alphabetic()));
+                if starts_word && previous.is_some() {
+                    snake.push('_');
+                }
+                snake.push(c.to_ascii_lowercase());
+                previous = Some(c);
+            }
+            assert_eq!(snake, signal.spec().name);
+            assert_eq!(signal_index(signal.spec().name), Some(i));
+        }
+    }
 
     #[test]
     fn a_batch_created_together_stands_out_from_its_background() {
