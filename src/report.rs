@@ -417,7 +417,10 @@ pub fn markdown(summary: &Summary) -> String {
         );
     }
     let _ = writeln!(md);
-    for lag in &s.lead_lag {
+    if s.first_posts.len() > 2 {
+        lead_lag_matrix(&mut md, s);
+    }
+    for lag in s.lead_lag.iter().filter(|_| s.first_posts.len() <= 2) {
         let _ = writeln!(
             md,
             "- {} posted first, {} before {}{}.",
@@ -693,4 +696,42 @@ pub fn markdown(summary: &Summary) -> String {
         "- Coordination means acting together beyond chance under the null model, not proof of common control."
     );
     md
+}
+
+/// Lead-lag of three or more platforms as a table: rows lead, columns follow, in order of
+/// first post; a cell is how long before the column's platform the row's posted first, and
+/// the cross-correlation lag when the per-bin volumes correlate at r ≥ 0.5.
+fn lead_lag_matrix(md: &mut String, s: &SpreadSummary) {
+    let order: Vec<&str> = s.first_posts.iter().map(|f| f.platform.as_str()).collect();
+    let _ = writeln!(
+        md,
+        "Lead of the row's first post over the column's (per-bin cross-correlation in brackets when r ≥ 0.5):\n"
+    );
+    let _ = writeln!(md, "| first ↓ then → | {} |", order.join(" | "));
+    let _ = writeln!(md, "|---|{}", "---|".repeat(order.len()));
+    for leader in &order {
+        let cells: Vec<String> = order
+            .iter()
+            .map(|follower| {
+                let found = s
+                    .lead_lag
+                    .iter()
+                    .find(|l| l.leader == *leader && l.follower == *follower);
+                match found {
+                    None => "–".to_string(),
+                    Some(lag) => {
+                        let mut cell = minutes(lag.first_post_lead_s);
+                        if let (Some(bins), Some(r)) = (lag.xcorr_lag_bins, lag.xcorr)
+                            && r >= 0.5
+                        {
+                            cell.push_str(&format!(" ({bins:+} bins, r {r:.2})"));
+                        }
+                        cell
+                    }
+                }
+            })
+            .collect();
+        let _ = writeln!(md, "| **{leader}** | {} |", cells.join(" | "));
+    }
+    let _ = writeln!(md);
 }
