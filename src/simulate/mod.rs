@@ -199,6 +199,7 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
     }
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let previous_files = previous_data_files(out_dir);
     let behaviour = if cfg.randomise {
         Behaviour::randomised(cfg.seed)
     } else {
@@ -338,6 +339,7 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
         behaviour: behaviour.randomised.then_some(behaviour),
         files,
     };
+    remove_stale(out_dir, &previous_files, &summary.files)?;
     let manifest = Manifest {
         config: ConfigRecord::from(cfg),
         summary: &summary,
@@ -413,6 +415,57 @@ fn create_new(path: &Path) -> std::io::Result<File> {
         _ => {}
     }
     File::create(path)
+}
+
+/// The data files a previous run listed in `out_dir/sim_manifest.json` (relative paths
+/// inside the folder only).
+fn previous_data_files(out_dir: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(out_dir.join("sim_manifest.json")) else {
+        return Vec::new();
+    };
+    let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Vec::new();
+    };
+    manifest["summary"]["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["path"].as_str())
+        .filter(|p| {
+            Path::new(p)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Removes the data files of a previous dataset in the folder that this one did not write
+/// (another seed's 4chan threads, a platform no longer asked for), and folders they leave
+/// empty, so that a `run` over the folder reads only files `truth.csv` covers. The folder
+/// is a staged copy: the previous dataset keeps its files until the swap.
+fn remove_stale(out_dir: &Path, previous: &[String], written: &[FileEntry]) -> Result<()> {
+    let written: HashSet<&str> = written.iter().map(|f| f.path.as_str()).collect();
+    for rel in previous {
+        if written.contains(rel.as_str()) {
+            continue;
+        }
+        let path = out_dir.join(rel);
+        match std::fs::remove_file(&path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(error).with_context(|| format!("cannot remove {}", path.display()));
+            }
+            _ => {}
+        }
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if d == out_dir || std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    Ok(())
 }
 
 fn file_entry(out_dir: &Path, rel: &str) -> Result<FileEntry> {
@@ -760,6 +813,16 @@ mod tests {
         assert!(
             !manifest.contains("platforms"),
             "no platforms key by default"
+        );
+
+        // Simulating again into the folder without them removes their files.
+        simulate(&small(false), &with).unwrap();
+        for dir in ["telegram", "reddit"] {
+            assert!(!with.join(dir).exists(), "{dir} left behind");
+        }
+        assert_eq!(
+            std::fs::read(with.join("truth.csv")).unwrap(),
+            std::fs::read(plain.join("truth.csv")).unwrap()
         );
     }
 
