@@ -123,6 +123,22 @@ fn run_over_five_platforms_names_every_platform() {
         }
     }
 
+    // Six timeline panels: the figure grows taller (1600 × 900 holds four) and report.md
+    // gives lead-lag as a leader × follower table naming every platform.
+    let png = std::fs::read(out.join("timeline.png")).unwrap();
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!(height, 900 * 6 / 4, "timeline.png height");
+    let report_md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let header = report_md
+        .lines()
+        .find(|l| l.starts_with("| first ↓ then →"))
+        .expect("a lead-lag table");
+    for platform in [
+        "4chan", "telegram", "twitter", "bluesky", "mastodon", "reddit",
+    ] {
+        assert!(header.contains(platform), "{header}");
+    }
+
     // First posts in the planted order; lead-lag over every pair of platforms.
     let summary = json(&out.join("summary.json"));
     let first: Vec<&str> = summary["spread"]["first_posts"]

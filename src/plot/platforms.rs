@@ -126,6 +126,9 @@ fn first_post_label(
     format!("first {name} post ({})", fmt_time(style.tz, t, fmt))
 }
 
+/// Timeline panels that fit the figure's own height; more make it taller.
+const PANELS_IN_DEFAULT_HEIGHT: usize = 4;
+
 /// Posts per bin, one panel per platform stacked on a shared time axis, each with its
 /// own y axis and its first post marked, so a platform with 0.1 % of the posts reads as
 /// clearly as the largest. Long spans (more than [`AREA_FROM_BINS`] bins) are drawn as
@@ -160,9 +163,28 @@ pub fn timeline_png(
     };
     let y_desc = if style.log_y { "posts (log)" } else { "posts" };
     let mut x_tick_labels = Vec::new();
+    // Beyond four platforms the figure grows taller (text keeps its size: it scales with
+    // the smaller of the two ratios) so that each panel keeps room for its labels.
+    let taller;
+    let style = if platforms.len() > PANELS_IN_DEFAULT_HEIGHT {
+        taller = FigureStyle {
+            height: (style.height as usize * platforms.len() / PANELS_IN_DEFAULT_HEIGHT) as u32,
+            ..style.clone()
+        };
+        &taller
+    } else {
+        style
+    };
     let png = render(style, |root, ctx| {
         let n = platforms.len().max(1);
-        let areas = panels(root, ctx, &header, &vec![1.0; n])?;
+        // The last panel also holds the time axis (tick labels and title, about 0.6 of a
+        // panel at the height a taller figure gives each): weighted so that its plot is not
+        // squeezed below the others'.
+        let mut weights = vec![1.0; n];
+        if n > PANELS_IN_DEFAULT_HEIGHT {
+            weights[n - 1] = 1.6;
+        }
+        let areas = panels(root, ctx, &header, &weights)?;
         let xr = time_range(t_lo, t_hi, 0.0);
         let specs: Vec<FigureSpec> = (0..n)
             .map(|i| FigureSpec {
