@@ -608,6 +608,37 @@ pub struct PostColumns {
     source_line: Vec<u64>,
 }
 
+/// Calls the macro `$m` with every column of [`PostColumns`], so that operations on whole
+/// rows name the columns once.
+macro_rules! each_post_column {
+    ($m:ident) => {
+        $m!(
+            platform,
+            post_id,
+            author_id,
+            author_handle,
+            created_at,
+            kind,
+            parent_post_id,
+            parent_author_id,
+            parent_created_at,
+            text,
+            hashtags,
+            urls,
+            mentions,
+            lang,
+            source_app,
+            thread_id,
+            board,
+            country,
+            retweet_count,
+            like_count,
+            source_file,
+            source_line
+        )
+    };
+}
+
 impl PostColumns {
     pub fn len(&self) -> usize {
         self.post_id.len()
@@ -620,59 +651,13 @@ impl PostColumns {
     /// Appends `other`'s rows after these.
     pub fn append(&mut self, mut other: PostColumns) {
         macro_rules! app { ($($f:ident),*) => { $( self.$f.append(&mut other.$f); )* }; }
-        app!(
-            platform,
-            post_id,
-            author_id,
-            author_handle,
-            created_at,
-            kind,
-            parent_post_id,
-            parent_author_id,
-            parent_created_at,
-            text,
-            hashtags,
-            urls,
-            mentions,
-            lang,
-            source_app,
-            thread_id,
-            board,
-            country,
-            retweet_count,
-            like_count,
-            source_file,
-            source_line
-        );
+        each_post_column!(app);
     }
 
     /// Reverses the row order (for pieces parsed last line first).
     pub fn reverse(&mut self) {
         macro_rules! rev { ($($f:ident),*) => { $( self.$f.reverse(); )* }; }
-        rev!(
-            platform,
-            post_id,
-            author_id,
-            author_handle,
-            created_at,
-            kind,
-            parent_post_id,
-            parent_author_id,
-            parent_created_at,
-            text,
-            hashtags,
-            urls,
-            mentions,
-            lang,
-            source_app,
-            thread_id,
-            board,
-            country,
-            retweet_count,
-            like_count,
-            source_file,
-            source_line
-        );
+        each_post_column!(rev);
     }
 
     fn push(&mut self, post: PostRecord, file_index: u32) {
