@@ -276,17 +276,34 @@ fn cut_blocks(
         if block.capacity() > 2 * block_bytes {
             block.shrink_to(block_bytes);
         }
-        block.extend_from_slice(&carry);
-        carry.clear();
-        if carry.capacity() > 2 * block_bytes {
-            carry.shrink_to(block_bytes);
-        }
-        block.reserve(block_bytes);
-        match reader
-            .by_ref()
-            .take(block_bytes as u64)
-            .read_to_end(&mut block)
-        {
+        // The carry is the start of a line that has not ended yet. A long one (see
+        // long_line_start) becomes the block itself and is read on into, never copied;
+        // reads into it stop two bytes past the record bound (room for a "\r\n"), so it
+        // never holds more than that.
+        let long_line = carry.len() > block_bytes / 4;
+        let read_limit = if long_line {
+            std::mem::swap(&mut block, &mut carry);
+            (cutting.max_record_bytes.saturating_add(2))
+                .saturating_sub(block.len())
+                .min(block_bytes)
+        } else {
+            block.extend_from_slice(&carry);
+            carry.clear();
+            if carry.capacity() > 2 * block_bytes {
+                carry.shrink_to(block_bytes);
+            }
+            block.reserve(block_bytes);
+            block_bytes
+        };
+        let read = if read_limit == 0 {
+            Ok(usize::MAX) // over the bound already: nothing more to read before skipping
+        } else {
+            reader
+                .by_ref()
+                .take(read_limit as u64)
+                .read_to_end(&mut block)
+        };
+        match read {
             Ok(0) => {
                 if !block.is_empty() {
                     let _ = sender.send(BlockMessage::Lines(block));
@@ -305,7 +322,12 @@ fn cut_blocks(
         }
         match memchr::memrchr(b'\n', &block) {
             Some(last_newline) => {
-                carry.extend_from_slice(&block[last_newline + 1..]);
+                let tail = &block[last_newline + 1..];
+                if tail.len() > block_bytes / 4 {
+                    carry = long_line_start(tail, cutting.max_record_bytes);
+                } else {
+                    carry.extend_from_slice(tail);
+                }
                 block.truncate(last_newline + 1);
                 if sender.send(BlockMessage::Lines(block)).is_err() {
                     return;
@@ -339,11 +361,29 @@ fn cut_blocks(
             }
             // One line longer than a block: keep reading until it ends.
             None => {
-                std::mem::swap(&mut carry, &mut block);
+                if long_line {
+                    std::mem::swap(&mut carry, &mut block);
+                } else {
+                    carry = long_line_start(&block, cutting.max_record_bytes);
+                    block.clear();
+                }
                 spare = Some(block);
             }
         }
     }
+}
+
+/// The start of a line longer than a quarter block, in a buffer with room for the longest
+/// record, so that reading on into it never reallocates (a grown allocation is copied:
+/// the line held twice, and the 2 GB line of issue 13 peaked at 358 MB).
+fn long_line_start(start: &[u8], max_record_bytes: usize) -> Vec<u8> {
+    let mut room = Vec::new();
+    let wanted = max_record_bytes.saturating_add(2).max(start.len());
+    if room.try_reserve_exact(wanted).is_err() {
+        room.reserve_exact(start.len());
+    }
+    room.extend_from_slice(start);
+    room
 }
 
 /// Reads past the rest of the current line a block at a time, through `scratch`, leaving
@@ -356,13 +396,11 @@ fn discard_line(
     block_bytes: usize,
 ) -> Result<(u64, bool), (u64, std::io::Error)> {
     let mut bytes = 0u64;
+    // Within the scratch buffer's room: growing it would copy it.
+    let chunk = scratch.capacity().max(64 << 10).min(block_bytes).max(1);
     loop {
         scratch.clear();
-        match reader
-            .by_ref()
-            .take(block_bytes as u64)
-            .read_to_end(scratch)
-        {
+        match reader.by_ref().take(chunk as u64).read_to_end(scratch) {
             Ok(0) => return Ok((bytes, true)),
             Ok(_) => {}
             Err(error) => return Err((bytes + scratch.len() as u64, error)),
@@ -623,8 +661,9 @@ mod tests {
         let mut too_large = Vec::new();
         for number in 1..=120u64 {
             let length = match number % 10 {
-                3 => 40,   // over the bound, within a block
-                6 => 1000, // over several blocks
+                3 => 40,     // over the bound, within a block
+                6 => 1000,   // over several blocks
+                8 | 9 => 20, // exactly the bound (9: followed by "\r\n")
                 _ => 5,
             };
             let line: String = format!("l{number:03}")
@@ -633,6 +672,9 @@ mod tests {
                 .take(length.max(4))
                 .collect();
             input.extend_from_slice(line.as_bytes());
+            if number % 10 == 9 {
+                input.push(b'\r');
+            }
             if number < 120 {
                 input.push(b'\n');
             }
@@ -646,7 +688,7 @@ mod tests {
         input.extend_from_slice(b"\n");
         input.extend_from_slice(&[b'y'; 500]);
         too_large.push(121);
-        for (block_bytes, min_piece_bytes) in [(16, 1), (64, 8), (300, 50), (4096, 64)] {
+        for (block_bytes, min_piece_bytes) in [(16, 1), (21, 2), (64, 8), (300, 50), (4096, 64)] {
             let cutting = Cutting {
                 block_bytes,
                 min_piece_bytes,
