@@ -1,7 +1,9 @@
 //! CSV inputs: twarc-csv's default columns, and any CSV with a `--map` of its columns
 //! (as the QUT coordination-network-toolkit's CSV input).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::io::{BufRead, Read};
 
 use serde_json::Value;
@@ -17,6 +19,7 @@ use super::text::{
 };
 
 /// Column positions by name.
+#[derive(Clone)]
 struct Header(HashMap<String, usize>);
 
 impl Header {
@@ -36,12 +39,39 @@ impl Header {
     }
 }
 
-/// One record of a CSV file as the splitter hands it on: a row to read, or a skip the
-/// splitter found (bad UTF-8, over the record bound, an unreadable rest of file), kept in
-/// line order with the rows so that every batch's counts come out as one pass would give.
-enum Item {
-    Row(u64, csv::StringRecord),
+/// A batch of whole records as the splitter hands it on: their raw bytes, cut into parts
+/// that are runs of records or skips the splitter found (over the record bound, an
+/// unreadable rest of file), in file order, so that every batch's counts come out as one
+/// pass would give.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    parts: Vec<Part>,
+    /// The first line of the records run not closed yet.
+    open_line: Option<u64>,
+}
+
+enum Part {
+    /// Records from the previous part's end to `end` in `bytes`, the first at `first_line`.
+    Records {
+        end: usize,
+        first_line: u64,
+    },
     Skip(u64, &'static str, String),
+}
+
+impl Batch {
+    fn close_records(&mut self) {
+        if let Some(first_line) = self.open_line.take() {
+            let end = self.bytes.len();
+            self.parts.push(Part::Records { end, first_line });
+        }
+    }
+
+    fn skip(&mut self, line: u64, reason: &'static str, detail: String) {
+        self.close_records();
+        self.parts.push(Part::Skip(line, reason, detail));
+    }
 }
 
 /// Records handed to a worker at once: about this many bytes of input (or a record more).
@@ -49,22 +79,25 @@ const BATCH_BYTES: u64 = 4 << 20;
 /// Batches waiting for a worker: bounds the raw text held in memory.
 const BATCHES_IN_FLIGHT: usize = 4;
 
-/// Reads a CSV file's rows in parallel. One thread splits the input into records with
-/// csv-core (the parser of the `csv` crate, with its defaults: quoted fields may hold
-/// newlines, so records cannot be cut at line ends) and sends them on in batches of about
-/// [`BATCH_BYTES`]; rayon workers turn each batch into a piece with its own collector;
-/// pieces are put back in file order, so outputs and counts are those of one pass. A
-/// record longer than `max_record_bytes` is discarded as it streams past and counted as
-/// `record too large`, never held whole; rows with bad UTF-8 are counted as skipped;
-/// `on_header` checks the header before any row is read.
-fn read_rows_parallel(
+/// Reads a CSV file's rows in parallel. One thread finds where records end with csv-core
+/// (the parser of the `csv` crate, with its defaults: quoted fields may hold newlines, so
+/// records cannot be cut at line ends) and sends their bytes on in batches of about
+/// [`BATCH_BYTES`]; rayon workers parse each batch's records again with csv-core into
+/// fields and turn them into a piece with its own collector; pieces are put back in file
+/// order, so outputs and counts are those of one pass. (The splitter only scans: building
+/// every record there held CSV reading to one core's speed.) A record longer than
+/// `max_record_bytes` is discarded as it streams past and counted as `record too large`,
+/// never held whole; rows with bad UTF-8 are counted as skipped. `on_header` checks the
+/// header before any row is read and returns what `handle` reads rows with (e.g. the
+/// column of each field, resolved once).
+fn read_rows_parallel<C: Send + Sync>(
     reader: Box<dyn Read + Send>,
     path_label: &str,
     max_record_bytes: usize,
     filter: &RecordFilter,
     file_index: u32,
-    on_header: impl FnOnce(&Header) -> Result<(), IngestError> + Send,
-    handle: impl Fn(&Header, &csv::StringRecord, u64, &mut Collector<'_>) + Sync,
+    on_header: impl FnOnce(&Header) -> Result<C, IngestError> + Send,
+    handle: impl Fn(&C, &csv::StringRecord, u64, &mut Collector<'_>) + Sync,
 ) -> Result<FileOutput, IngestError> {
     let limits = (max_record_bytes, BATCH_BYTES);
     read_rows_batched(
@@ -73,34 +106,45 @@ fn read_rows_parallel(
 }
 
 /// [`read_rows_parallel`] with the batch size as a parameter (tests cut tiny batches).
-fn read_rows_batched(
+fn read_rows_batched<C: Send + Sync>(
     reader: Box<dyn Read + Send>,
     path_label: &str,
     (max_record_bytes, batch_bytes): (usize, u64),
     filter: &RecordFilter,
     file_index: u32,
-    on_header: impl FnOnce(&Header) -> Result<(), IngestError> + Send,
-    handle: impl Fn(&Header, &csv::StringRecord, u64, &mut Collector<'_>) + Sync,
+    on_header: impl FnOnce(&Header) -> Result<C, IngestError> + Send,
+    handle: impl Fn(&C, &csv::StringRecord, u64, &mut Collector<'_>) + Sync,
 ) -> Result<FileOutput, IngestError> {
     use rayon::iter::{ParallelBridge, ParallelIterator};
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Vec<Item>)>(BATCHES_IN_FLIGHT);
-    let header: std::sync::OnceLock<Header> = std::sync::OnceLock::new();
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Batch)>(BATCHES_IN_FLIGHT);
+    let columns: std::sync::OnceLock<C> = std::sync::OnceLock::new();
     let (split, pieces) = std::thread::scope(|scope| {
-        let header = &header;
+        let columns = &columns;
         let splitter = scope.spawn(move || {
             let limits = (max_record_bytes, batch_bytes);
-            split_records(reader, path_label, limits, header, on_header, sender)
+            split_records(reader, path_label, limits, columns, on_header, sender)
         });
         let pieces: Vec<(usize, Result<FileOutput, IngestError>)> = receiver
             .into_iter()
             .par_bridge()
-            .map(|(index, items)| {
-                let header = header.get().expect("rows come after the header");
+            .map(|(index, batch)| {
+                let columns = columns.get().expect("rows come after the header");
                 let mut collector = Collector::new(filter, file_index, path_label);
-                for item in items {
-                    match item {
-                        Item::Row(line, row) => handle(header, &row, line, &mut collector),
-                        Item::Skip(line, reason, detail) => {
+                let mut rows = RowParser::default();
+                let mut start = 0;
+                for part in batch.parts {
+                    match part {
+                        Part::Records { end, first_line } => {
+                            let records = &batch.bytes[start..end];
+                            rows.parse(records, first_line, &mut |row, line| match row {
+                                Ok(row) => handle(columns, row, line, &mut collector),
+                                Err(detail) => {
+                                    collector.skip(line, "invalid UTF-8", Some(&detail));
+                                }
+                            });
+                            start = end;
+                        }
+                        Part::Skip(line, reason, detail) => {
                             collector.skip(line, reason, Some(&detail));
                         }
                     }
@@ -130,132 +174,241 @@ fn read_rows_batched(
     Ok(output)
 }
 
-/// The splitter of [`read_rows_parallel`]: the header into `header`, then every record, in
-/// batches, to `sender`.
-fn split_records(
+/// The number of line ends in `bytes`.
+fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// How many bytes at the start of `bytes` are line ends (`\r`, `\n`): empty lines, and the
+/// `\n` of a `\r\n` after the record before. csv-core skips them too; cutting them off
+/// first gives every record the line its first cell is on.
+fn line_ends(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(bytes.len())
+}
+
+/// Parses whole records with csv-core into a reused row, reporting each record's line.
+#[derive(Default)]
+struct RowParser {
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+    row: csv::StringRecord,
+}
+
+impl RowParser {
+    /// Calls `on_row` with each record of `records` (whole records, the first on
+    /// `first_line`) and its line: the row, or why it is not one (bad UTF-8). Rows whose
+    /// cells are all blank are not records and are passed over.
+    fn parse(
+        &mut self,
+        mut records: &[u8],
+        first_line: u64,
+        on_row: &mut dyn FnMut(Result<&csv::StringRecord, String>, u64),
+    ) {
+        use csv_core::ReadRecordResult;
+        if self.fields.is_empty() {
+            self.fields = vec![0; 4096];
+            self.ends = vec![0; 64];
+        }
+        let mut core = csv_core::Reader::new();
+        let mut line = first_line;
+        loop {
+            let skipped = line_ends(records);
+            line += newlines(&records[..skipped]);
+            records = &records[skipped..];
+            if records.is_empty() {
+                return;
+            }
+            let (mut outlen, mut endlen) = (0usize, 0usize);
+            let record_line = line;
+            loop {
+                let (result, read, written, ended) = core.read_record(
+                    records,
+                    &mut self.fields[outlen..],
+                    &mut self.ends[endlen..],
+                );
+                line += newlines(&records[..read]);
+                records = &records[read..];
+                outlen += written;
+                endlen += ended;
+                match result {
+                    // The end of the input is the end of the last record (a file's last
+                    // record may have no line end): an empty input tells csv-core so.
+                    ReadRecordResult::InputEmpty => {}
+                    ReadRecordResult::OutputFull => {
+                        let grown = self.fields.len() * 2;
+                        self.fields.resize(grown, 0);
+                    }
+                    ReadRecordResult::OutputEndsFull => {
+                        let grown = self.ends.len() * 2;
+                        self.ends.resize(grown, 0);
+                    }
+                    ReadRecordResult::Record => break,
+                    ReadRecordResult::End => return,
+                }
+            }
+            self.row.clear();
+            let mut start = 0;
+            let mut bad = None;
+            for (field, &end) in self.ends[..endlen].iter().enumerate() {
+                match std::str::from_utf8(&self.fields[start..end]) {
+                    Ok(cell) => self.row.push_field(cell),
+                    Err(error) => {
+                        bad = Some(format!(
+                            "field {}: invalid utf-8: invalid UTF-8 in field {field} near \
+                             byte index {}",
+                            field + 1,
+                            error.valid_up_to()
+                        ));
+                        break;
+                    }
+                }
+                start = end;
+            }
+            match bad {
+                Some(detail) => on_row(Err(detail), record_line),
+                None if self.row.iter().all(|cell| cell.trim().is_empty()) => {}
+                None => on_row(Ok(&self.row), record_line),
+            }
+        }
+    }
+}
+
+/// The splitter of [`read_rows_parallel`]: the header (checked by `on_header`, whose
+/// result goes into `columns`), then every record's bytes, in batches, to `sender`.
+fn split_records<C>(
     reader: Box<dyn Read + Send>,
     path_label: &str,
     (max_record_bytes, batch_bytes_limit): (usize, u64),
-    header: &std::sync::OnceLock<Header>,
-    on_header: impl FnOnce(&Header) -> Result<(), IngestError>,
-    sender: std::sync::mpsc::SyncSender<(usize, Vec<Item>)>,
+    columns: &std::sync::OnceLock<C>,
+    on_header: impl FnOnce(&Header) -> Result<C, IngestError>,
+    sender: std::sync::mpsc::SyncSender<(usize, Batch)>,
 ) -> Result<(), IngestError> {
     use csv_core::ReadRecordResult;
     let mut input = std::io::BufReader::with_capacity(1 << 16, reader);
     let mut core = csv_core::Reader::new();
-    let mut fields = vec![0u8; 4096];
-    let mut ends = vec![0usize; 64];
+    // The splitter keeps no fields: csv-core writes them here and they are overwritten.
+    let mut scratch = vec![0u8; 4096];
+    let mut scratch_ends = vec![0usize; 64];
     let mut on_header = Some(on_header);
     let header_error = |reason: String| IngestError::Format {
         path: path_label.to_string(),
         reason: format!("unreadable CSV header: {reason}"),
     };
-    let mut batch: Vec<Item> = Vec::new();
-    let mut batch_bytes = 0u64;
+    let mut batch = Batch::default();
     let mut batches = 0usize;
-    let mut send = |batch: &mut Vec<Item>, batch_bytes: &mut u64| {
-        if !batch.is_empty() {
+    let mut send = |batch: &mut Batch| {
+        batch.close_records();
+        if !batch.parts.is_empty() {
             // A closed channel means the workers are gone; the scope reports why.
             let _ = sender.send((batches, std::mem::take(batch)));
             batches += 1;
+        } else {
+            batch.bytes.clear();
         }
-        *batch_bytes = 0;
     };
+    let mut line = 1u64;
     loop {
-        let line = core.line();
-        let (mut outlen, mut endlen) = (0usize, 0usize);
-        let mut record_bytes = 0u64;
-        let mut too_large = false;
+        // Line ends before the record are not part of it (see line_ends): they start no
+        // run of records.
+        let mut read_error = None;
         loop {
             let buffer = match input.fill_buf() {
                 Ok(buffer) => buffer,
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(error) => {
-                    if header.get().is_none() {
-                        return Err(header_error(error.to_string()));
-                    }
-                    batch.push(Item::Skip(
-                        line,
-                        "unreadable rest of file",
-                        error.to_string(),
-                    ));
-                    send(&mut batch, &mut batch_bytes);
-                    return Ok(());
+                    read_error = Some(error);
+                    break;
                 }
             };
-            let (result, read, written, ended) =
-                core.read_record(buffer, &mut fields[outlen..], &mut ends[endlen..]);
-            input.consume(read);
-            record_bytes += read as u64;
-            outlen += written;
-            endlen += ended;
-            if record_bytes > max_record_bytes as u64 {
-                // Keep parsing to find where the record ends, but keep none of it.
-                too_large = true;
-                outlen = 0;
-                endlen = 0;
+            let skipped = line_ends(buffer);
+            let whole = skipped == buffer.len() && !buffer.is_empty();
+            line += newlines(&buffer[..skipped]);
+            if batch.open_line.is_some() {
+                // Inside a run of records the worker counts these lines itself.
+                batch.bytes.extend_from_slice(&buffer[..skipped]);
             }
+            input.consume(skipped);
+            if !whole {
+                break;
+            }
+        }
+        let record_line = line;
+        let record_start = batch.bytes.len();
+        let mut record_bytes = 0u64;
+        let mut too_large = false;
+        while read_error.is_none() {
+            let buffer = match input.fill_buf() {
+                Ok(buffer) => buffer,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    read_error = Some(error);
+                    break;
+                }
+            };
+            let (result, read, _, _) = core.read_record(buffer, &mut scratch, &mut scratch_ends);
+            line += newlines(&buffer[..read]);
+            record_bytes += read as u64;
+            if record_bytes > max_record_bytes as u64 {
+                // Keep scanning to find where the record ends, but keep none of it.
+                too_large = true;
+                batch.bytes.truncate(record_start);
+            } else {
+                batch.bytes.extend_from_slice(&buffer[..read]);
+            }
+            input.consume(read);
             match result {
-                ReadRecordResult::InputEmpty => {}
-                ReadRecordResult::OutputFull => {
-                    let grown = (fields.len() * 2).max(4096);
-                    fields.resize(grown, 0);
-                }
-                ReadRecordResult::OutputEndsFull => {
-                    let grown = (ends.len() * 2).max(64);
-                    ends.resize(grown, 0);
-                }
+                ReadRecordResult::InputEmpty
+                | ReadRecordResult::OutputFull
+                | ReadRecordResult::OutputEndsFull => {}
                 ReadRecordResult::Record => break,
                 ReadRecordResult::End => {
-                    send(&mut batch, &mut batch_bytes);
+                    batch.bytes.truncate(record_start);
+                    send(&mut batch);
                     return Ok(());
                 }
             }
         }
-        batch_bytes += record_bytes;
+        if let Some(error) = read_error {
+            batch.bytes.truncate(record_start);
+            if columns.get().is_none() {
+                return Err(header_error(error.to_string()));
+            }
+            batch.skip(record_line, "unreadable rest of file", error.to_string());
+            send(&mut batch);
+            return Ok(());
+        }
         if too_large {
-            if header.get().is_none() {
+            if columns.get().is_none() {
                 return Err(header_error(format!(
                     "longer than --max-record-bytes {max_record_bytes}"
                 )));
             }
             let detail =
                 format!("{record_bytes} bytes, more than --max-record-bytes {max_record_bytes}");
-            batch.push(Item::Skip(line, RECORD_TOO_LARGE, detail));
-        } else {
-            let mut bytes_record = csv::ByteRecord::with_capacity(outlen, endlen);
-            let mut start = 0;
-            for &end in &ends[..endlen] {
-                bytes_record.push_field(&fields[start..end]);
-                start = end;
+            batch.skip(record_line, RECORD_TOO_LARGE, detail);
+        } else if columns.get().is_none() {
+            let header_bytes = std::mem::take(&mut batch.bytes);
+            let mut header = None;
+            let mut bad = None;
+            RowParser::default().parse(&header_bytes, record_line, &mut |row, _| match row {
+                Ok(row) => header = Some(Header::new(row)),
+                Err(detail) => bad = Some(detail),
+            });
+            if let Some(detail) = bad {
+                return Err(header_error(format!("invalid UTF-8 in {detail}")));
             }
-            match csv::StringRecord::from_byte_record(bytes_record) {
-                Ok(row) => {
-                    if header.get().is_none() {
-                        let parsed = Header::new(&row);
-                        if let Some(check) = on_header.take() {
-                            check(&parsed)?;
-                        }
-                        let _ = header.set(parsed);
-                    } else if !row.iter().all(|cell| cell.trim().is_empty()) {
-                        batch.push(Item::Row(line, row));
-                    }
-                }
-                Err(error) => {
-                    let detail = format!(
-                        "field {}: {}",
-                        error.utf8_error().field() + 1,
-                        error.utf8_error()
-                    );
-                    if header.get().is_none() {
-                        return Err(header_error(format!("invalid UTF-8 in {detail}")));
-                    }
-                    batch.push(Item::Skip(line, "invalid UTF-8", detail));
-                }
-            }
+            // A header of blank cells is a header all the same: no column has a name.
+            let header = header.unwrap_or_else(|| Header::new(&csv::StringRecord::new()));
+            let check = on_header.take().expect("one header");
+            let _ = columns.set(check(&header)?);
+        } else if batch.open_line.is_none() {
+            batch.open_line = Some(record_line);
         }
-        if batch_bytes >= batch_bytes_limit {
-            send(&mut batch, &mut batch_bytes);
+        if batch.bytes.len() as u64 >= batch_bytes_limit {
+            send(&mut batch);
         }
     }
 }
@@ -334,7 +487,7 @@ pub fn read_twarc_csv(
         max_record_bytes,
         filter,
         file_index,
-        |_| Ok(()),
+        |header| Ok(header.clone()),
         |header, row, line, collector| {
             let get = |name: &str| header.get(row, name);
             let Some(post_id) = get("id") else {
@@ -347,8 +500,12 @@ pub fn read_twarc_csv(
             };
             // Older twarc-csv versions wrote a `referenced_tweets` JSON column instead.
             let mut references: BTreeMap<String, String> = BTreeMap::new();
-            for kind in ["retweeted", "quoted", "replied_to"] {
-                if let Some(id) = get(&format!("referenced_tweets.{kind}.id")) {
+            for (kind, column) in [
+                ("retweeted", "referenced_tweets.retweeted.id"),
+                ("quoted", "referenced_tweets.quoted.id"),
+                ("replied_to", "referenced_tweets.replied_to.id"),
+            ] {
+                if let Some(id) = get(column) {
                     references.insert(kind.to_string(), id.to_string());
                 }
             }
@@ -487,6 +644,66 @@ pub fn parse_column_map(spec: &str) -> Result<BTreeMap<String, String>, String> 
     Ok(map)
 }
 
+/// The fields of `--map`, in the order of [`MAP_KEYS`].
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Id,
+    Time,
+    Author,
+    Handle,
+    Text,
+    Parent,
+    RetweetOf,
+    QuoteOf,
+    ParentAuthor,
+    Kind,
+    Hashtags,
+    Urls,
+    Mentions,
+    Lang,
+    Thread,
+    Platform,
+}
+
+const _: () = assert!(MAP_KEYS.len() == Field::Platform as usize + 1);
+
+/// The column of each mapped field, found once in the header (looking names up in every
+/// row was a tenth of CSV reading).
+struct MappedColumns {
+    columns: [Option<usize>; MAP_KEYS.len()],
+    mapped: [bool; MAP_KEYS.len()],
+    /// `None` without a platform field; else the constant it names, if it names one.
+    platform: Option<Option<&'static str>>,
+}
+
+impl MappedColumns {
+    fn new(map: &BTreeMap<String, String>, header: &Header) -> Self {
+        let mut columns = [None; MAP_KEYS.len()];
+        let mut mapped = [false; MAP_KEYS.len()];
+        for (position, (key, _)) in MAP_KEYS.iter().enumerate() {
+            if let Some(column) = map.get(*key) {
+                mapped[position] = true;
+                columns[position] = header.0.get(column.as_str()).copied();
+            }
+        }
+        MappedColumns {
+            columns,
+            mapped,
+            platform: map.get("platform").map(|column| platform_name(column)),
+        }
+    }
+
+    fn mapped(&self, field: Field) -> bool {
+        self.mapped[field as usize]
+    }
+
+    /// The field's cell in `row`, trimmed; `None` when unmapped or blank.
+    fn get<'r>(&self, row: &'r csv::StringRecord, field: Field) -> Option<&'r str> {
+        let value = row.get(self.columns[field as usize]?)?.trim();
+        (!value.is_empty()).then_some(value)
+    }
+}
+
 fn platform_name(value: &str) -> Option<&'static str> {
     match value.trim().to_ascii_lowercase().as_str() {
         "twitter" | "x" => Some(TWITTER),
@@ -513,7 +730,7 @@ pub fn read_generic_csv(
                 });
             }
         }
-        Ok(())
+        Ok(MappedColumns::new(map, header))
     };
     read_rows_parallel(
         reader,
@@ -522,34 +739,35 @@ pub fn read_generic_csv(
         filter,
         file_index,
         check_header,
-        |header, row, line, collector| {
-            let get = |field: &str| map.get(field).and_then(|column| header.get(row, column));
-            let Some(post_id) = get("id") else {
+        |columns, row, line, collector| {
+            let get = |field: Field| columns.get(row, field);
+            let Some(post_id) = get(Field::Id) else {
                 collector.skip(line, "not a post", Some("empty id"));
                 return;
             };
-            let Some(created_at_ms) = get("time").and_then(parse_any_time) else {
-                collector.skip(line, "bad or missing created_at", get("time"));
+            let Some(created_at_ms) = get(Field::Time).and_then(parse_any_time) else {
+                collector.skip(line, "bad or missing created_at", get(Field::Time));
                 return;
             };
-            let platform = match map.get("platform") {
+            let platform = match columns.platform {
                 None => TWITTER,
-                Some(column) => match platform_name(column)
-                    .or_else(|| get("platform").and_then(platform_name))
-                {
-                    Some(platform) => platform,
-                    None => {
-                        collector.skip(line, "unknown platform", get("platform"));
-                        return;
+                Some(constant) => {
+                    match constant.or_else(|| get(Field::Platform).and_then(platform_name)) {
+                        Some(platform) => platform,
+                        None => {
+                            collector.skip(line, "unknown platform", get(Field::Platform));
+                            return;
+                        }
                     }
-                },
-            };
-            let (kind, parent) = match get("kind").map(str::to_ascii_lowercase).as_deref() {
-                Some("retweet" | "rt" | "repost" | "share") => {
-                    (PostKind::Retweet, get("retweet_of").or(get("parent")))
                 }
-                Some("quote") => (PostKind::Quote, get("quote_of").or(get("parent"))),
-                Some("reply") => (PostKind::Reply, get("parent")),
+            };
+            let (kind, parent) = match get(Field::Kind).map(str::to_ascii_lowercase).as_deref() {
+                Some("retweet" | "rt" | "repost" | "share") => (
+                    PostKind::Retweet,
+                    get(Field::RetweetOf).or(get(Field::Parent)),
+                ),
+                Some("quote") => (PostKind::Quote, get(Field::QuoteOf).or(get(Field::Parent))),
+                Some("reply") => (PostKind::Reply, get(Field::Parent)),
                 Some("thread") => (PostKind::Thread, None),
                 Some("original" | "tweet" | "post") => (PostKind::Original, None),
                 Some(other) => {
@@ -557,11 +775,11 @@ pub fn read_generic_csv(
                     return;
                 }
                 None => {
-                    if let Some(id) = get("retweet_of") {
+                    if let Some(id) = get(Field::RetweetOf) {
                         (PostKind::Retweet, Some(id))
-                    } else if let Some(id) = get("quote_of") {
+                    } else if let Some(id) = get(Field::QuoteOf) {
                         (PostKind::Quote, Some(id))
-                    } else if let Some(id) = get("parent") {
+                    } else if let Some(id) = get(Field::Parent) {
                         (PostKind::Reply, Some(id))
                     } else {
                         (PostKind::Original, None)
@@ -569,31 +787,33 @@ pub fn read_generic_csv(
                 }
             };
             let mut post = PostRecord::new(platform, post_id.to_string(), created_at_ms, kind);
-            post.author_id = get("author").or(get("handle")).map(str::to_string);
-            post.author_handle = get("handle").map(str::to_string);
+            post.author_id = get(Field::Author)
+                .or(get(Field::Handle))
+                .map(str::to_string);
+            post.author_handle = get(Field::Handle).map(str::to_string);
             post.parent_post_id = parent.map(str::to_string);
-            post.parent_author_id = get("parent_author").map(str::to_string);
-            post.text = get("text").map(str::to_string);
+            post.parent_author_id = get(Field::ParentAuthor).map(str::to_string);
+            post.text = get(Field::Text).map(str::to_string);
             let text = post.text.as_deref().unwrap_or_default();
-            post.hashtags = if map.contains_key("hashtags") {
-                list_cell(get("hashtags"), &["tag", "text"])
+            post.hashtags = if columns.mapped(Field::Hashtags) {
+                list_cell(get(Field::Hashtags), &["tag", "text"])
                     .iter()
                     .map(|t| normalize_hashtag(t))
                     .collect()
             } else {
                 hashtags_in_text(text)
             };
-            post.urls = if map.contains_key("urls") {
-                list_cell(get("urls"), &["expanded_url", "url"])
+            post.urls = if columns.mapped(Field::Urls) {
+                list_cell(get(Field::Urls), &["expanded_url", "url"])
             } else {
                 urls_in_text(text)
             };
-            post.mentions = list_cell(get("mentions"), &["username", "screen_name"])
+            post.mentions = list_cell(get(Field::Mentions), &["username", "screen_name"])
                 .iter()
                 .map(|m| m.trim_start_matches('@').to_lowercase())
                 .collect();
-            post.lang = get("lang").map(str::to_string);
-            post.thread_id = get("thread").map(str::to_string);
+            post.lang = get(Field::Lang).map(str::to_string);
+            post.thread_id = get(Field::Thread).map(str::to_string);
             let account = post.author_id.clone().map(|account_id| AccountRecord {
                 platform,
                 account_id,
@@ -621,6 +841,90 @@ mod tests {
         );
         assert_eq!(list_cell(Some("a b,c"), &[]), vec!["a", "b", "c"]);
         assert!(list_cell(None, &[]).is_empty());
+    }
+
+    /// Each row is reported on the line its first cell is on, whatever ends the lines
+    /// before it (`\r\n`, `\n`, a lone `\r`, empty lines, quoted cells with line ends),
+    /// with any batch size. (Rows after a `\r\n` used to be one line early.)
+    #[test]
+    fn rows_are_on_the_line_their_first_cell_is_on() {
+        let mut csv = b"id,text\r\n".to_vec();
+        let mut line = 2u64;
+        let mut expected = Vec::new();
+        for i in 0..200u64 {
+            match i % 6 {
+                0 => {
+                    csv.extend_from_slice(b"\r\n\n");
+                    line += 2;
+                }
+                1 => {
+                    csv.extend_from_slice(format!("{line},\"two\r\nlines\"\r\n").as_bytes());
+                    expected.push(line);
+                    line += 2;
+                    continue;
+                }
+                2 => {
+                    csv.extend_from_slice(format!("{line},cr only\r").as_bytes());
+                    expected.push(line);
+                    continue; // a lone \r ends a record without ending a line
+                }
+                _ => {}
+            }
+            csv.extend_from_slice(format!("{line},t\n").as_bytes());
+            expected.push(line);
+            line += 1;
+        }
+        csv.extend_from_slice(format!("{line},last without a line end").as_bytes());
+        expected.push(line);
+        let filter = RecordFilter::new(&[], None, None);
+        for batch in [1, 7, 100, u64::MAX] {
+            let seen = std::sync::Mutex::new(Vec::new());
+            read_rows_batched(
+                Box::new(std::io::Cursor::new(csv.clone())),
+                "t.csv",
+                (1 << 20, batch),
+                &filter,
+                0,
+                |header| Ok(header.clone()),
+                |header, row, line, _| {
+                    let id: u64 = header.get(row, "id").unwrap().parse().unwrap();
+                    seen.lock().unwrap().push((id, line));
+                },
+            )
+            .unwrap();
+            let mut seen = seen.into_inner().unwrap();
+            seen.sort_unstable();
+            let ids: Vec<u64> = seen.iter().map(|(id, _)| *id).collect();
+            assert_eq!(ids, expected, "batch {batch}");
+            for (id, line) in seen {
+                assert_eq!(id, line, "batch {batch}");
+            }
+        }
+    }
+
+    #[test]
+    fn fields_name_their_map_keys() {
+        let fields = [
+            (Field::Id, "id"),
+            (Field::Time, "time"),
+            (Field::Author, "author"),
+            (Field::Handle, "handle"),
+            (Field::Text, "text"),
+            (Field::Parent, "parent"),
+            (Field::RetweetOf, "retweet_of"),
+            (Field::QuoteOf, "quote_of"),
+            (Field::ParentAuthor, "parent_author"),
+            (Field::Kind, "kind"),
+            (Field::Hashtags, "hashtags"),
+            (Field::Urls, "urls"),
+            (Field::Mentions, "mentions"),
+            (Field::Lang, "lang"),
+            (Field::Thread, "thread"),
+            (Field::Platform, "platform"),
+        ];
+        for (field, key) in fields {
+            assert_eq!(MAP_KEYS[field as usize].0, key, "{field:?}");
+        }
     }
 
     #[test]
@@ -683,7 +987,7 @@ mod tests {
                     (200, batch),
                     &filter,
                     0,
-                    |_| Ok(()),
+                    |header| Ok(header.clone()),
                     |header, row, line, collector| {
                         let get = |f: &str| map.get(f).and_then(|c| header.get(row, c));
                         match (get("id"), get("time").and_then(parse_any_time)) {

@@ -10,7 +10,9 @@
 
 use foldhash::{HashMap, HashSet, HashSetExt};
 use polars::prelude::*;
-use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
+use polars_arrow::array::{Array, ListArray, MutableBinaryViewArray, Utf8ViewArray};
+use polars_arrow::bitmap::{Bitmap, MutableBitmap};
+use polars_arrow::offset::OffsetsBuffer;
 use rayon::prelude::*;
 
 use super::IngestError;
@@ -39,7 +41,7 @@ pub fn finish_posts(frames: Vec<DataFrame>, paths: &[String]) -> Result<DataFram
     }
     fill_parents(&mut posts)?;
     if let Some(order) = time_order(&posts)? {
-        posts = posts.take(&order)?;
+        posts = take_rows(&posts, &order)?;
     }
     Ok(posts)
 }
@@ -151,7 +153,7 @@ fn fill_parents(posts: &mut DataFrame) -> Result<(), IngestError> {
 
 /// Row order by (created_at, platform, post_id), keeping input order among equals; `None`
 /// when the rows are already in that order.
-fn time_order(posts: &DataFrame) -> Result<Option<IdxCa>, IngestError> {
+fn time_order(posts: &DataFrame) -> Result<Option<Vec<IdxSize>>, IngestError> {
     let created_at = posts.column("created_at")?.to_physical_repr();
     let created_at: Vec<i64> = created_at
         .i64()?
@@ -164,10 +166,74 @@ fn time_order(posts: &DataFrame) -> Result<Option<IdxCa>, IngestError> {
     if (1..posts.height()).all(|row| key(row - 1) <= key(row)) {
         return Ok(None);
     }
-    let mut order: Vec<IdxSize> = (0..posts.height() as IdxSize).collect();
-    // Stable, so equal keys keep input order.
-    order.par_sort_by(|&a, &b| key(a as usize).cmp(&key(b as usize)));
-    Ok(Some(IdxCa::from_vec("order".into(), order)))
+    // By time first, on (time, row) pairs in one array (comparing keys gathered from three
+    // columns per comparison was most of the sort's cost); then the rare runs of equal
+    // times by platform and id. The row breaks the remaining ties: input order, as a
+    // stable sort keeps it.
+    let mut by_time: Vec<(i64, IdxSize)> = (0..posts.height())
+        .map(|row| (created_at[row], row as IdxSize))
+        .collect();
+    by_time.par_sort_unstable();
+    let mut start = 0;
+    while start < by_time.len() {
+        let time = by_time[start].0;
+        let end = start + by_time[start..].partition_point(|&(t, _)| t == time);
+        if end - start > 1 {
+            by_time[start..end].sort_unstable_by_key(|&(_, row)| (key(row as usize), row));
+        }
+        start = end;
+    }
+    Ok(Some(by_time.into_iter().map(|(_, row)| row).collect()))
+}
+
+/// The rows of `posts` in `order`, column by column in parallel. List columns are gathered
+/// through their offsets and one gather of their values (polars' own gather of a list
+/// column builds it row by row: a sixth of CSV ingest's time in perf).
+fn take_rows(posts: &DataFrame, order: &[IdxSize]) -> Result<DataFrame, IngestError> {
+    let indices = IdxCa::from_slice("order".into(), order);
+    let columns = posts
+        .columns()
+        .par_iter()
+        .map(|column| match column.dtype() {
+            DataType::List(_) => take_list_rows(column, order),
+            _ => Ok(column.take(&indices)?),
+        })
+        .collect::<Result<Vec<Column>, IngestError>>()?;
+    Ok(DataFrame::new(order.len(), columns)?)
+}
+
+fn take_list_rows(column: &Column, order: &[IdxSize]) -> Result<Column, IngestError> {
+    let list = column.list()?.rechunk();
+    let Some(array) = list.downcast_iter().next() else {
+        return Ok(column.clone());
+    };
+    let offsets = array.offsets().as_slice();
+    let validity = array.validity();
+    let mut value_rows: Vec<IdxSize> = Vec::with_capacity(array.values().len());
+    let mut taken_offsets: Vec<i64> = Vec::with_capacity(order.len() + 1);
+    taken_offsets.push(0);
+    let mut taken_validity = validity.map(|_| MutableBitmap::with_capacity(order.len()));
+    for &row in order {
+        let row = row as usize;
+        let (start, end) = (offsets[row], offsets[row + 1]);
+        value_rows.extend(start as IdxSize..end as IdxSize);
+        taken_offsets.push(taken_offsets[taken_offsets.len() - 1] + end - start);
+        if let (Some(validity), Some(taken)) = (validity, taken_validity.as_mut()) {
+            taken.push(validity.get_bit(row));
+        }
+    }
+    let values = Series::try_from((PlSmallStr::from_static("values"), array.values().clone()))?
+        .take_slice(&value_rows)?
+        .rechunk();
+    let taken = ListArray::<i64>::try_new(
+        array.dtype().clone(),
+        OffsetsBuffer::try_from(taken_offsets)?,
+        values.chunks()[0].clone(),
+        taken_validity.map(Bitmap::from),
+    )?;
+    Ok(ListChunked::with_chunk(column.name().clone(), taken)
+        .into_series()
+        .into())
 }
 
 #[cfg(test)]
@@ -261,6 +327,34 @@ mod tests {
         assert_eq!(parent_times[1], None, "parent not collected");
     }
 
+    /// take_rows gathers list columns (with null, empty and sliced lists) and the others
+    /// as polars' own gather does.
+    #[test]
+    fn rows_taken_as_polars_takes_them() {
+        let tags: Vec<Option<Series>> = (0..50)
+            .map(|i| match i % 4 {
+                0 => None,
+                1 => Some(Series::new("".into(), Vec::<String>::new())),
+                _ => Some(Series::new(
+                    "".into(),
+                    (0..i % 5).map(|j| format!("t{i}-{j}")).collect::<Vec<_>>(),
+                )),
+            })
+            .collect();
+        let frame = df!(
+            "id" => (0..50).map(|i| format!("p{i}")).collect::<Vec<_>>(),
+            "n" => (0..50i64).map(|i| (i % 3 != 0).then_some(i)).collect::<Vec<_>>(),
+            "tags" => tags,
+        )
+        .unwrap()
+        .slice(3, 40);
+        let order: Vec<IdxSize> = (0..40).rev().step_by(3).chain([0, 0, 7]).collect();
+        let expected = frame
+            .take(&IdxCa::from_slice("order".into(), &order))
+            .unwrap();
+        assert!(take_rows(&frame, &order).unwrap().equals_missing(&expected));
+    }
+
     #[test]
     fn ordered_unique_complete_input_is_left_as_it_is() {
         let df = frame(
@@ -274,6 +368,6 @@ mod tests {
         assert!(time_order(&filled).unwrap().is_none());
         let swapped = df.take(&IdxCa::from_vec("i".into(), vec![1, 0])).unwrap();
         let order = time_order(&swapped).unwrap().expect("out of order");
-        assert_eq!(order.into_no_null_iter().collect::<Vec<_>>(), [1, 0]);
+        assert_eq!(order, [1, 0]);
     }
 }
