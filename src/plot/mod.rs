@@ -1607,6 +1607,30 @@ impl FaceMetrics {
         (id.0 != 0).then_some(id)
     }
 
+    /// Where each character's pen stands, in whole pixels at ab_glyph pixel size `size`,
+    /// as plotters measures text (a running f32 sum of advances and kerning, truncated):
+    /// the width of the text up to and including the character, less the character's own
+    /// width. One pass over the text, with the very numbers plotters' `estimate_layout`
+    /// would give for every prefix (measuring every prefix was quadratic).
+    fn pens_px(&self, text: &str, size: f64) -> Vec<i32> {
+        use ab_glyph::{Font, ScaleFont};
+        let scaled = self.font.as_scaled(size as f32);
+        let mut width = 0f32;
+        let mut previous = None;
+        text.chars()
+            .map(|c| {
+                let id = scaled.glyph_id(c);
+                let advance = scaled.h_advance(id);
+                width += advance;
+                if let Some(previous) = previous {
+                    width += scaled.kern(previous, id);
+                }
+                previous = Some(id);
+                width as i32 - advance as i32
+            })
+            .collect()
+    }
+
     /// Left side bearing in pixels at ab_glyph pixel size `size` (which refers to
     /// ascent − descent).
     fn lsb_px(&self, c: char, size: f64) -> f64 {
@@ -1667,14 +1691,23 @@ fn put_text(
     if vertical {
         glyph_style = glyph_style.transform(FontTransform::Rotate270);
     }
+    // Pen positions of every character, including kerning with the previous glyph,
+    // from the faces plotters draws Normal and Bold with.
+    let plain = matches!(style.font.get_style(), FontStyle::Normal | FontStyle::Bold);
+    let pens = match metrics {
+        Some(metrics) if plain => Some(metrics.pens_px(text, size * OVER)),
+        _ => None,
+    };
     let mut buf = [0u8; 4];
-    for (i, c) in text.char_indices() {
+    for (n, (i, c)) in text.char_indices().enumerate() {
         if c.is_whitespace() {
             continue;
         }
         let one: &str = c.encode_utf8(&mut buf);
-        // Pen position of `c`, including kerning with the previous glyph.
-        let pen = width(&text[..i + c.len_utf8()])? - width(one)?;
+        let pen = match &pens {
+            Some(pens) => f64::from(pens[n]) / OVER,
+            None => width(&text[..i + c.len_utf8()])? - width(one)?,
+        };
         let lsb = metrics.map_or(0.0, |m| m.lsb_px(c, size));
         let off = (start + pen + lsb).round() as i32;
         let at = if vertical {
