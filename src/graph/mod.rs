@@ -1,9 +1,11 @@
 //! Stage 2: the amplification network. Accounts are nodes; an edge goes FROM the amplifier
 //! TO the amplified (A retweets B's post: A → B; likewise quote, reply and mention), one
-//! layer per interaction kind, the retweet layer by default. Metrics and Gephi/CSV writers
-//! are in [`network`]; this module turns the posts table into interactions and the
-//! metrics into tables.
+//! layer per interaction kind, the retweet layer by default. Metrics are in [`network`], the
+//! node attributes of the Gephi files in [`attributes`] (their writers are in
+//! `export::gephi`); this module turns the posts table into interactions and the metrics
+//! into tables.
 
+pub mod attributes;
 pub mod network;
 
 use std::collections::HashMap;
@@ -11,9 +13,8 @@ use std::collections::HashMap;
 use anyhow::Result;
 use polars::prelude::*;
 
-use network::{
-    AttrColumn, AttrType, AttrValue, Interaction, Layer, LayerGraph, NodeAttributes, NodeMetrics,
-};
+use attributes::{AttrColumn, AttrType, AttrValue, NodeAttributes};
+use network::{Interaction, Layer, LayerGraph, NodeMetrics};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct GraphOptions {

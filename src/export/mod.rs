@@ -1,6 +1,8 @@
 //! Writing outputs. Every file is written to a temporary name in the destination folder
 //! and renamed into place, so a crash never leaves a half-written table behind.
 
+pub mod gephi;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -314,7 +316,8 @@ pub fn write_graph(
     options: &crate::graph::GraphOptions,
     dir: &Path,
 ) -> Result<crate::graph::GephiSummary> {
-    use crate::graph::network::{self, ExportFilter, Layer};
+    use crate::graph::network::{self, Layer};
+    use gephi::ExportFilter;
     let retweets =
         network::find_layer(&graph.layers, Layer::Retweet).context("no retweet layer")?;
     let attributes = crate::graph::node_attributes(graph, extra);
@@ -326,7 +329,7 @@ pub fn write_graph(
     };
     let pagerank = &graph.metrics.pagerank;
     let (nodes, edges) =
-        network::export_size(retweets, &graph.node_ids, &attributes, pagerank, &filter)?;
+        gephi::export_size(retweets, &graph.node_ids, &attributes, pagerank, &filter)?;
     let gephi = crate::graph::GephiSummary {
         max_nodes: options.top_n,
         layer_nodes: retweets.n_accounts(),
@@ -335,13 +338,13 @@ pub fn write_graph(
         limited: limit.is_some(),
     };
     write_atomic(&dir.join("retweets.graphml"), |w| {
-        network::write_graphml(w, retweets, &graph.node_ids, &attributes, pagerank, &filter)
+        gephi::write_graphml(w, retweets, &graph.node_ids, &attributes, pagerank, &filter)
     })?;
     write_atomic(&dir.join("retweets.gexf"), |w| {
-        network::write_gexf(w, retweets, &graph.node_ids, &attributes, pagerank, &filter)
+        gephi::write_gexf(w, retweets, &graph.node_ids, &attributes, pagerank, &filter)
     })?;
     write_atomic(&dir.join("edges.csv"), |w| {
-        network::write_edges_csv(w, &graph.layers, &graph.node_ids)
+        gephi::write_edges_csv(w, &graph.layers, &graph.node_ids)
     })?;
     let mut nodes = crate::graph::nodes_table(graph)?;
     write_csv(&mut nodes, &dir.join("nodes.csv"))?;
