@@ -16,6 +16,7 @@ use crate::coordination::CoordOptions;
 use crate::graph::{self, GraphOptions};
 use crate::ingest::{self, IngestOptions};
 use crate::plot::FigureStyle;
+use crate::report::RecordedOptions;
 use crate::score::{self, Weights};
 use crate::{calibrate, export, features, figures, languages, report, spread};
 
@@ -37,26 +38,6 @@ pub struct RunOptions {
     pub min_posts: u32,
     pub top: Option<usize>,
     pub force: bool,
-}
-
-/// Options as recorded in `manifest.json` and `summary.json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct RecordedOptions {
-    pub tags: Vec<String>,
-    pub since_ms: Option<i64>,
-    pub until_ms: Option<i64>,
-    pub format: Option<&'static str>,
-    pub strict: bool,
-    pub bin_s: f64,
-    pub time_zone: String,
-    pub threshold: f64,
-    pub min_posts: u32,
-    pub top: Option<usize>,
-    pub weights_file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub calibrate: Option<String>,
-    pub coordination: CoordOptions,
-    pub graph: GraphOptions,
 }
 
 impl RunOptions {

@@ -9,12 +9,11 @@ use anyhow::Result;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::coordination::CoordSummary;
+use crate::coordination::{CoordOptions, CoordSummary};
 use crate::features::SIGNALS;
-use crate::graph::GraphSummary;
+use crate::graph::{GraphOptions, GraphSummary};
 use crate::ingest::IngestReport;
 use crate::languages::{LanguageSummary, language_name};
-use crate::pipeline::RecordedOptions;
 use crate::score::ScoredAccount;
 use crate::spread::SpreadSummary;
 
@@ -89,6 +88,26 @@ fn language_mix(languages: &[(String, u64)], counted: u64) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Options as recorded in `manifest.json` and `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedOptions {
+    pub tags: Vec<String>,
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    pub format: Option<&'static str>,
+    pub strict: bool,
+    pub bin_s: f64,
+    pub time_zone: String,
+    pub threshold: f64,
+    pub min_posts: u32,
+    pub top: Option<usize>,
+    pub weights_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibrate: Option<String>,
+    pub coordination: CoordOptions,
+    pub graph: GraphOptions,
 }
 
 /// "## Languages and origin": who carried the tag, by language and 4chan country flag.

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
-use crate::coordination::normalise_url;
 use crate::ingest::record::RETWEET;
+use crate::ingest::text::normalise_url;
 
 /// Parses a bin width such as `30s`, `10m`, `1h`, `1d` into milliseconds.
 pub fn parse_duration_ms(text: &str) -> Result<i64> {

@@ -18,6 +18,9 @@ use polars::prelude::*;
 
 use sweep::{Action, SweepConfig};
 
+use crate::ingest::record::RETWEET;
+use crate::ingest::text::normalise_url;
+
 /// The shared objects accounts can act on together.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, clap::ValueEnum,
@@ -229,45 +232,6 @@ impl ObjectActions {
     }
 }
 
-/// A URL in a form where trivial variants meet: lower-case scheme and host, no `www.`,
-/// no fragment, no `utm_*` tracking parameters, no trailing slash.
-pub fn normalise_url(url: &str) -> String {
-    let url = url.trim();
-    let without_fragment = url.split('#').next().unwrap_or(url);
-    let (base, query) = match without_fragment.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (without_fragment, None),
-    };
-    let (scheme, rest) = base.split_once("://").unwrap_or(("http", base));
-    let (host, path) = match rest.split_once('/') {
-        Some((host, path)) => (host, format!("/{path}")),
-        None => (rest, String::new()),
-    };
-    let host = host.to_ascii_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host);
-    let scheme = if scheme.eq_ignore_ascii_case("https") {
-        "http"
-    } else {
-        scheme
-    };
-    let mut normal = format!(
-        "{}://{host}{}",
-        scheme.to_ascii_lowercase(),
-        path.trim_end_matches('/')
-    );
-    if let Some(query) = query {
-        let kept: Vec<&str> = query
-            .split('&')
-            .filter(|p| !p.is_empty() && !p.starts_with("utm_"))
-            .collect();
-        if !kept.is_empty() {
-            normal.push('?');
-            normal.push_str(&kept.join("&"));
-        }
-    }
-    normal
-}
-
 /// Text in a form where copies meet: lower case, URLs and mentions removed, white space
 /// collapsed; `None` when too short to be telling.
 pub fn normalise_text(text: &str) -> Option<String> {
@@ -302,7 +266,7 @@ fn build_actions(
             continue;
         };
         let account = accounts.intern(p, a, handle.get(i));
-        let is_retweet = kind.get(i) == Some("retweet");
+        let is_retweet = kind.get(i) == Some(RETWEET);
         for (object_kind, actions) in objects.iter_mut() {
             match object_kind {
                 ObjectKind::CoRetweet => {
@@ -690,18 +654,6 @@ fn cluster_table(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_normalise() {
-        assert_eq!(
-            normalise_url("https://www.Pastebin.com/Kp3Dx8z1/"),
-            "http://pastebin.com/Kp3Dx8z1"
-        );
-        assert_eq!(
-            normalise_url("http://lemonde.fr/a?utm_source=tw&id=3#top"),
-            "http://lemonde.fr/a?id=3"
-        );
-    }
 
     #[test]
     fn short_texts_do_not_count() {

@@ -29,6 +29,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use anyhow::{Context, Result, ensure};
+use petgraph::unionfind::UnionFind;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -828,15 +829,7 @@ pub fn clusters(n_accounts: usize, edges: &[PairStats], keep: &[bool]) -> Result
         keep.len(),
         edges.len()
     );
-    let mut parent: Vec<u32> = (0..n_accounts as u32).collect();
-    let mut size = vec![1u32; n_accounts];
-    fn find(parent: &mut [u32], mut x: u32) -> u32 {
-        while parent[x as usize] != x {
-            parent[x as usize] = parent[parent[x as usize] as usize];
-            x = parent[x as usize];
-        }
-        x
-    }
+    let mut components = UnionFind::<u32>::new(n_accounts);
     for (e, _) in edges.iter().zip(keep).filter(|(_, k)| **k) {
         ensure!(
             (e.a as usize) < n_accounts && (e.b as usize) < n_accounts,
@@ -844,21 +837,19 @@ pub fn clusters(n_accounts: usize, edges: &[PairStats], keep: &[bool]) -> Result
             e.a,
             e.b
         );
-        let (mut x, mut y) = (find(&mut parent, e.a), find(&mut parent, e.b));
-        if x == y {
-            continue;
-        }
-        if size[x as usize] < size[y as usize] {
-            std::mem::swap(&mut x, &mut y);
-        }
-        parent[y as usize] = x;
-        size[x as usize] += size[y as usize];
+        components.union(e.a, e.b);
+    }
+    let roots: Vec<u32> = (0..n_accounts as u32)
+        .map(|account| components.find_mut(account))
+        .collect();
+    let mut size = vec![0u32; n_accounts];
+    for &root in &roots {
+        size[root as usize] += 1;
     }
     let mut members_of: HashMap<u32, Vec<u32>> = HashMap::new();
-    for account in 0..n_accounts as u32 {
-        let root = find(&mut parent, account);
+    for (account, &root) in roots.iter().enumerate() {
         if size[root as usize] >= 2 {
-            members_of.entry(root).or_default().push(account);
+            members_of.entry(root).or_default().push(account as u32);
         }
     }
     let mut groups: Vec<Vec<u32>> = members_of.into_values().collect();

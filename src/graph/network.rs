@@ -20,6 +20,7 @@ use std::str::FromStr;
 
 use anyhow::{Context, Result, bail, ensure};
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::unionfind::UnionFind;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -619,22 +620,11 @@ impl Partition {
 /// with no edge in the layer are singleton components.
 pub fn weak_components(layer: &LayerGraph) -> Partition {
     let n = layer.n_accounts();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(parent: &mut [usize], mut v: usize) -> usize {
-        while parent[v] != v {
-            parent[v] = parent[parent[v]];
-            v = parent[v];
-        }
-        v
-    }
+    let mut components = UnionFind::<usize>::new(n);
     for (s, t, _) in layer.edges() {
-        let (a, b) = (find(&mut parent, s), find(&mut parent, t));
-        if a != b {
-            // Smaller index becomes the root; the final numbering is canonical anyway.
-            parent[a.max(b)] = a.min(b);
-        }
+        components.union(s, t);
     }
-    let roots: Vec<usize> = (0..n).map(|v| find(&mut parent, v)).collect();
+    let roots: Vec<usize> = (0..n).map(|v| components.find_mut(v)).collect();
     Partition::canonical(&roots)
 }
 

@@ -31,7 +31,7 @@ use super::json::{
     items_before_break, nesting_exceeds, skip_json_error,
 };
 use super::record::{AccountOffers, AccountRecord, BLUESKY, Collector, PostKind, PostRecord};
-use super::text::{normalize_hashtag, parse_iso_time};
+use super::text::{normalise_hashtag, parse_iso_time};
 
 type Text<'a> = Option<JsonStr<'a>>;
 
@@ -284,7 +284,7 @@ fn fill_from_record(post: &mut PostRecord, record: &Record<'_>) {
             let kind = feature.kind.as_deref().unwrap_or("");
             if kind.ends_with("#tag") {
                 if let Some(tag) = feature.tag.as_deref() {
-                    let tag = normalize_hashtag(tag);
+                    let tag = normalise_hashtag(tag);
                     if !tag.is_empty() {
                         post.hashtags.push(tag);
                     }
@@ -308,7 +308,7 @@ fn fill_from_record(post: &mut PostRecord, record: &Record<'_>) {
         }
     }
     for tag in record.tags.iter().flatten() {
-        let tag = normalize_hashtag(tag);
+        let tag = normalise_hashtag(tag);
         if !tag.is_empty() && !post.hashtags.contains(&tag) {
             post.hashtags.push(tag);
         }

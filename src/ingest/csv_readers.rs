@@ -15,7 +15,7 @@ use super::record::{
     AccountRecord, Collector, FOURCHAN, PostKind, PostRecord, RecordFilter, TWITTER,
 };
 use super::text::{
-    hashtags_in_text, normalize_hashtag, parse_any_time, parse_iso_time, urls_in_text,
+    hashtags_in_text, normalise_hashtag, parse_any_time, parse_iso_time, urls_in_text,
 };
 
 /// Column positions by name.
@@ -547,7 +547,7 @@ pub fn read_twarc_csv(
             };
             post.hashtags = list_cell(get("entities.hashtags"), &["tag"])
                 .iter()
-                .map(|t| normalize_hashtag(t))
+                .map(|t| normalise_hashtag(t))
                 .collect();
             post.mentions = list_cell(get("entities.mentions"), &["username"])
                 .iter()
@@ -798,7 +798,7 @@ pub fn read_generic_csv(
             post.hashtags = if columns.mapped(Field::Hashtags) {
                 list_cell(get(Field::Hashtags), &["tag", "text"])
                     .iter()
-                    .map(|t| normalize_hashtag(t))
+                    .map(|t| normalise_hashtag(t))
                     .collect()
             } else {
                 hashtags_in_text(text)

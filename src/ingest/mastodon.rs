@@ -27,7 +27,7 @@ use super::json::{
     nesting_exceeds, skip_json_error,
 };
 use super::record::{AccountOffers, AccountRecord, Collector, MASTODON, PostKind, PostRecord};
-use super::text::{html_to_text, normalize_hashtag, parse_iso_time, urls_in_text};
+use super::text::{html_to_text, normalise_hashtag, parse_iso_time, urls_in_text};
 
 type Text<'a> = Option<JsonStr<'a>>;
 
@@ -191,7 +191,7 @@ fn fill_content(post: &mut PostRecord, status: &Status<'_>) {
         .iter()
         .flatten()
         .filter_map(|t| t.name.as_deref())
-        .map(normalize_hashtag)
+        .map(normalise_hashtag)
         .filter(|t| !t.is_empty())
         .collect();
     post.mentions = status

@@ -59,7 +59,7 @@ pub const DEFAULT_MAX_RECORD_BYTES: usize = 64 << 20;
 pub struct IngestOptions {
     /// Force one format instead of recognising each file's.
     pub format: Option<Format>,
-    /// Keep posts carrying any of these tags (any spelling; see [`text::normalize_hashtag`]).
+    /// Keep posts carrying any of these tags (any spelling; see [`text::normalise_hashtag`]).
     pub tags: Vec<String>,
     /// Keep posts at or after this time (Unix ms).
     pub since_ms: Option<i64>,

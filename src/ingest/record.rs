@@ -7,7 +7,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use polars::prelude::*;
 
-use super::text::normalize_hashtag;
+use super::text::normalise_hashtag;
 
 /// Platforms in the canonical tables.
 pub const TWITTER: &str = "twitter";
@@ -228,7 +228,7 @@ pub struct RecordFilter {
 impl RecordFilter {
     pub fn new(tags: &[String], since_ms: Option<i64>, until_ms: Option<i64>) -> Self {
         RecordFilter {
-            tags: tags.iter().map(|t| normalize_hashtag(t)).collect(),
+            tags: tags.iter().map(|t| normalise_hashtag(t)).collect(),
             since_ms,
             until_ms,
         }
@@ -260,7 +260,7 @@ impl RecordFilter {
         if matches!(post.platform, FOURCHAN | TELEGRAM | REDDIT)
             && let Some(text) = &post.text
         {
-            let folded = normalize_hashtag(text);
+            let folded = normalise_hashtag(text);
             return self.tags.iter().any(|tag| folded.contains(tag.as_str()));
         }
         false

@@ -36,7 +36,7 @@ use super::json::{
     Elements, FlexId, FlexNumber, JsonDocument, JsonStr, LineCounter, from_record, skip_json_error,
 };
 use super::record::{AccountRecord, Collector, PostKind, PostRecord, TELEGRAM};
-use super::text::{hashtags_in_text, normalize_hashtag, urls_in_text};
+use super::text::{hashtags_in_text, normalise_hashtag, urls_in_text};
 
 type Text<'a> = Option<JsonStr<'a>>;
 
@@ -256,7 +256,7 @@ fn link(text: &str) -> Option<String> {
 fn add_entity(post: &mut PostRecord, kind: &str, text: Option<&str>, href: Option<&str>) {
     match (kind, text) {
         ("hashtag", Some(text)) => {
-            let tag = normalize_hashtag(text);
+            let tag = normalise_hashtag(text);
             if !tag.is_empty() {
                 post.hashtags.push(tag);
             }

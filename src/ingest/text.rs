@@ -8,7 +8,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Canonical form of a hashtag: NFKC (so full-width `＃ＭａｃｒｏｎＬｅａｋｓ` folds to ASCII),
 /// lower case, without the leading `#`. One campaign tag then has one spelling.
-pub fn normalize_hashtag(tag: &str) -> String {
+pub fn normalise_hashtag(tag: &str) -> String {
     let folded: String = tag.nfkc().collect::<String>().to_lowercase();
     folded.trim_start_matches('#').to_string()
 }
@@ -78,6 +78,45 @@ fn ascii_hashtags(text: &[u8]) -> Vec<String> {
         }
     }
     tags
+}
+
+/// A URL in a form where trivial variants meet: lower-case scheme and host, no `www.`,
+/// no fragment, no `utm_*` tracking parameters, no trailing slash.
+pub fn normalise_url(url: &str) -> String {
+    let url = url.trim();
+    let without_fragment = url.split('#').next().unwrap_or(url);
+    let (base, query) = match without_fragment.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (without_fragment, None),
+    };
+    let (scheme, rest) = base.split_once("://").unwrap_or(("http", base));
+    let (host, path) = match rest.split_once('/') {
+        Some((host, path)) => (host, format!("/{path}")),
+        None => (rest, String::new()),
+    };
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let scheme = if scheme.eq_ignore_ascii_case("https") {
+        "http"
+    } else {
+        scheme
+    };
+    let mut normal = format!(
+        "{}://{host}{}",
+        scheme.to_ascii_lowercase(),
+        path.trim_end_matches('/')
+    );
+    if let Some(query) = query {
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("utm_"))
+            .collect();
+        if !kept.is_empty() {
+            normal.push('?');
+            normal.push_str(&kept.join("&"));
+        }
+    }
+    normal
 }
 
 /// URLs written in free text: tokens starting with `http://` or `https://`, trailing
@@ -253,6 +292,18 @@ mod tests {
     /// The ASCII shortcut finds what the character walk finds, on text made of the
     /// characters that matter to it.
     #[test]
+    fn urls_normalise() {
+        assert_eq!(
+            normalise_url("https://www.Pastebin.com/Kp3Dx8z1/"),
+            "http://pastebin.com/Kp3Dx8z1"
+        );
+        assert_eq!(
+            normalise_url("http://lemonde.fr/a?utm_source=tw&id=3#top"),
+            "http://lemonde.fr/a?id=3"
+        );
+    }
+
+    #[test]
     fn ascii_hashtags_match_the_character_walk() {
         let alphabet = b"#a_&1 .Z9";
         let mut state = 7u64;
@@ -293,7 +344,7 @@ mod tests {
             "＃ＭａｃｒｏｎＬｅａｋｓ",
             "MACRONLEAKS",
         ] {
-            assert_eq!(normalize_hashtag(variant), "macronleaks", "{variant}");
+            assert_eq!(normalise_hashtag(variant), "macronleaks", "{variant}");
         }
     }
 

@@ -11,7 +11,7 @@ use super::json::{
     nesting_exceeds, skip_json_error,
 };
 use super::record::{AccountOffers, AccountRecord, Collector, PostKind, PostRecord, TWITTER};
-use super::text::{client_name, normalize_hashtag, parse_twitter_v1_time};
+use super::text::{client_name, normalise_hashtag, parse_twitter_v1_time};
 
 type Text<'a> = Option<JsonStr<'a>>;
 
@@ -242,7 +242,7 @@ fn fill_entities(post: &mut PostRecord, entities: Option<&Entities<'_>>) {
         post.hashtags = hashtags
             .iter()
             .filter_map(|h| h.text.as_deref())
-            .map(normalize_hashtag)
+            .map(normalise_hashtag)
             .collect();
     }
     if let Some(urls) = &entities.urls {

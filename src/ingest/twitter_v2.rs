@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use super::json::{JsonDocument, JsonStr, from_record, skip_json_error};
 use super::record::{AccountOffers, AccountRecord, Collector, PostKind, PostRecord, TWITTER};
-use super::text::{normalize_hashtag, parse_iso_time};
+use super::text::{normalise_hashtag, parse_iso_time};
 
 type Text<'a> = Option<JsonStr<'a>>;
 
@@ -220,7 +220,7 @@ fn fill_entities(post: &mut PostRecord, entities: Option<&Entities<'_>>) {
         post.hashtags = tags
             .iter()
             .filter_map(|t| t.tag.as_deref())
-            .map(normalize_hashtag)
+            .map(normalise_hashtag)
             .collect();
     }
     if let Some(urls) = &entities.urls {
