@@ -25,7 +25,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::ingest::record::RETWEET;
-use crate::spread::{Suspicion, iso};
+use crate::ingest::text::iso_seconds;
+use crate::spread::Suspicion;
 
 /// Letters a text needs before its language is identified from it: below this, trigram
 /// identification of tweets is unreliable (Lui & Baldwin, "Accurate language identification
@@ -376,9 +377,9 @@ fn switch(platform: &str, from: String, to: String, at: i64, bin_ms: i64) -> Maj
         platform: platform.to_string(),
         from,
         to,
-        at: iso(at),
+        at: iso_seconds(at).unwrap_or_default(),
         at_ms: at,
-        bin_start: iso(at.div_euclid(bin_ms) * bin_ms),
+        bin_start: iso_seconds(at.div_euclid(bin_ms) * bin_ms).unwrap_or_default(),
         bin_s: bin_ms as f64 / 1000.0,
     }
 }
@@ -636,7 +637,10 @@ pub fn compute(
         .collect();
     let series = LanguageSeries {
         bin_s: figure_bin_ms as f64 / 1000.0,
-        bin_start: bin_start_ms.iter().map(|t| iso(*t)).collect(),
+        bin_start: bin_start_ms
+            .iter()
+            .map(|t| iso_seconds(*t).unwrap_or_default())
+            .collect(),
         bin_start_ms,
         share: counts
             .iter()

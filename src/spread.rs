@@ -10,7 +10,7 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 
 use crate::ingest::record::RETWEET;
-use crate::ingest::text::normalise_url;
+use crate::ingest::text::{iso_seconds, normalise_url};
 
 /// Parses a bin width such as `30s`, `10m`, `1h`, `1d` into milliseconds.
 pub fn parse_duration_ms(text: &str) -> Result<i64> {
@@ -206,11 +206,9 @@ pub fn early_window(first_ms: &[i64], data_end_ms: i64) -> Option<(i64, i64, i64
     Some((start, end, step))
 }
 
-/// Unix ms as ISO 8601 UTC to the second (the form every summary uses).
+/// Unix ms as ISO 8601 UTC to the second, empty when out of range.
 pub(crate) fn iso(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
+    iso_seconds(ms).unwrap_or_default()
 }
 
 struct Row<'a> {

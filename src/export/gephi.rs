@@ -15,6 +15,7 @@ use anyhow::{Result, ensure};
 
 use crate::graph::attributes::{AttrValue, NodeAttributes};
 use crate::graph::network::{EDGE_DIRECTION, EdgeData, LayerGraph};
+use crate::ingest::text::iso_millis;
 
 /// Which part of a layer goes into a Gephi file (GraphML/GEXF only; metrics and the edge
 /// CSV always use the full graph).
@@ -479,10 +480,7 @@ fn xml_escape(s: &str) -> Cow<'_, str> {
 /// 0000–9999 signed, as ISO 8601 extends them); a time outside chrono's range (±262,000
 /// years, only from a damaged input) as its milliseconds.
 pub fn format_utc_ms(ms: i64) -> String {
-    match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(time) => time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        None => ms.to_string(),
-    }
+    iso_millis(ms).unwrap_or_else(|| ms.to_string())
 }
 
 #[cfg(test)]

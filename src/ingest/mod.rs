@@ -520,10 +520,6 @@ fn value_counts(df: &DataFrame, column: &str) -> Result<BTreeMap<String, u64>, I
     Ok(counts)
 }
 
-fn format_ms(ms: i64) -> Option<String> {
-    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-}
-
 fn build_report(
     posts: &DataFrame,
     accounts: &DataFrame,
@@ -549,12 +545,12 @@ fn build_report(
         accounts: accounts.height() as u64,
         posts_by_platform: value_counts(posts, "platform")?,
         posts_by_kind: value_counts(posts, "kind")?,
-        first_post_at: created.min().and_then(format_ms),
-        last_post_at: created.max().and_then(format_ms),
+        first_post_at: created.min().and_then(text::iso_seconds),
+        last_post_at: created.max().and_then(text::iso_seconds),
         filters: FilterReport {
             tags: RecordFilter::new(&options.tags, None, None).tags,
-            since: options.since_ms.and_then(format_ms),
-            until: options.until_ms.and_then(format_ms),
+            since: options.since_ms.and_then(text::iso_seconds),
+            until: options.until_ms.and_then(text::iso_seconds),
         },
         files,
     })
