@@ -19,11 +19,11 @@ pub fn hashtags_in_text(text: &str) -> Vec<String> {
     // NFKC makes `#` only from itself, the full-width `＃` and the small `﹟`: without any of
     // them there is no tag, and ASCII text is its own NFKC form (both were most of the cost
     // of reading CSV text).
-    if !text.contains(['#', '＃', '﹟']) {
-        return Vec::new();
-    }
     if text.is_ascii() {
         return ascii_hashtags(text.as_bytes());
+    }
+    if !text.contains(['#', '＃', '﹟']) {
+        return Vec::new();
     }
     char_hashtags(&text.nfkc().collect::<String>())
 }
@@ -121,16 +121,30 @@ pub fn normalise_url(url: &str) -> String {
 
 /// URLs written in free text: tokens starting with `http://` or `https://`, trailing
 /// punctuation removed.
+/// Tokens are separated by whitespace, `<`, `>` and `"`; the text is searched for `http`
+/// (memchr's memmem) rather than cut at every separator.
 pub fn urls_in_text(text: &str) -> Vec<String> {
-    text.split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
-        .filter(|token| token.starts_with("http://") || token.starts_with("https://"))
-        .map(|token| {
-            token
-                .trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '\''])
-                .to_string()
-        })
-        .filter(|url| url.len() > "https://".len())
-        .collect()
+    let separator = |c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"';
+    let mut urls = Vec::new();
+    let mut from = 0;
+    while let Some(found) = memchr::memmem::find(&text.as_bytes()[from..], b"http") {
+        let start = from + found;
+        // A token starts here only after a separator or at the start of the text.
+        let token_start = text[..start].chars().next_back().is_none_or(separator);
+        let end = text[start..]
+            .find(separator)
+            .map_or(text.len(), |length| start + length);
+        let token = &text[start..end];
+        if token_start && (token.starts_with("http://") || token.starts_with("https://")) {
+            let url = token.trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '\'']);
+            if url.len() > "https://".len() {
+                urls.push(url.to_string());
+            }
+        }
+        // The rest of this token holds no token start.
+        from = end.max(start + 1);
+    }
+    urls
 }
 
 /// Plain text of 4chan's comment HTML: `<br>` becomes a newline, `<wbr>` (inserted inside
@@ -315,6 +329,52 @@ mod tests {
             normalise_url("http://lemonde.fr/a?utm_source=tw&id=3#top"),
             "http://lemonde.fr/a?id=3"
         );
+    }
+
+    /// The memmem search finds the tokens that cutting at every separator finds.
+    #[test]
+    fn urls_match_cutting_at_separators() {
+        fn by_cutting(text: &str) -> Vec<String> {
+            text.split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+                .filter(|token| token.starts_with("http://") || token.starts_with("https://"))
+                .map(|token| {
+                    token
+                        .trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '\''])
+                        .to_string()
+                })
+                .filter(|url| url.len() > "https://".len())
+                .collect()
+        }
+        let pieces = [
+            "http://",
+            "https://",
+            "http",
+            "x",
+            "a.b/c",
+            " ",
+            "<",
+            ">",
+            "\"",
+            "\u{a0}",
+            ".",
+            ")",
+            "é",
+            "\n",
+            "https://t.co/x",
+        ];
+        let mut state = 11u64;
+        for _ in 0..20_000 {
+            let count = (state >> 61) as usize + 1;
+            let text: String = (0..count * 2)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    pieces[(state >> 33) as usize % pieces.len()]
+                })
+                .collect();
+            assert_eq!(urls_in_text(&text), by_cutting(&text), "{text:?}");
+        }
     }
 
     #[test]
