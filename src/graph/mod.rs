@@ -6,7 +6,12 @@
 //! into tables.
 
 pub mod attributes;
+pub mod components;
+pub mod kcore;
+pub mod louvain;
 pub mod network;
+pub mod pagerank;
+mod undirected;
 
 use std::collections::HashMap;
 
