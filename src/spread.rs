@@ -206,11 +206,6 @@ pub fn early_window(first_ms: &[i64], data_end_ms: i64) -> Option<(i64, i64, i64
     Some((start, end, step))
 }
 
-/// Unix ms as ISO 8601 UTC to the second, empty when out of range.
-pub(crate) fn iso(ms: i64) -> String {
-    iso_seconds(ms).unwrap_or_default()
-}
-
 struct Row<'a> {
     platform: &'a str,
     author: Option<&'a str>,
@@ -374,7 +369,7 @@ pub fn compute(
             platform: p.to_string(),
             posts: platform_rows.len() as u64,
             accounts: accounts.len() as u64,
-            peak_bin: peak.map(|(b, _)| iso(b)),
+            peak_bin: peak.map(|(b, _)| iso_seconds(b).unwrap_or_default()),
             peak_posts: peak.map_or(0, |(_, n)| n),
             time_to_half_s: match (platform_rows.first(), half) {
                 (Some(first), Some(half)) => Some((half - first.time_ms) as f64 / 1000.0),
@@ -416,7 +411,7 @@ pub fn compute(
         }
         first_posts.push(FirstPost {
             platform: p.to_string(),
-            at: iso(t),
+            at: iso_seconds(t).unwrap_or_default(),
             at_ms: t,
             post_id: post_id.get(i).unwrap_or_default().to_string(),
             author_id: author.get(i).map(str::to_string),
@@ -457,7 +452,7 @@ pub fn compute(
         FirstTweetCascade {
             post_id: id.to_string(),
             author_handle: handle.get(i).map(str::to_string),
-            at: iso(t0),
+            at: iso_seconds(t0).unwrap_or_default(),
             retweets_after_1_min: within(60_000),
             retweets_after_5_min: within(300_000),
             retweets_after_60_min: within(3_600_000),
@@ -483,7 +478,10 @@ pub fn compute(
         .filter(|(_, (platforms, _))| platforms.len() >= 2)
         .map(|(url, (platforms, posts))| CrossPlatformUrl {
             url,
-            first_seen: platforms.into_iter().map(|(p, t)| (p, iso(t))).collect(),
+            first_seen: platforms
+                .into_iter()
+                .map(|(p, t)| (p, iso_seconds(t).unwrap_or_default()))
+                .collect(),
             posts,
         })
         .collect();

@@ -487,16 +487,8 @@ pub fn format_utc_ms(ms: i64) -> String {
 mod tests {
     use super::*;
     use crate::graph::attributes::{AttrColumn, AttrType};
+    use crate::graph::network::tests::rt;
     use crate::graph::network::{Interaction, Layer, build_layers};
-
-    fn rt(source: u32, target: u32) -> Interaction {
-        Interaction {
-            source,
-            target,
-            layer: Layer::Retweet,
-            time_ms: 0,
-        }
-    }
 
     #[test]
     fn iso_times() {

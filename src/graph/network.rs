@@ -436,12 +436,13 @@ pub const EDGE_DIRECTION: &str = "source = amplifier, target = amplified: an edg
 // ---------------------------------------------------------------------------------------
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
-    fn rt(source: u32, target: u32) -> Interaction {
+    /// A retweet interaction at time 0 (shared with the Gephi writer tests).
+    pub(crate) fn rt(source: u32, target: u32) -> Interaction {
         Interaction {
             source,
             target,

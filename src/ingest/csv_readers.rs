@@ -174,6 +174,20 @@ fn read_rows_batched<C: Send + Sync>(
     Ok(output)
 }
 
+/// The reader's buffered bytes, refilled when empty (empty at the end of the input);
+/// interrupted reads are retried.
+fn fill<R: Read>(input: &mut std::io::BufReader<R>) -> std::io::Result<&[u8]> {
+    loop {
+        match input.fill_buf() {
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+            Ok(_) => break,
+        }
+    }
+    // Buffered now: this returns it without reading again.
+    input.fill_buf()
+}
+
 /// The number of line ends in `bytes`.
 fn newlines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
@@ -315,9 +329,8 @@ fn split_records<C>(
         // run of records.
         let mut read_error = None;
         loop {
-            let buffer = match input.fill_buf() {
+            let buffer = match fill(&mut input) {
                 Ok(buffer) => buffer,
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(error) => {
                     read_error = Some(error);
                     break;
@@ -340,9 +353,8 @@ fn split_records<C>(
         let mut record_bytes = 0u64;
         let mut too_large = false;
         while read_error.is_none() {
-            let buffer = match input.fill_buf() {
+            let buffer = match fill(&mut input) {
                 Ok(buffer) => buffer,
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(error) => {
                     read_error = Some(error);
                     break;
@@ -671,7 +683,6 @@ const _: () = assert!(MAP_KEYS.len() == Field::Platform as usize + 1);
 /// row was a tenth of CSV reading).
 struct MappedColumns {
     columns: [Option<usize>; MAP_KEYS.len()],
-    mapped: [bool; MAP_KEYS.len()],
     /// `None` without a platform field; else the constant it names, if it names one.
     platform: Option<Option<&'static str>>,
 }
@@ -679,22 +690,21 @@ struct MappedColumns {
 impl MappedColumns {
     fn new(map: &BTreeMap<String, String>, header: &Header) -> Self {
         let mut columns = [None; MAP_KEYS.len()];
-        let mut mapped = [false; MAP_KEYS.len()];
         for (position, (key, _)) in MAP_KEYS.iter().enumerate() {
             if let Some(column) = map.get(*key) {
-                mapped[position] = true;
                 columns[position] = header.0.get(column.as_str()).copied();
             }
         }
         MappedColumns {
             columns,
-            mapped,
             platform: map.get("platform").map(|column| platform_name(column)),
         }
     }
 
+    /// Whether the field names a column (every named column exists: the header was
+    /// checked).
     fn mapped(&self, field: Field) -> bool {
-        self.mapped[field as usize]
+        self.columns[field as usize].is_some()
     }
 
     /// The field's cell in `row`, trimmed; `None` when unmapped or blank.
