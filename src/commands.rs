@@ -91,12 +91,8 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
         calibrated.write(staged.path(), &tagscope::plot::FigureStyle::default())?;
     }
     export::write_parquet(&mut all, &staged.path().join("features.parquet"))?;
-    let kept: Vec<score::ScoredAccount> = scored
-        .into_iter()
-        .filter(|s| s.features.posts >= args.options.min_posts)
-        .take(args.options.top.unwrap_or(usize::MAX))
-        .collect();
-    let mut suspicious = score::table(&kept)?;
+    let mut suspicious =
+        score::listed_table(&all, &scored, args.options.min_posts, args.options.top)?;
     export::write_csv(
         &mut suspicious,
         &staged.path().join("suspicious_accounts.csv"),

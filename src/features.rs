@@ -534,111 +534,102 @@ struct SortedPosts<'a> {
 
 /// Marks retweets that are among the first [`EARLY_RETWEET_RANK`] retweets of their
 /// original in the data (by time, ties by post id), for cascades of at least
-/// [`EARLY_RETWEET_MIN_CASCADE`] retweets.
-fn early_retweet_flags(posts: &DataFrame) -> Result<Vec<Option<bool>>> {
-    let order = posts
-        .clone()
-        .lazy()
-        .with_row_index("row", None)
-        .filter(
-            col("kind")
-                .eq(lit(RETWEET))
-                .and(col("parent_post_id").is_not_null()),
-        )
-        .sort_by_exprs(
-            [
-                col("platform"),
-                col("parent_post_id"),
-                col("created_at"),
-                col("post_id"),
-            ],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )
-        .select([col("row"), col("platform"), col("parent_post_id")])
-        .collect()?;
-    let rows: Vec<IdxSize> = order.column("row")?.idx()?.into_no_null_iter().collect();
-    let parents = order.column("parent_post_id")?.str()?;
-    let platforms = order.column("platform")?.str()?;
-    let mut flags = vec![None; posts.height()];
+/// [`EARLY_RETWEET_MIN_CASCADE`] retweets. `kind`, `time_ms` and the id columns are the
+/// posts table's rows.
+fn early_retweet_flags(
+    platform: &[Option<&str>],
+    post_id: &[Option<&str>],
+    parent_post_id: &[Option<&str>],
+    time_ms: &[Option<i64>],
+    is_retweet: &[bool],
+) -> Vec<Option<bool>> {
+    // (platform, original, time, post id, row): unique on (platform, post id) after
+    // deduplication, so an unstable sort gives one order; nulls first, as polars sorts.
+    let mut order: Vec<(Option<&str>, &str, Option<i64>, Option<&str>, u32)> = (0..platform.len())
+        .filter(|&i| is_retweet[i])
+        .filter_map(|i| {
+            parent_post_id[i].map(|parent| (platform[i], parent, time_ms[i], post_id[i], i as u32))
+        })
+        .collect();
+    order.par_sort_unstable();
+    let mut flags = vec![None; platform.len()];
     let mut start = 0;
-    for i in 1..=rows.len() {
-        let same = i < rows.len()
-            && parents.get(i) == parents.get(start)
-            && platforms.get(i) == platforms.get(start);
-        if same {
+    for i in 1..=order.len() {
+        if i < order.len() && order[i].0 == order[start].0 && order[i].1 == order[start].1 {
             continue;
         }
         if (i - start) as u32 >= EARLY_RETWEET_MIN_CASCADE {
-            for (rank, &row) in rows[start..i].iter().enumerate() {
-                flags[row as usize] = Some(rank < EARLY_RETWEET_RANK as usize);
+            for (rank, row) in order[start..i].iter().enumerate() {
+                flags[row.4 as usize] = Some(rank < EARLY_RETWEET_RANK as usize);
             }
         }
         start = i;
     }
-    Ok(flags)
+    flags
 }
 
-/// The columns the signals need, sorted by (platform, author, time).
-fn sort_posts(posts: &DataFrame) -> Result<DataFrame> {
-    let early = early_retweet_flags(posts)?;
-    let mut with_flags = posts.select([
-        "platform",
-        "author_id",
-        "author_handle",
-        "created_at",
-        "kind",
-        "parent_created_at",
-        "parent_author_id",
-    ])?;
-    with_flags.with_column(Column::new("early_retweet".into(), early))?;
-    let sorted = with_flags
-        .lazy()
-        .filter(col("author_id").is_not_null())
-        .sort_by_exprs(
-            [col("platform"), col("author_id"), col("created_at")],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )
-        .collect()?;
-    Ok(sorted)
-}
-
-/// Row-wise views of the sorted table, borrowing its strings.
-fn sorted_view(sorted: &DataFrame) -> Result<SortedPosts<'_>> {
-    let time_ms: Vec<i64> = times_ms(sorted, "created_at")?
-        .into_iter()
-        .map(|t| t.unwrap_or(0))
-        .collect();
-    let parent_ms = times_ms(sorted, "parent_created_at")?;
-    let is_retweet: Vec<bool> = sorted
+/// The columns the signals need, their rows ordered by (platform, author, time, row): an
+/// integer sort on each account's rank among the distinct (platform, author) pairs, so no
+/// string is compared more than once per account. Posts without an author are left out.
+fn sorted_view(posts: &DataFrame) -> Result<SortedPosts<'_>> {
+    let platform = strs(posts, "platform")?;
+    let author = strs(posts, "author_id")?;
+    let time = times_ms(posts, "created_at")?;
+    let is_retweet: Vec<bool> = posts
         .column("kind")?
         .str()?
         .iter()
         .map(|k| k == Some(RETWEET))
         .collect();
-    let latency_s = is_retweet
+    let early = early_retweet_flags(
+        &platform,
+        &strs(posts, "post_id")?,
+        &strs(posts, "parent_post_id")?,
+        &time,
+        &is_retweet,
+    );
+    let distinct: foldhash::HashSet<(&str, &str)> = platform
         .iter()
+        .zip(&author)
+        .filter_map(|(p, a)| Some((p.unwrap_or_default(), (*a)?)))
+        .collect();
+    let mut distinct: Vec<(&str, &str)> = distinct.into_iter().collect();
+    distinct.par_sort_unstable();
+    let rank_by_key: foldhash::HashMap<(&str, &str), u32> = distinct
+        .iter()
+        .enumerate()
+        .map(|(rank, key)| (*key, rank as u32))
+        .collect();
+    // Null times sort first, as in polars.
+    let mut order: Vec<(u32, i64, u32)> = (0..posts.height())
+        .filter_map(|i| {
+            let a = author[i]?;
+            let key = (platform[i].unwrap_or_default(), a);
+            Some((rank_by_key[&key], time[i].unwrap_or(i64::MIN), i as u32))
+        })
+        .collect();
+    order.par_sort_unstable();
+    let parent_ms = times_ms(posts, "parent_created_at")?;
+    let handle = strs(posts, "author_handle")?;
+    let parent_author = strs(posts, "parent_author_id")?;
+    let rows = || order.iter().map(|&(_, _, row)| row as usize);
+    let time_ms: Vec<i64> = rows().map(|i| time[i].unwrap_or(0)).collect();
+    let latency_s = rows()
         .zip(&time_ms)
-        .zip(&parent_ms)
-        .map(|((&rt, &t), &p)| match (rt, p) {
+        .map(|(i, &t)| match (is_retweet[i], parent_ms[i]) {
             (true, Some(p)) => Some(((t - p) as f64 / 1000.0).max(0.0)),
             _ => None,
         })
         .collect();
     Ok(SortedPosts {
-        platform: strs(sorted, "platform")?
-            .into_iter()
-            .map(Option::unwrap_or_default)
-            .collect(),
-        author: strs(sorted, "author_id")?
-            .into_iter()
-            .map(Option::unwrap_or_default)
-            .collect(),
-        handle: strs(sorted, "author_handle")?,
+        platform: rows().map(|i| platform[i].unwrap_or_default()).collect(),
+        author: rows().map(|i| author[i].unwrap_or_default()).collect(),
+        handle: rows().map(|i| handle[i]).collect(),
         time_ms,
-        is_retweet,
+        is_retweet: rows().map(|i| is_retweet[i]).collect(),
         latency_s,
-        parent_author: strs(sorted, "parent_author_id")?,
-        early_retweet: sorted.column("early_retweet")?.bool()?.iter().collect(),
+        parent_author: rows().map(|i| parent_author[i]).collect(),
+        early_retweet: rows().map(|i| early[i]).collect(),
     })
 }
 
@@ -945,9 +936,12 @@ fn account_signals(
 
 /// Signals for every account that posted in the data, sorted by (platform, account_id).
 pub fn compute(posts: &DataFrame, accounts: &DataFrame) -> Result<Vec<AccountFeatures>> {
+    let began = std::time::Instant::now();
+    let phase = |name: &str, since| crate::ingest::stage_timing("features", name, since);
     let profiles = profiles(accounts).context("reading account profiles")?;
-    let sorted_table = sort_posts(posts).context("sorting posts by author and time")?;
-    let sorted = sorted_view(&sorted_table)?;
+    let sorted = sorted_view(posts).context("sorting posts by author and time")?;
+    phase("sort", began);
+    let began = std::time::Instant::now();
     let mut received: HashMap<(&str, &str), u32> = HashMap::new();
     for i in 0..sorted.author.len() {
         if let (true, Some(parent)) = (sorted.is_retweet[i], sorted.parent_author[i]) {
@@ -983,6 +977,7 @@ pub fn compute(posts: &DataFrame, accounts: &DataFrame) -> Result<Vec<AccountFea
     for (account, ratio) in features.iter_mut().zip(creation_cohorts(&created_days)) {
         account.values[cohort] = ratio;
     }
+    phase("per-account signals", began);
     Ok(features)
 }
 

@@ -286,7 +286,7 @@ fn totals<'a>(
 }
 
 fn round(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+    crate::rounding::rounded(x, crate::rounding::MICRO)
 }
 
 /// Share of all posts the initial language must lose across the change point for it to

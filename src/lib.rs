@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod plot;
 pub mod population;
 pub mod report;
+pub mod rounding;
 pub mod schedule;
 pub mod score;
 pub mod simulate;

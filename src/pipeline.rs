@@ -259,10 +259,15 @@ fn run_stages<'scope>(
 
     progress.stage("features and scores");
     let began = Instant::now();
+    let phase = |name: &str, since: Instant| ingest::stage_timing("features", name, since);
     let mut account_features = features::compute(&posts, &accounts)?;
+    phase("signals", began);
+    let since = Instant::now();
     features::apply_coordination(&mut account_features, &found.by_account);
     let mut scored = score::score(account_features, &options.weights);
     score::attach_clusters(&mut scored, &found.by_account);
+    phase("scores", since);
+    let since = Instant::now();
     let calibrated = match &options.calibrate {
         Some(labels) => {
             let calibrated = calibrate::calibrate(&scored, labels)?;
@@ -274,20 +279,15 @@ fn run_stages<'scope>(
     };
     let mut all = score::table(&scored)?;
     export::write_parquet(&mut all, &dir.join("features.parquet"))?;
-    let listed: Vec<score::ScoredAccount> = scored
-        .iter()
-        .filter(|s| s.features.posts >= options.min_posts)
-        .take(options.top.unwrap_or(usize::MAX))
-        .cloned()
-        .collect();
+    let mut suspicious = score::listed_table(&all, &scored, options.min_posts, options.top)?;
     drop(all);
-    let mut suspicious = score::table(&listed)?;
     export::write_csv(&mut suspicious, &dir.join("suspicious_accounts.csv"))?;
-    drop((suspicious, listed));
+    drop(suspicious);
     export::write_json(
         &score::method(&options.weights, &scored),
         &dir.join("signals.json"),
     )?;
+    phase("tables", since);
     timed("features and scores", began);
 
     progress.stage("graph");

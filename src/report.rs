@@ -236,7 +236,7 @@ pub struct Parts<'a> {
 }
 
 fn rounded(value: f64) -> f64 {
-    (value * 1e6).round() / 1e6
+    crate::rounding::rounded(value, crate::rounding::MICRO)
 }
 
 pub fn summarise(parts: Parts<'_>) -> Result<Summary> {

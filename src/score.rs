@@ -232,12 +232,10 @@ pub struct ScoredAccount {
 
 /// The strongest suspicion among schedule tests at p ≤ [`DECISIVE_P`] with a weight > 0
 /// (0 when none).
-fn decisive(values: &[Option<f64>], suspicions: &[Option<f64>], weights: &Weights) -> f64 {
-    SIGNALS
+fn decisive(values: &[Option<f64>], suspicions: &[Option<f64>], decisive_signals: &[usize]) -> f64 {
+    decisive_signals
         .iter()
-        .enumerate()
-        .filter(|(_, spec)| SCHEDULE_TESTS.contains(&spec.name) && weights.of(spec) > 0.0)
-        .filter_map(|(i, _)| match (values[i], suspicions[i]) {
+        .filter_map(|&i| match (values[i], suspicions[i]) {
             (Some(p), Some(s)) if p <= DECISIVE_P => Some(s),
             _ => None,
         })
@@ -261,7 +259,15 @@ fn mixed_suspicion(
 
 /// Scores every account; sorted by score (highest first), ties by platform and id.
 pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAccount> {
-    let total_weight: f64 = SIGNALS.iter().map(|s| weights.of(s)).sum();
+    // Looked up by name once, not per account.
+    let weight: Vec<f64> = SIGNALS.iter().map(|s| weights.of(s)).collect();
+    let decisive_signals: Vec<usize> = SIGNALS
+        .iter()
+        .enumerate()
+        .filter(|&(i, spec)| SCHEDULE_TESTS.contains(&spec.name) && weight[i] > 0.0)
+        .map(|(i, _)| i)
+        .collect();
+    let total_weight: f64 = weight.iter().sum();
     let share = weights.population_share();
     let rows: Vec<&[Option<f64>]> = features.iter().map(|a| a.values.as_slice()).collect();
     let scales = population::scales(&rows);
@@ -279,16 +285,16 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
             let mut weighted = 0.0;
             let mut available = 0.0;
             let mut fired: Vec<(f64, String)> = Vec::new();
-            for (((spec, value), s), scale) in SIGNALS
+            for ((((spec, value), s), scale), &w) in SIGNALS
                 .iter()
                 .zip(&features.values)
                 .zip(&suspicions)
                 .zip(&scales)
+                .zip(&weight)
             {
                 let (Some(value), Some(s)) = (value, s) else {
                     continue;
                 };
-                let w = weights.of(spec);
                 weighted += w * s;
                 available += w;
                 if w > 0.0 && *s >= REASON_THRESHOLD {
@@ -310,7 +316,7 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
                 0.0
             };
             ScoredAccount {
-                score: mean.max(decisive(&features.values, &suspicions, weights)),
+                score: mean.max(decisive(&features.values, &suspicions, &decisive_signals)),
                 reasons: fired.into_iter().map(|(_, r)| r).collect(),
                 suspicions,
                 features,
@@ -347,7 +353,7 @@ pub fn attach_clusters(
 
 /// Scores rounded for output, so that CSV and Parquet agree and stay byte-stable.
 fn rounded(value: f64) -> f64 {
-    (value * 1e6).round() / 1e6
+    crate::rounding::rounded(value, crate::rounding::MICRO)
 }
 
 /// The table of every account: identity, counts, every signal's value and suspicion,
@@ -446,23 +452,66 @@ pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
         )
         .cast(&datetime)?,
     ]);
-    for (index, spec) in SIGNALS.iter().enumerate() {
-        columns.push(Column::new(
-            spec.name.into(),
-            scored
-                .iter()
-                .map(|s| s.features.values[index].map(rounded))
-                .collect::<Vec<_>>(),
-        ));
+    // One pass over the accounts for all signal columns: a pass per column walked every
+    // account's heap-allocated values once per column (0.9 s for 200,000 accounts).
+    let mut signal_columns: Vec<(Vec<Option<f64>>, Vec<Option<f64>>)> = SIGNALS
+        .iter()
+        .map(|_| {
+            (
+                Vec::with_capacity(scored.len()),
+                Vec::with_capacity(scored.len()),
+            )
+        })
+        .collect();
+    for account in scored {
+        let pairs = account.features.values.iter().zip(&account.suspicions);
+        for ((value, suspicion), (values, suspicions)) in pairs.zip(&mut signal_columns) {
+            values.push(value.map(rounded));
+            suspicions.push(suspicion.map(rounded));
+        }
+    }
+    for (spec, (values, suspicions)) in SIGNALS.iter().zip(signal_columns) {
+        columns.push(Column::new(spec.name.into(), values));
         columns.push(Column::new(
             format!("{}_suspicion", spec.name).into(),
-            scored
-                .iter()
-                .map(|s| s.suspicions[index].map(rounded))
-                .collect::<Vec<_>>(),
+            suspicions,
         ));
     }
     Ok(DataFrame::new(scored.len(), columns)?)
+}
+
+/// `suspicious_accounts.csv`: the rows of `all` (the [`table`] of `scored`) of accounts with
+/// at least `min_posts` posts, the first `top` of them, ranked again from 1. Equal to the
+/// table of those accounts, without building it a second time.
+pub fn listed_table(
+    all: &DataFrame,
+    scored: &[ScoredAccount],
+    min_posts: u32,
+    top: Option<usize>,
+) -> Result<DataFrame> {
+    let mut left = top.unwrap_or(usize::MAX);
+    let keep: BooleanChunked = scored
+        .iter()
+        .map(|s| {
+            let kept = left > 0 && s.features.posts >= min_posts;
+            left -= usize::from(kept);
+            kept
+        })
+        .collect();
+    let mut listed = all.filter(&keep)?;
+    let rank = Column::new(
+        "rank".into(),
+        (1..=listed.height() as u32).collect::<Vec<_>>(),
+    );
+    listed.with_column(rank)?;
+    // `table` has a probability column only when some listed account has a probability.
+    if listed
+        .column("probability")
+        .is_ok_and(|p| p.null_count() == p.len())
+    {
+        listed.drop_in_place("probability")?;
+    }
+    Ok(listed)
 }
 
 /// What `signals.json` records: every signal with its unit, data needs, knots, weight and

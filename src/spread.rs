@@ -394,7 +394,7 @@ pub fn compute(
                 table
                     .7
                     .into_iter()
-                    .map(|v| v.map(|x| (x * 1e6).round() / 1e6))
+                    .map(|v| v.map(|x| crate::rounding::rounded(x, crate::rounding::MICRO)))
                     .collect::<Vec<_>>(),
             ),
         ],
@@ -432,7 +432,7 @@ pub fn compute(
                 follower: follower.platform.clone(),
                 first_post_lead_s: (follower.at_ms - leader.at_ms) as f64 / 1000.0,
                 xcorr_lag_bins: best.map(|b| b.0),
-                xcorr: best.map(|b| (b.1 * 1e6).round() / 1e6),
+                xcorr: best.map(|b| crate::rounding::rounded(b.1, crate::rounding::MICRO)),
             });
         }
     }

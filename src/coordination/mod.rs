@@ -305,7 +305,7 @@ fn build_actions(
 }
 
 fn rounded(value: f64) -> f64 {
-    (value * 1e6).round() / 1e6
+    crate::rounding::rounded(value, crate::rounding::MICRO)
 }
 
 /// Candidate edges are handed to the sink in tables of at most this many rows (one Parquet

@@ -196,7 +196,7 @@ pub fn build(
 }
 
 fn rounded(value: f64) -> f64 {
-    (value * 1e9).round() / 1e9
+    crate::rounding::rounded(value, crate::rounding::NANO)
 }
 
 /// `graph/nodes.csv`: one row per node with every metric; joinable to the account tables

@@ -216,8 +216,13 @@ pub fn ingest_with_progress(
 
 /// With `TAGSCOPE_TIMINGS` set, phase durations go to stderr (for benchmarking).
 pub fn timing(phase: &str, since: std::time::Instant) {
+    stage_timing("ingest", phase, since);
+}
+
+/// With `TAGSCOPE_TIMINGS` set, a phase of any stage goes to stderr as `stage: phase: s`.
+pub fn stage_timing(stage: &str, phase: &str, since: std::time::Instant) {
     if std::env::var_os("TAGSCOPE_TIMINGS").is_some() {
-        eprintln!("ingest: {phase}: {:.2} s", since.elapsed().as_secs_f64());
+        eprintln!("{stage}: {phase}: {:.2} s", since.elapsed().as_secs_f64());
     }
 }
 
