@@ -18,7 +18,9 @@
 //! post of known language keeps the original's language. Profile `location` and time zones
 //! are not used: they are free text and far noisier than the post language.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use anyhow::Result;
 use polars::prelude::*;

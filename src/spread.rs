@@ -215,7 +215,7 @@ struct Row<'a> {
 #[derive(Default, Clone)]
 struct Bin<'a> {
     posts: u64,
-    accounts: std::collections::HashSet<&'a str>,
+    accounts: foldhash::HashSet<&'a str>,
     new_accounts: u64,
     suspicious: u64,
 }
@@ -276,7 +276,7 @@ pub fn compute(
 
     // Per platform, per bin.
     // Suspicion looked up by borrowed ids: one set from the owned keys, built once.
-    let suspicious_accounts: Option<std::collections::HashSet<(&str, &str)>> = suspicion.map(|s| {
+    let suspicious_accounts: Option<foldhash::HashSet<(&str, &str)>> = suspicion.map(|s| {
         s.scores
             .iter()
             .filter(|(_, score)| **score >= s.threshold)
@@ -284,8 +284,7 @@ pub fn compute(
             .collect()
     });
     let mut bins: BTreeMap<(&str, i64), Bin> = BTreeMap::new();
-    let mut seen_accounts: std::collections::HashSet<(&str, &str)> =
-        std::collections::HashSet::new();
+    let mut seen_accounts: foldhash::HashSet<(&str, &str)> = Default::default();
     let mut suspicious_total = 0u64;
     for row in &rows {
         let bin = bins.entry((row.platform, bin_of(row.time_ms))).or_default();

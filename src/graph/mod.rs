@@ -79,7 +79,7 @@ pub struct AmplificationGraph {
 /// (no allocation per post).
 #[derive(Default)]
 struct Nodes {
-    index: HashMap<String, u32>,
+    index: foldhash::HashMap<String, u32>,
     keys: Vec<(String, String)>,
     handles: Vec<Option<String>>,
     posts: Vec<u32>,
