@@ -111,29 +111,88 @@ fn run_score(args: &ScoreArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-/// Progress on stderr: one spinner line naming the stage.
-struct Spinner(ProgressBar);
+/// Progress on stderr. While ingest reads, a bar of the input bytes read (as stored:
+/// compressed files count their compressed bytes) with the rate and the time left; then
+/// one spinner line naming the stage and what it works on.
+struct Display {
+    bar: ProgressBar,
+    bytes: ProgressStyle,
+    spinner: ProgressStyle,
+    reading: std::sync::atomic::AtomicBool,
+    counts: std::sync::Mutex<String>,
+}
 
-impl pipeline::Progress for Spinner {
-    fn stage(&self, name: &str) {
-        self.0.set_message(name.to_string());
+impl Display {
+    fn new(quiet: bool) -> Result<Self> {
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new_spinner()
+        };
+        let spinner =
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}").context("progress style")?;
+        let bytes = ProgressStyle::with_template(
+            "{spinner} ingest{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} ({elapsed})",
+        )
+        .context("progress style")?
+        .progress_chars("=> ");
+        bar.set_style(spinner.clone());
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Ok(Display {
+            bar,
+            bytes,
+            spinner,
+            reading: false.into(),
+            counts: Default::default(),
+        })
     }
-    fn files(&self, done: usize, total: usize) {
-        self.0
-            .set_message(format!("ingest: file {} of {total}", done + 1));
+
+    fn ingest(&self, now: ingest::IngestProgress) {
+        use std::sync::atomic::Ordering;
+        if !self.reading.swap(true, Ordering::Relaxed) {
+            self.bar.set_style(self.bytes.clone());
+        }
+        self.bar.set_length(now.bytes_total);
+        self.bar.set_position(now.bytes_read);
+        self.bar.set_message(if now.assembling {
+            ": assembling the posts table".to_string()
+        } else if now.files > 1 {
+            format!(": file {} of {}", now.file + 1, now.files)
+        } else {
+            String::new()
+        });
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
     }
 }
 
-fn spinner(quiet: bool) -> Result<ProgressBar> {
-    if quiet {
-        return Ok(ProgressBar::hidden());
+impl pipeline::Progress for Display {
+    fn stage(&self, name: &str) {
+        use std::sync::atomic::Ordering;
+        if name == "ingest" {
+            self.bar.set_message("ingest");
+            return;
+        }
+        if self.reading.swap(false, Ordering::Relaxed) {
+            self.bar.set_style(self.spinner.clone());
+        }
+        let counts = self.counts.lock().map(|c| c.clone()).unwrap_or_default();
+        self.bar.set_message(format!("{name}{counts}"));
     }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} {elapsed}").context("progress style")?,
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    Ok(bar)
+    fn ingest(&self, now: ingest::IngestProgress) {
+        Display::ingest(self, now);
+    }
+    fn counts(&self, posts: usize, accounts: usize) {
+        if let Ok(mut counts) = self.counts.lock() {
+            *counts = format!(
+                " ({} posts, {} accounts)",
+                indicatif::HumanCount(posts as u64),
+                indicatif::HumanCount(accounts as u64)
+            );
+        }
+    }
 }
 
 fn run_all(args: &RunArgs, quiet: bool) -> Result<report::Summary> {
@@ -156,10 +215,10 @@ fn run_all(args: &RunArgs, quiet: bool) -> Result<report::Summary> {
         top: args.score.top,
         force: args.force,
     };
-    let bar = spinner(quiet)?;
+    let display = Display::new(quiet)?;
     let began = std::time::Instant::now();
-    let result = pipeline::run(&args.out, &options, &Spinner(bar.clone()));
-    bar.finish_and_clear();
+    let result = pipeline::run(&args.out, &options, &display);
+    display.finish();
     let result = result?;
     if !quiet {
         let s = &result.summary;
@@ -561,21 +620,9 @@ fn ingest_inputs(
     options: &IngestOptions,
     quiet: bool,
 ) -> Result<ingest::Ingested> {
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} ingest {pos}/{len} files {elapsed}")
-                .context("progress style")?,
-        );
-        bar
-    };
-    let progress = |index: usize, total: usize| {
-        bar.set_length(total as u64);
-        bar.set_position(index as u64);
-    };
+    let display = Display::new(quiet)?;
+    let progress = |now: ingest::IngestProgress| display.ingest(now);
     let result = ingest::ingest_with_progress(&input.inputs, options, &progress);
-    bar.finish_and_clear();
+    display.finish();
     Ok(result?)
 }

@@ -146,15 +146,20 @@ fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>, what: &str) -
 
 /// Progress callbacks: stage names as they start.
 pub trait Progress: Sync {
+    /// A stage begins.
     fn stage(&self, name: &str);
-    fn files(&self, done: usize, total: usize);
+    /// Ingest's files and bytes read so far ([`ingest::IngestProgress`]).
+    fn ingest(&self, progress: ingest::IngestProgress);
+    /// What the later stages work on, known once ingest is done.
+    fn counts(&self, posts: usize, accounts: usize);
 }
 
 /// No progress output.
 pub struct Silent;
 impl Progress for Silent {
     fn stage(&self, _: &str) {}
-    fn files(&self, _: usize, _: usize) {}
+    fn ingest(&self, _: ingest::IngestProgress) {}
+    fn counts(&self, _: usize, _: usize) {}
 }
 
 /// The finished run: where it is and its summary.
@@ -239,9 +244,10 @@ fn run_stages<'scope>(
 
     progress.stage("ingest");
     let began = Instant::now();
-    let files = |done: usize, total: usize| progress.files(done, total);
-    let ingested = ingest::ingest_with_progress(&options.inputs, &options.ingest, &files)?;
+    let read = |now: ingest::IngestProgress| progress.ingest(now);
+    let ingested = ingest::ingest_with_progress(&options.inputs, &options.ingest, &read)?;
     let (posts, accounts, ingest_report) = (ingested.posts, ingested.accounts, ingested.report);
+    progress.counts(posts.height(), accounts.height());
     export::write_json(&ingest_report, &dir.join("ingest_report.json"))?;
     // Shallow copies (columns are shared) for the writer thread.
     let (mut posts_out, mut accounts_out) = (posts.clone(), accounts.clone());

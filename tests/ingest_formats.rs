@@ -463,3 +463,43 @@ fn a_cut_json_document_keeps_the_records_before_the_cut() {
         );
     }
 }
+
+#[test]
+fn progress_reports_each_file_and_every_byte_read() {
+    use tagscope::ingest::{IngestOptions, IngestProgress, ingest_with_progress};
+    let dir = tempfile::tempdir().unwrap();
+    let plain = fixture("v1_hostile.jsonl");
+    let packed = dir.path().join("again.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&packed).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&std::fs::read(&plain).unwrap()).unwrap();
+    gz.finish().unwrap();
+    let inputs = vec![plain.clone(), packed.clone()];
+    let total =
+        std::fs::metadata(&plain).unwrap().len() + std::fs::metadata(&packed).unwrap().len();
+    let seen = std::sync::Mutex::new(Vec::<IngestProgress>::new());
+    let ingested = ingest_with_progress(&inputs, &IngestOptions::default(), &|now| {
+        seen.lock().unwrap().push(now)
+    })
+    .unwrap();
+    assert_eq!(ingested.report.posts, 7);
+    let seen = seen.into_inner().unwrap();
+    let last = *seen.last().unwrap();
+    assert!(
+        last.assembling,
+        "the last report comes once every file is read"
+    );
+    assert_eq!((last.bytes_read, last.bytes_total), (total, total));
+    assert!(seen.iter().all(|p| p.files == 2 && p.bytes_total == total));
+    assert!(seen.iter().any(|p| p.file == 0) && seen.iter().any(|p| p.file == 1));
+    // The gzip file counts its compressed bytes: progress never runs past the total, and
+    // the second file starts where the first one's bytes end.
+    let second_start = seen.iter().find(|p| p.file == 1).unwrap();
+    assert_eq!(
+        second_start.bytes_read,
+        std::fs::metadata(&plain).unwrap().len()
+    );
+    assert!(seen.iter().all(|p| p.bytes_read <= total));
+}

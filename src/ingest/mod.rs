@@ -25,6 +25,8 @@ pub mod twitter_v2;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -148,33 +150,74 @@ pub struct Ingested {
 
 /// Reads every input into the canonical tables.
 pub fn ingest(inputs: &[PathBuf], options: &IngestOptions) -> Result<Ingested, IngestError> {
-    ingest_with_progress(inputs, options, &|_, _| {})
+    ingest_with_progress(inputs, options, &|_| {})
 }
 
-/// As [`ingest`], calling `progress(file_index, file_count)` as each file starts.
+/// Where ingest is, for a progress display: reported as each file starts and every
+/// [`PROGRESS_EVERY`] while files are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IngestProgress {
+    /// Index of the file being read (0-based), and the number of files.
+    pub file: usize,
+    pub files: usize,
+    /// Bytes of the input files as stored (compressed or not) read so far, and in all: a
+    /// rate and time left follow from these.
+    pub bytes_read: u64,
+    pub bytes_total: u64,
+    /// Every file is read; the posts are being deduplicated, joined to their parents and
+    /// sorted.
+    pub assembling: bool,
+}
+
+/// How often progress is reported while a file is read.
+pub const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// As [`ingest`], calling `progress` as each file starts, every [`PROGRESS_EVERY`] while
+/// they are read (from a helper thread), and once all are read.
 pub fn ingest_with_progress(
     inputs: &[PathBuf],
     options: &IngestOptions,
-    progress: &(dyn Fn(usize, usize) + Sync),
+    progress: &(dyn Fn(IngestProgress) + Sync),
 ) -> Result<Ingested, IngestError> {
     let started = std::time::Instant::now();
     let files = source::expand_inputs(inputs)?;
     if files.is_empty() {
         return Err(IngestError::NoInput);
     }
-    let filter = RecordFilter::new(&options.tags, options.since_ms, options.until_ms);
-    let mut frames = Vec::new();
-    let mut accounts = AccountMap::default();
-    let mut counts = Counts::default();
-    let mut file_reports = Vec::new();
-    for (index, (path, explicit)) in files.iter().enumerate() {
-        progress(index, files.len());
-        let (report, output) = read_file(index as u32, path, *explicit, options, &filter)?;
-        file_reports.push(report);
-        frames.extend(output.frames);
-        accounts.absorb(output.accounts);
-        counts.absorb(output.counts);
-    }
+    // Sizes for the progress display only: a file that cannot be opened is reported by
+    // `read_file`.
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|(path, _)| std::fs::metadata(path).map_or(0, |m| m.len()))
+        .collect();
+    let bytes_total: u64 = sizes.iter().sum();
+    let read = Arc::new(AtomicU64::new(0));
+    let current_file = AtomicUsize::new(0);
+    let now = |assembling: bool| IngestProgress {
+        file: current_file.load(Ordering::Acquire),
+        files: files.len(),
+        bytes_read: read.load(Ordering::Relaxed).min(bytes_total),
+        bytes_total,
+        assembling,
+    };
+    let (done_reading, reading_done) = std::sync::mpsc::channel::<()>();
+    let now = &now;
+    let read_all = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                reading_done.recv_timeout(PROGRESS_EVERY)
+            {
+                progress(now(false));
+            }
+        });
+        let result = read_files(&files, &sizes, options, &read, &current_file, &|| {
+            progress(now(false))
+        });
+        drop(done_reading);
+        result
+    })?;
+    progress(now(true));
+    let (frames, accounts, counts, file_reports) = read_all;
     if options.strict {
         if let Some(refused) = file_reports.iter().find(|f| f.status == "refused") {
             return Err(IngestError::Format {
@@ -212,6 +255,40 @@ pub fn ingest_with_progress(
         accounts,
         report,
     })
+}
+
+/// What the files gave: piece tables, account snapshots, counts, per-file reports.
+type ReadFiles = (Vec<DataFrame>, AccountMap, Counts, Vec<FileReport>);
+
+/// Reads the files one after another; `read` counts their stored bytes as they are read.
+fn read_files(
+    files: &[(PathBuf, bool)],
+    sizes: &[u64],
+    options: &IngestOptions,
+    read: &Arc<AtomicU64>,
+    current_file: &AtomicUsize,
+    file_started: &dyn Fn(),
+) -> Result<ReadFiles, IngestError> {
+    let filter = RecordFilter::new(&options.tags, options.since_ms, options.until_ms);
+    let mut frames = Vec::new();
+    let mut accounts = AccountMap::default();
+    let mut counts = Counts::default();
+    let mut file_reports = Vec::new();
+    let mut before = 0u64;
+    for (index, (path, explicit)) in files.iter().enumerate() {
+        // The count first: whoever sees the new file sees its bytes start (Release/Acquire).
+        read.store(before, Ordering::Relaxed);
+        current_file.store(index, Ordering::Release);
+        file_started();
+        let (report, output) = read_file(index as u32, path, *explicit, options, &filter, read)?;
+        file_reports.push(report);
+        frames.extend(output.frames);
+        accounts.absorb(output.accounts);
+        counts.absorb(output.counts);
+        before += sizes[index];
+    }
+    read.store(before, Ordering::Relaxed);
+    Ok((frames, accounts, counts, file_reports))
 }
 
 /// With `TAGSCOPE_TIMINGS` set, phase durations go to stderr (for benchmarking).
@@ -257,6 +334,7 @@ fn read_file(
     explicit: bool,
     options: &IngestOptions,
     filter: &RecordFilter,
+    read: &Arc<AtomicU64>,
 ) -> Result<(FileReport, FileOutput), IngestError> {
     let label = path.display().to_string();
     let bytes = std::fs::metadata(path)
@@ -266,7 +344,7 @@ fn read_file(
         })?
         .len();
     let head = source::read_head(path)?;
-    let (reader, compression) = source::open_decompressed(path)?;
+    let (reader, compression) = source::open_counted(path, Some(read.clone()))?;
     let mut report = FileReport {
         path: label.clone(),
         format: None,

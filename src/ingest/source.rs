@@ -4,6 +4,8 @@
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
@@ -116,11 +118,22 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), IngestError> {
 
 /// Opens a file and undoes gzip or zstd compression, recognised by magic bytes.
 pub fn open_decompressed(path: &Path) -> Result<(Box<dyn Read + Send>, Compression), IngestError> {
+    open_counted(path, None)
+}
+
+/// As [`open_decompressed`], adding the bytes read from the file (as stored) to `read`.
+pub fn open_counted(
+    path: &Path,
+    read: Option<Arc<AtomicU64>>,
+) -> Result<(Box<dyn Read + Send>, Compression), IngestError> {
     let io_error = |source| IngestError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = File::open(path).map_err(io_error)?;
+    let mut file = Counted {
+        inner: File::open(path).map_err(io_error)?,
+        read,
+    };
     let mut magic = [0u8; 4];
     let mut filled = 0;
     while filled < magic.len() {
@@ -146,6 +159,22 @@ pub fn open_decompressed(path: &Path) -> Result<(Box<dyn Read + Send>, Compressi
         Ok((Box::new(decoder), Compression::Zstd))
     } else {
         Ok((Box::new(raw), Compression::None))
+    }
+}
+
+/// A reader that adds what it reads to a shared count (progress of ingest).
+struct Counted<R> {
+    inner: R,
+    read: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(read) = &self.read {
+            read.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
     }
 }
 
