@@ -532,6 +532,9 @@ struct SortedPosts<'a> {
     early_retweet: Vec<Option<bool>>,
 }
 
+/// A retweet's place in its cascade: (platform, original's id, time, post id, row).
+type CascadeRow<'a> = (Option<&'a str>, &'a str, Option<i64>, Option<&'a str>, u32);
+
 /// Marks retweets that are among the first [`EARLY_RETWEET_RANK`] retweets of their
 /// original in the data (by time, ties by post id), for cascades of at least
 /// [`EARLY_RETWEET_MIN_CASCADE`] retweets. `kind`, `time_ms` and the id columns are the
@@ -545,7 +548,7 @@ fn early_retweet_flags(
 ) -> Vec<Option<bool>> {
     // (platform, original, time, post id, row): unique on (platform, post id) after
     // deduplication, so an unstable sort gives one order; nulls first, as polars sorts.
-    let mut order: Vec<(Option<&str>, &str, Option<i64>, Option<&str>, u32)> = (0..platform.len())
+    let mut order: Vec<CascadeRow> = (0..platform.len())
         .filter(|&i| is_retweet[i])
         .filter_map(|i| {
             parent_post_id[i].map(|parent| (platform[i], parent, time_ms[i], post_id[i], i as u32))

@@ -454,7 +454,8 @@ pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
     ]);
     // One pass over the accounts for all signal columns: a pass per column walked every
     // account's heap-allocated values once per column (0.9 s for 200,000 accounts).
-    let mut signal_columns: Vec<(Vec<Option<f64>>, Vec<Option<f64>>)> = SIGNALS
+    type ValuesAndSuspicions = (Vec<Option<f64>>, Vec<Option<f64>>);
+    let mut signal_columns: Vec<ValuesAndSuspicions> = SIGNALS
         .iter()
         .map(|_| {
             (
