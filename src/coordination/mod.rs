@@ -147,7 +147,7 @@ pub struct Coordination {
 /// reused buffer: no allocation per post.
 #[derive(Default)]
 struct Accounts {
-    index: HashMap<String, u32>,
+    index: foldhash::HashMap<String, u32>,
     keys: Vec<(String, String)>,
     handles: Vec<Option<String>>,
     lookup: String,
@@ -291,9 +291,7 @@ fn build_actions(
                 ObjectKind::HashtagSequence if !is_retweet => {
                     let tags = hashtags.row(i);
                     if tags.len() >= 2 {
-                        let day = chrono::DateTime::from_timestamp_millis(t)
-                            .map(|d| d.format("%Y-%m-%d").to_string())
-                            .unwrap_or_default();
+                        let day = crate::ingest::text::iso_date(t).unwrap_or_default();
                         actions.push(account, format!("{} @{day}", tags.join(" ")), t);
                     }
                 }
@@ -337,7 +335,10 @@ pub fn detect_streaming(
         !options.windows_s.is_empty(),
         "at least one window is needed"
     );
+    let began = std::time::Instant::now();
+    let phase = |name: &str, since| crate::ingest::stage_timing("coordination", name, since);
     let (accounts, objects) = build_actions(posts, &options.kinds)?;
+    phase("actions", began);
     let n_accounts = accounts.keys.len();
     let primary_window_s = options.windows_s[0];
 
@@ -359,7 +360,10 @@ pub fn detect_streaming(
                 min_objects_per_account: options.min_objects_per_account,
                 max_accounts_in_window: options.max_accounts_in_window,
             };
+            let began = std::time::Instant::now();
             let report = sweep::sweep(&object_actions.actions, &config)?;
+            phase(&format!("{} {window_s} s sweep", kind.as_str()), began);
+            let began = std::time::Instant::now();
             let significance = if report.edges.is_empty() {
                 Vec::new()
             } else {
@@ -375,6 +379,7 @@ pub fn detect_streaming(
                     options.seed,
                 )?
             };
+            phase(&format!("{} {window_s} s null model", kind.as_str()), began);
             let threshold = options.alpha / report.distinct_pairs.max(1) as f64;
             let mut significant = 0;
             for (edge, sig) in report.edges.iter().zip(&significance) {
@@ -410,6 +415,7 @@ pub fn detect_streaming(
     if !edge_rows.coactions.is_empty() {
         candidates(std::mem::take(&mut edge_rows).into_dataframe(&accounts)?)?;
     }
+    let began = std::time::Instant::now();
     let pairs: Vec<sweep::PairStats> = primary_edges.iter().map(|(_, e)| *e).collect();
     let clusters = sweep::clusters(n_accounts, &pairs, &vec![true; pairs.len()])?;
     let cluster_of = sweep::cluster_of(n_accounts, &clusters);
@@ -442,6 +448,7 @@ pub fn detect_streaming(
         accounts_in_clusters: clusters.iter().map(|c| c.members.len()).sum(),
         largest_cluster: clusters.iter().map(|c| c.members.len()).max().unwrap_or(0),
     };
+    phase("clusters", began);
     Ok(Coordination {
         edges: significant_rows.into_dataframe(&accounts)?,
         candidate_edges,

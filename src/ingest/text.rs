@@ -243,6 +243,13 @@ pub fn iso_seconds(ms: i64) -> Option<String> {
         .map(|t| t.format_with_items(LAYOUT[0].iter()).to_string())
 }
 
+/// The UTC day of Unix ms as ISO 8601 (`2017-05-05`); `None` outside chrono's range.
+pub fn iso_date(ms: i64) -> Option<String> {
+    static LAYOUT: LazyLock<Vec<Vec<Item<'static>>>> = LazyLock::new(|| layouts(&["%Y-%m-%d"]));
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format_with_items(LAYOUT[0].iter()).to_string())
+}
+
 /// Unix ms as ISO 8601 UTC to the millisecond (`2017-05-05T18:49:00.123Z`), as the Gephi
 /// files and edge lists carry times; years beyond 0000–9999 signed, as ISO 8601 extends
 /// them; `None` outside chrono's range.
