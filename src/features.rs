@@ -940,7 +940,7 @@ fn account_signals(
 /// Signals for every account that posted in the data, sorted by (platform, account_id).
 pub fn compute(posts: &DataFrame, accounts: &DataFrame) -> Result<Vec<AccountFeatures>> {
     let began = std::time::Instant::now();
-    let phase = |name: &str, since| crate::ingest::stage_timing("features", name, since);
+    let phase = |name: &str, since| crate::measure::stage_timing("features", name, since);
     let profiles = profiles(accounts).context("reading account profiles")?;
     let sorted = sorted_view(posts).context("sorting posts by author and time")?;
     phase("sort", began);

@@ -12,6 +12,7 @@ pub mod figures;
 pub mod graph;
 pub mod ingest;
 pub mod languages;
+pub mod measure;
 pub mod pipeline;
 pub mod plot;
 pub mod population;

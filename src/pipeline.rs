@@ -81,21 +81,6 @@ pub struct StageTiming {
     pub peak_rss_mb: Option<f64>,
 }
 
-/// `VmRSS` and `VmHWM` of this process in MB, from /proc/self/status.
-fn resident_mb() -> (Option<f64>, Option<f64>) {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return (None, None);
-    };
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map(|kb| (kb / 1024.0).round())
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 /// `manifest.json`: what produced this folder. The only output that differs between two
 /// identical runs, because of `timings`.
 #[derive(Debug, Serialize)]
@@ -233,7 +218,7 @@ fn run_stages<'scope>(
 ) -> Result<(report::Summary, ingest::IngestReport, Vec<StageTiming>)> {
     let mut timings = Vec::new();
     let mut timed = |stage: &'static str, began: Instant| {
-        let (rss_mb, peak_rss_mb) = resident_mb();
+        let (rss_mb, peak_rss_mb) = crate::measure::resident_mb();
         timings.push(StageTiming {
             stage,
             seconds: (began.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
@@ -265,7 +250,7 @@ fn run_stages<'scope>(
 
     progress.stage("features and scores");
     let began = Instant::now();
-    let phase = |name: &str, since: Instant| ingest::stage_timing("features", name, since);
+    let phase = |name: &str, since: Instant| crate::measure::stage_timing("features", name, since);
     let mut account_features = features::compute(&posts, &accounts)?;
     phase("signals", began);
     let since = Instant::now();

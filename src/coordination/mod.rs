@@ -191,45 +191,41 @@ impl Accounts {
     }
 }
 
-/// Actions on one kind of object, with object labels for the cluster table.
-/// Each label is stored once: the index maps a 64-bit hash of the label to the first object
-/// with that hash (checked against the label), other labels with the same hash go to
-/// `collisions`.
+/// Actions on one kind of object. Objects are told apart by a 128-bit hash of their label
+/// (SipHash-1-3: a collision among 10^7 objects has odds of about 10^-25) and
+/// numbered in order of first action; the label itself is not kept (the normalised texts
+/// and hashtag sequences were most of the stage's memory) but made again from the post that
+/// first acted on the object when a cluster names it ([`Labels::label`]).
 #[derive(Default)]
 struct ObjectActions {
     actions: Vec<Action>,
-    labels: Vec<String>,
-    index: foldhash::HashMap<u64, u32>,
-    collisions: HashMap<String, u32>,
+    /// Per object, where it was first met: (row, position among that row's labels of
+    /// this kind).
+    origins: Vec<(u32, u32)>,
+    index: foldhash::HashMap<u128, u32>,
 }
 
 impl ObjectActions {
-    fn push(&mut self, account: u32, label: String, time_ms: i64) {
-        use std::hash::BuildHasher;
-        let hash = foldhash::fast::FixedState::with_seed(15).hash_one(label.as_str());
-        let next = self.labels.len() as u32;
-        let object = match self.index.get(&hash) {
-            Some(&o) if self.labels[o as usize] == label => o,
-            Some(_) => match self.collisions.get(&label) {
-                Some(&o) => o,
-                None => {
-                    self.collisions.insert(label.clone(), next);
-                    self.labels.push(label);
-                    next
-                }
-            },
-            None => {
-                self.index.insert(hash, next);
-                self.labels.push(label);
-                next
-            }
-        };
+    fn push(&mut self, account: u32, label: &str, origin: (u32, u32), time_ms: i64) {
+        let next = self.origins.len() as u32;
+        let object = *self.index.entry(label_hash(label)).or_insert(next);
+        if object == next {
+            self.origins.push(origin);
+        }
         self.actions.push(Action {
             account,
             object,
             time_ms,
         });
     }
+}
+
+fn label_hash(label: &str) -> u128 {
+    use siphasher::sip128::{Hasher128, SipHasher13};
+    use std::hash::Hasher;
+    let mut hasher = SipHasher13::new();
+    hasher.write(label.as_bytes());
+    hasher.finish128().as_u128()
 }
 
 /// Text in a form where copies meet: lower case, URLs and mentions removed, white space
@@ -243,59 +239,98 @@ pub fn normalise_text(text: &str) -> Option<String> {
     (words.len() >= MIN_COTWEET_WORDS).then(|| words.join(" "))
 }
 
+/// The posts' columns that object labels are made from.
+struct Labels<'a> {
+    platform: &'a StringChunked,
+    kind: &'a StringChunked,
+    parent: &'a StringChunked,
+    text: &'a StringChunked,
+    urls: crate::columns::StringLists<'a>,
+    hashtags: crate::columns::StringLists<'a>,
+    times: Vec<Option<i64>>,
+}
+
+impl<'a> Labels<'a> {
+    fn new(posts: &'a DataFrame) -> Result<Self> {
+        Ok(Labels {
+            platform: posts.column("platform")?.str()?,
+            kind: posts.column("kind")?.str()?,
+            parent: posts.column("parent_post_id")?.str()?,
+            text: posts.column("text")?.str()?,
+            urls: crate::columns::StringLists::new(posts.column("urls")?)?,
+            hashtags: crate::columns::StringLists::new(posts.column("hashtags")?)?,
+            times: crate::columns::times_ms(posts, "created_at")?,
+        })
+    }
+
+    /// Row `i`'s objects of `object_kind`, in order, into `out` (cleared first).
+    fn of_row(&self, object_kind: ObjectKind, i: usize, out: &mut Vec<String>) {
+        out.clear();
+        let (Some(p), Some(t)) = (self.platform.get(i), self.times[i]) else {
+            return;
+        };
+        let is_retweet = self.kind.get(i) == Some(RETWEET);
+        match object_kind {
+            ObjectKind::CoRetweet => {
+                if let (true, Some(parent)) = (is_retweet, self.parent.get(i)) {
+                    out.push(format!("{p}:{parent}"));
+                }
+            }
+            ObjectKind::CoLink if !is_retweet => {
+                let mut seen = BTreeSet::new();
+                for url in self.urls.row(i) {
+                    let normal = normalise_url(url);
+                    if seen.insert(normal.clone()) {
+                        out.push(normal);
+                    }
+                }
+            }
+            ObjectKind::CoTweet if !is_retweet => {
+                if let Some(normal) = self.text.get(i).and_then(normalise_text) {
+                    out.push(normal);
+                }
+            }
+            ObjectKind::HashtagSequence if !is_retweet => {
+                let tags = self.hashtags.row(i);
+                if tags.len() >= 2 {
+                    let day = crate::ingest::text::iso_date(t).unwrap_or_default();
+                    out.push(format!("{} @{day}", tags.join(" ")));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The label of an object first met at `origin` (see [`ObjectActions::origins`]).
+    fn label(&self, object_kind: ObjectKind, origin: (u32, u32)) -> String {
+        let mut labels = Vec::new();
+        self.of_row(object_kind, origin.0 as usize, &mut labels);
+        labels.swap_remove(origin.1 as usize)
+    }
+}
+
 fn build_actions(
     posts: &DataFrame,
+    labels: &Labels,
     kinds: &[ObjectKind],
 ) -> Result<(Accounts, BTreeMap<ObjectKind, ObjectActions>)> {
-    let platform = posts.column("platform")?.str()?;
     let author = posts.column("author_id")?.str()?;
     let handle = posts.column("author_handle")?.str()?;
-    let kind = posts.column("kind")?.str()?;
-    let parent = posts.column("parent_post_id")?.str()?;
-    let text = posts.column("text")?.str()?;
-    let urls = crate::columns::StringLists::new(posts.column("urls")?)?;
-    let hashtags = crate::columns::StringLists::new(posts.column("hashtags")?)?;
-    let times = crate::columns::times_ms(posts, "created_at")?;
     let mut accounts = Accounts::default();
     let mut objects: BTreeMap<ObjectKind, ObjectActions> = kinds
         .iter()
         .map(|k| (*k, ObjectActions::default()))
         .collect();
-    for (i, &time) in times.iter().enumerate() {
-        let (Some(p), Some(a), Some(t)) = (platform.get(i), author.get(i), time) else {
+    let mut row_labels = Vec::new();
+    for (i, &time) in labels.times.iter().enumerate() {
+        let (Some(p), Some(a), Some(t)) = (labels.platform.get(i), author.get(i), time) else {
             continue;
         };
         let account = accounts.intern(p, a, handle.get(i));
-        let is_retweet = kind.get(i) == Some(RETWEET);
-        for (object_kind, actions) in objects.iter_mut() {
-            match object_kind {
-                ObjectKind::CoRetweet => {
-                    if let (true, Some(parent)) = (is_retweet, parent.get(i)) {
-                        actions.push(account, format!("{p}:{parent}"), t);
-                    }
-                }
-                ObjectKind::CoLink if !is_retweet => {
-                    let mut seen = BTreeSet::new();
-                    for url in urls.row(i) {
-                        let normal = normalise_url(url);
-                        if seen.insert(normal.clone()) {
-                            actions.push(account, normal, t);
-                        }
-                    }
-                }
-                ObjectKind::CoTweet if !is_retweet => {
-                    if let Some(normal) = text.get(i).and_then(normalise_text) {
-                        actions.push(account, normal, t);
-                    }
-                }
-                ObjectKind::HashtagSequence if !is_retweet => {
-                    let tags = hashtags.row(i);
-                    if tags.len() >= 2 {
-                        let day = crate::ingest::text::iso_date(t).unwrap_or_default();
-                        actions.push(account, format!("{} @{day}", tags.join(" ")), t);
-                    }
-                }
-                _ => {}
+        for (&object_kind, actions) in objects.iter_mut() {
+            labels.of_row(object_kind, i, &mut row_labels);
+            for (position, label) in row_labels.iter().enumerate() {
+                actions.push(account, label, (i as u32, position as u32), t);
             }
         }
     }
@@ -336,8 +371,9 @@ pub fn detect_streaming(
         "at least one window is needed"
     );
     let began = std::time::Instant::now();
-    let phase = |name: &str, since| crate::ingest::stage_timing("coordination", name, since);
-    let (accounts, objects) = build_actions(posts, &options.kinds)?;
+    let phase = |name: &str, since| crate::measure::stage_timing("coordination", name, since);
+    let labels = Labels::new(posts)?;
+    let (accounts, objects) = build_actions(posts, &labels, &options.kinds)?;
     phase("actions", began);
     let n_accounts = accounts.keys.len();
     let primary_window_s = options.windows_s[0];
@@ -403,7 +439,7 @@ pub fn detect_streaming(
                 object_kind: kind.as_str(),
                 window_s,
                 actions: object_actions.actions.len(),
-                objects: object_actions.labels.len(),
+                objects: object_actions.origins.len(),
                 candidate_pairs: report.distinct_pairs,
                 edges: report.edges.len(),
                 significant_edges: significant,
@@ -440,7 +476,14 @@ pub fn detect_streaming(
             },
         );
     }
-    let cluster_table = cluster_table(&clusters, &cluster_of, &cluster_kinds, &accounts, &objects)?;
+    let cluster_table = cluster_table(
+        &clusters,
+        &cluster_of,
+        &cluster_kinds,
+        &accounts,
+        &objects,
+        &labels,
+    )?;
     let summary = CoordSummary {
         options: options.clone(),
         sweeps,
@@ -552,6 +595,7 @@ fn cluster_table(
     cluster_kinds: &BTreeMap<u32, BTreeSet<&'static str>>,
     accounts: &Accounts,
     objects: &BTreeMap<ObjectKind, ObjectActions>,
+    labels: &Labels,
 ) -> Result<DataFrame> {
     // (cluster, kind, object) -> (distinct members, first, last)
     let mut shared: BTreeMap<SharedObject, SharedActivity> = BTreeMap::new();
@@ -583,7 +627,7 @@ fn cluster_table(
             format!(
                 "{}: {}",
                 kind.as_str(),
-                objects[kind].labels[*object as usize]
+                labels.label(*kind, objects[kind].origins[*object as usize])
             ),
         ));
     }

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use anyhow::Result;
 use polars::prelude::*;
 
+use crate::ingest::record::PostKind;
 use attributes::{AttrColumn, AttrType, AttrValue, NodeAttributes};
 use network::{Interaction, Layer, LayerGraph, NodeMetrics};
 
@@ -147,10 +148,10 @@ pub fn build(
         };
         let source = nodes.intern(p, a, author_handle.get(i));
         nodes.posts[source as usize] += 1;
-        let layer = match kind.get(i) {
-            Some("retweet") => Some(Layer::Retweet),
-            Some("quote") => Some(Layer::Quote),
-            Some("reply") => Some(Layer::Reply),
+        let layer = match kind.get(i).and_then(PostKind::parse) {
+            Some(PostKind::Retweet) => Some(Layer::Retweet),
+            Some(PostKind::Quote) => Some(Layer::Quote),
+            Some(PostKind::Reply) => Some(Layer::Reply),
             _ => None,
         };
         if let (Some(layer), Some(target)) = (layer, parent_author.get(i)) {

@@ -293,14 +293,7 @@ fn read_files(
 
 /// With `TAGSCOPE_TIMINGS` set, phase durations go to stderr (for benchmarking).
 pub fn timing(phase: &str, since: std::time::Instant) {
-    stage_timing("ingest", phase, since);
-}
-
-/// With `TAGSCOPE_TIMINGS` set, a phase of any stage goes to stderr as `stage: phase: s`.
-pub fn stage_timing(stage: &str, phase: &str, since: std::time::Instant) {
-    if std::env::var_os("TAGSCOPE_TIMINGS").is_some() {
-        eprintln!("{stage}: {phase}: {:.2} s", since.elapsed().as_secs_f64());
-    }
+    crate::measure::stage_timing("ingest", phase, since);
 }
 
 /// Whether a JSON file holds one value per line rather than one pretty-printed document:

@@ -42,6 +42,19 @@ impl PostKind {
             PostKind::Thread => "thread",
         }
     }
+
+    /// The kind named by a `kind` column value.
+    pub fn parse(name: &str) -> Option<PostKind> {
+        [
+            PostKind::Original,
+            PostKind::Retweet,
+            PostKind::Quote,
+            PostKind::Reply,
+            PostKind::Thread,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == name)
+    }
 }
 
 /// The `kind` of reposts, forwards, reblogs and crossposts on every platform, for stages
