@@ -591,24 +591,33 @@ fn sorted_view(posts: &DataFrame) -> Result<SortedPosts<'_>> {
         &time,
         &is_retweet,
     );
-    let distinct: foldhash::HashSet<(&str, &str)> = platform
+    // Accounts numbered by first post (one hash lookup per row), then ranked by
+    // (platform, author) with a sort of the distinct accounts only.
+    let mut first_seen: foldhash::HashMap<(&str, &str), u32> = Default::default();
+    let account_of: Vec<Option<u32>> = platform
         .iter()
         .zip(&author)
-        .filter_map(|(p, a)| Some((p.unwrap_or_default(), (*a)?)))
+        .map(|(p, a)| {
+            let next = first_seen.len() as u32;
+            a.map(|a| *first_seen.entry((p.unwrap_or_default(), a)).or_insert(next))
+        })
         .collect();
-    let mut distinct: Vec<(&str, &str)> = distinct.into_iter().collect();
+    let mut distinct: Vec<((&str, &str), u32)> = first_seen.into_iter().collect();
     distinct.par_sort_unstable();
-    let rank_by_key: foldhash::HashMap<(&str, &str), u32> = distinct
+    let mut rank = vec![0u32; distinct.len()];
+    for (sorted, (_, id)) in distinct.iter().enumerate() {
+        rank[*id as usize] = sorted as u32;
+    }
+    // Null times sort first, as in polars.
+    let mut order: Vec<(u32, i64, u32)> = account_of
         .iter()
         .enumerate()
-        .map(|(rank, key)| (*key, rank as u32))
-        .collect();
-    // Null times sort first, as in polars.
-    let mut order: Vec<(u32, i64, u32)> = (0..posts.height())
-        .filter_map(|i| {
-            let a = author[i]?;
-            let key = (platform[i].unwrap_or_default(), a);
-            Some((rank_by_key[&key], time[i].unwrap_or(i64::MIN), i as u32))
+        .filter_map(|(i, account)| {
+            Some((
+                rank[(*account)? as usize],
+                time[i].unwrap_or(i64::MIN),
+                i as u32,
+            ))
         })
         .collect();
     order.par_sort_unstable();

@@ -143,29 +143,23 @@ pub struct Coordination {
     pub summary: CoordSummary,
 }
 
-/// Accounts interned to dense ids, in order of first post. Looked up by `platform\0id` in a
-/// reused buffer: no allocation per post.
+/// Accounts interned to dense ids, in order of first post; their strings borrowed from the
+/// posts table (no copy per post or per account).
 #[derive(Default)]
-struct Accounts {
-    index: foldhash::HashMap<String, u32>,
-    keys: Vec<(String, String)>,
-    handles: Vec<Option<String>>,
-    lookup: String,
+struct Accounts<'a> {
+    index: foldhash::HashMap<(&'a str, &'a str), u32>,
+    keys: Vec<(&'a str, &'a str)>,
+    handles: Vec<Option<&'a str>>,
 }
 
-impl Accounts {
-    fn intern(&mut self, platform: &str, id: &str, handle: Option<&str>) -> u32 {
-        self.lookup.clear();
-        self.lookup.push_str(platform);
-        self.lookup.push('\0');
-        self.lookup.push_str(id);
-        if let Some(&i) = self.index.get(self.lookup.as_str()) {
-            return i;
+impl<'a> Accounts<'a> {
+    fn intern(&mut self, platform: &'a str, id: &'a str, handle: Option<&'a str>) -> u32 {
+        let next = self.keys.len() as u32;
+        let i = *self.index.entry((platform, id)).or_insert(next);
+        if i == next {
+            self.keys.push((platform, id));
+            self.handles.push(handle);
         }
-        let i = self.keys.len() as u32;
-        self.index.insert(self.lookup.clone(), i);
-        self.keys.push((platform.to_string(), id.to_string()));
-        self.handles.push(handle.map(str::to_string));
         i
     }
 
@@ -174,11 +168,11 @@ impl Accounts {
         [
             Series::new(
                 "platform".into(),
-                self.keys.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(),
+                self.keys.iter().map(|k| k.0).collect::<Vec<_>>(),
             ),
             Series::new(
                 "account".into(),
-                self.keys.iter().map(|k| k.1.as_str()).collect::<Vec<_>>(),
+                self.keys.iter().map(|k| k.1).collect::<Vec<_>>(),
             ),
             Series::new(
                 "handle".into(),
@@ -309,11 +303,11 @@ impl<'a> Labels<'a> {
     }
 }
 
-fn build_actions(
-    posts: &DataFrame,
-    labels: &Labels,
+fn build_actions<'a>(
+    posts: &'a DataFrame,
+    labels: &Labels<'a>,
     kinds: &[ObjectKind],
-) -> Result<(Accounts, BTreeMap<ObjectKind, ObjectActions>)> {
+) -> Result<(Accounts<'a>, BTreeMap<ObjectKind, ObjectActions>)> {
     let author = posts.column("author_id")?.str()?;
     let handle = posts.column("author_handle")?.str()?;
     let mut accounts = Accounts::default();
@@ -468,7 +462,7 @@ pub fn detect_streaming(
     for (i, key) in accounts.keys.iter().enumerate() {
         let cluster_id = cluster_of[i];
         by_account.insert(
-            key.clone(),
+            (key.0.to_string(), key.1.to_string()),
             AccountCoordination {
                 degree: partners[i].len() as u32,
                 cluster_id,
@@ -657,7 +651,7 @@ fn cluster_table(
     let member_handles = |c: &sweep::Cluster| {
         c.members
             .iter()
-            .map(|&m| accounts.handles[m as usize].clone().unwrap_or_default())
+            .map(|&m| accounts.handles[m as usize].unwrap_or_default())
             .collect::<Vec<_>>()
             .join(";")
     };
