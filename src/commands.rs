@@ -485,7 +485,9 @@ fn run_coord(args: &CoordArgs, quiet: bool) -> Result<()> {
     let began = std::time::Instant::now();
     let dir = args.out.join("coordination");
     let staged = Staged::begin(&dir, true)?;
-    let found = export::write_coordination(&posts, &args.options.to_options(), staged.path())?;
+    let index = tagscope::account_index::AccountIndex::build(&posts)?;
+    let found =
+        export::write_coordination(&posts, &index, &args.options.to_options(), staged.path())?;
     export::write_json(&found.summary, &staged.path().join("summary.json"))?;
     staged.commit()?;
     if !quiet {

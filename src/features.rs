@@ -14,6 +14,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
+use crate::account_index::AccountIndex;
 use crate::columns::{strs, times_ms};
 use crate::ingest::record::RETWEET;
 
@@ -520,6 +521,8 @@ fn profiles(accounts: &DataFrame) -> Result<HashMap<(String, String), Profile>> 
 
 /// Per-post columns the signals need, sorted by (platform, author, time).
 struct SortedPosts<'a> {
+    /// The author's rank in the [`AccountIndex`]: equal ranks are one account.
+    account: Vec<u32>,
     platform: Vec<&'a str>,
     author: Vec<&'a str>,
     handle: Vec<Option<&'a str>>,
@@ -574,9 +577,7 @@ fn early_retweet_flags(
 /// The columns the signals need, their rows ordered by (platform, author, time, row): an
 /// integer sort on each account's rank among the distinct (platform, author) pairs, so no
 /// string is compared more than once per account. Posts without an author are left out.
-fn sorted_view(posts: &DataFrame) -> Result<SortedPosts<'_>> {
-    let platform = strs(posts, "platform")?;
-    let author = strs(posts, "author_id")?;
+fn sorted_view<'a>(posts: &'a DataFrame, index: &AccountIndex<'a>) -> Result<SortedPosts<'a>> {
     let time = times_ms(posts, "created_at")?;
     let is_retweet: Vec<bool> = posts
         .column("kind")?
@@ -585,40 +586,18 @@ fn sorted_view(posts: &DataFrame) -> Result<SortedPosts<'_>> {
         .map(|k| k == Some(RETWEET))
         .collect();
     let early = early_retweet_flags(
-        &platform,
+        &strs(posts, "platform")?,
         &strs(posts, "post_id")?,
         &strs(posts, "parent_post_id")?,
         &time,
         &is_retweet,
     );
-    // Accounts numbered by first post (one hash lookup per row), then ranked by
-    // (platform, author) with a sort of the distinct accounts only.
-    let mut first_seen: foldhash::HashMap<(&str, &str), u32> = Default::default();
-    let account_of: Vec<Option<u32>> = platform
-        .iter()
-        .zip(&author)
-        .map(|(p, a)| {
-            let next = first_seen.len() as u32;
-            a.map(|a| *first_seen.entry((p.unwrap_or_default(), a)).or_insert(next))
-        })
-        .collect();
-    let mut distinct: Vec<((&str, &str), u32)> = first_seen.into_iter().collect();
-    distinct.par_sort_unstable();
-    let mut rank = vec![0u32; distinct.len()];
-    for (sorted, (_, id)) in distinct.iter().enumerate() {
-        rank[*id as usize] = sorted as u32;
-    }
     // Null times sort first, as in polars.
-    let mut order: Vec<(u32, i64, u32)> = account_of
+    let mut order: Vec<(u32, i64, u32)> = index
+        .rank_of_row
         .iter()
         .enumerate()
-        .filter_map(|(i, account)| {
-            Some((
-                rank[(*account)? as usize],
-                time[i].unwrap_or(i64::MIN),
-                i as u32,
-            ))
-        })
+        .filter_map(|(i, rank)| Some(((*rank)?, time[i].unwrap_or(i64::MIN), i as u32)))
         .collect();
     order.par_sort_unstable();
     let parent_ms = times_ms(posts, "parent_created_at")?;
@@ -633,9 +612,11 @@ fn sorted_view(posts: &DataFrame) -> Result<SortedPosts<'_>> {
             _ => None,
         })
         .collect();
+    let keys = || order.iter().map(|&(rank, _, _)| index.keys[rank as usize]);
     Ok(SortedPosts {
-        platform: rows().map(|i| platform[i].unwrap_or_default()).collect(),
-        author: rows().map(|i| author[i].unwrap_or_default()).collect(),
+        account: order.iter().map(|&(rank, _, _)| rank).collect(),
+        platform: keys().map(|(platform, _)| platform).collect(),
+        author: keys().map(|(_, author)| author).collect(),
         handle: rows().map(|i| handle[i]).collect(),
         time_ms,
         is_retweet: rows().map(|i| is_retweet[i]).collect(),
@@ -948,13 +929,22 @@ fn account_signals(
 
 /// Signals for every account that posted in the data, sorted by (platform, account_id).
 pub fn compute(posts: &DataFrame, accounts: &DataFrame) -> Result<Vec<AccountFeatures>> {
+    compute_indexed(posts, accounts, &AccountIndex::build(posts)?)
+}
+
+/// [`compute`] with the posts' [`AccountIndex`] already built.
+pub fn compute_indexed(
+    posts: &DataFrame,
+    accounts: &DataFrame,
+    index: &AccountIndex,
+) -> Result<Vec<AccountFeatures>> {
     let began = std::time::Instant::now();
     let phase = |name: &str, since| crate::measure::stage_timing("features", name, since);
     let profiles = profiles(accounts).context("reading account profiles")?;
-    let sorted = sorted_view(posts).context("sorting posts by author and time")?;
+    let sorted = sorted_view(posts, index).context("sorting posts by author and time")?;
     phase("sort", began);
     let began = std::time::Instant::now();
-    let mut received: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut received: foldhash::HashMap<(&str, &str), u32> = Default::default();
     for i in 0..sorted.author.len() {
         if let (true, Some(parent)) = (sorted.is_retweet[i], sorted.parent_author[i]) {
             *received.entry((sorted.platform[i], parent)).or_default() += 1;
@@ -963,10 +953,7 @@ pub fn compute(posts: &DataFrame, accounts: &DataFrame) -> Result<Vec<AccountFea
     let mut groups = Vec::new();
     let mut start = 0;
     for i in 1..=sorted.author.len() {
-        if i == sorted.author.len()
-            || sorted.author[i] != sorted.author[start]
-            || sorted.platform[i] != sorted.platform[start]
-        {
+        if i == sorted.author.len() || sorted.account[i] != sorted.account[start] {
             if i > start {
                 groups.push(start..i);
             }

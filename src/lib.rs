@@ -1,6 +1,7 @@
 //! tagscope: how a hashtag campaign spread across Twitter and 4chan exports, and who
 //! pushed it. See ARCHITECTURE.md for the map of stages.
 
+pub mod account_index;
 pub mod batch;
 pub mod calibrate;
 pub mod columns;

@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::account_index::AccountIndex;
 use crate::coordination::CoordOptions;
 use crate::graph::{self, GraphOptions};
 use crate::ingest::{self, IngestOptions};
@@ -244,14 +245,22 @@ fn run_stages<'scope>(
 
     progress.stage("coordination");
     let began = Instant::now();
-    let mut found =
-        export::write_coordination(&posts, &options.coordination, &dir.join("coordination"))?;
+    // Dense account ids, computed once for coordination and features.
+    let index = AccountIndex::build(&posts)?;
+    crate::measure::stage_timing("coordination", "account index", began);
+    let mut found = export::write_coordination(
+        &posts,
+        &index,
+        &options.coordination,
+        &dir.join("coordination"),
+    )?;
     timed("coordination", began);
 
     progress.stage("features and scores");
     let began = Instant::now();
     let phase = |name: &str, since: Instant| crate::measure::stage_timing("features", name, since);
-    let mut account_features = features::compute(&posts, &accounts)?;
+    let mut account_features = features::compute_indexed(&posts, &accounts, &index)?;
+    drop(index);
     phase("signals", began);
     let since = Instant::now();
     features::apply_coordination(&mut account_features, &found.by_account);

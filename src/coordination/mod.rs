@@ -13,6 +13,8 @@ pub mod sweep;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::account_index::AccountIndex;
+
 use anyhow::Result;
 use polars::prelude::*;
 
@@ -143,26 +145,15 @@ pub struct Coordination {
     pub summary: CoordSummary,
 }
 
-/// Accounts interned to dense ids, in order of first post; their strings borrowed from the
-/// posts table (no copy per post or per account).
+/// Accounts numbered in order of first post (from the [`AccountIndex`]: no string hashed
+/// here); their strings borrowed from the posts table.
 #[derive(Default)]
 struct Accounts<'a> {
-    index: foldhash::HashMap<(&'a str, &'a str), u32>,
     keys: Vec<(&'a str, &'a str)>,
     handles: Vec<Option<&'a str>>,
 }
 
 impl<'a> Accounts<'a> {
-    fn intern(&mut self, platform: &'a str, id: &'a str, handle: Option<&'a str>) -> u32 {
-        let next = self.keys.len() as u32;
-        let i = *self.index.entry((platform, id)).or_insert(next);
-        if i == next {
-            self.keys.push((platform, id));
-            self.handles.push(handle);
-        }
-        i
-    }
-
     /// Platform, id and handle columns of the accounts, to gather edge rows from.
     fn columns(&self) -> [Series; 3] {
         [
@@ -306,21 +297,32 @@ impl<'a> Labels<'a> {
 fn build_actions<'a>(
     posts: &'a DataFrame,
     labels: &Labels<'a>,
+    index: &AccountIndex<'a>,
     kinds: &[ObjectKind],
 ) -> Result<(Accounts<'a>, BTreeMap<ObjectKind, ObjectActions>)> {
-    let author = posts.column("author_id")?.str()?;
     let handle = posts.column("author_handle")?.str()?;
     let mut accounts = Accounts::default();
+    let mut id_of_rank = vec![u32::MAX; index.len()];
     let mut objects: BTreeMap<ObjectKind, ObjectActions> = kinds
         .iter()
         .map(|k| (*k, ObjectActions::default()))
         .collect();
     let mut row_labels = Vec::new();
     for (i, &time) in labels.times.iter().enumerate() {
-        let (Some(p), Some(a), Some(t)) = (labels.platform.get(i), author.get(i), time) else {
+        let (Some(_), Some(rank), Some(t)) = (labels.platform.get(i), index.rank_of_row[i], time)
+        else {
             continue;
         };
-        let account = accounts.intern(p, a, handle.get(i));
+        let account = match id_of_rank[rank as usize] {
+            u32::MAX => {
+                let id = accounts.keys.len() as u32;
+                id_of_rank[rank as usize] = id;
+                accounts.keys.push(index.keys[rank as usize]);
+                accounts.handles.push(handle.get(i));
+                id
+            }
+            id => id,
+        };
         for (&object_kind, actions) in objects.iter_mut() {
             labels.of_row(object_kind, i, &mut row_labels);
             for (position, label) in row_labels.iter().enumerate() {
@@ -342,7 +344,12 @@ pub const CANDIDATE_CHUNK_ROWS: usize = 1 << 18;
 /// Detects coordination in the posts table; the candidate edges are dropped (see
 /// [`detect_streaming`]).
 pub fn detect(posts: &DataFrame, options: &CoordOptions) -> Result<Coordination> {
-    detect_streaming(posts, options, &mut |_| Ok(()))
+    detect_streaming(
+        posts,
+        &AccountIndex::build(posts)?,
+        options,
+        &mut |_| Ok(()),
+    )
 }
 
 /// An empty candidate-edge table: the columns and types [`detect_streaming`] hands out.
@@ -357,6 +364,7 @@ pub fn empty_edges() -> Result<DataFrame> {
 /// edges at 3 M posts, nearly all hashtag-sequence pairs of which none is significant).
 pub fn detect_streaming(
     posts: &DataFrame,
+    index: &AccountIndex,
     options: &CoordOptions,
     candidates: &mut dyn FnMut(DataFrame) -> Result<()>,
 ) -> Result<Coordination> {
@@ -367,7 +375,7 @@ pub fn detect_streaming(
     let began = std::time::Instant::now();
     let phase = |name: &str, since| crate::measure::stage_timing("coordination", name, since);
     let labels = Labels::new(posts)?;
-    let (accounts, objects) = build_actions(posts, &labels, &options.kinds)?;
+    let (accounts, objects) = build_actions(posts, &labels, index, &options.kinds)?;
     phase("actions", began);
     let n_accounts = accounts.keys.len();
     let primary_window_s = options.windows_s[0];

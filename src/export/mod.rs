@@ -289,6 +289,7 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
 /// candidates were 3.4 GB of CSV for 10 M posts) and `clusters.csv`.
 pub fn write_coordination(
     posts: &DataFrame,
+    index: &crate::account_index::AccountIndex,
     options: &crate::coordination::CoordOptions,
     dir: &Path,
 ) -> Result<crate::coordination::Coordination> {
@@ -298,6 +299,7 @@ pub fn write_coordination(
         let mut stream = ParquetStream::new(writer, &like, ROW_GROUP_ROWS)?;
         found = Some(crate::coordination::detect_streaming(
             posts,
+            index,
             options,
             &mut |mut candidates| stream.write(&mut candidates),
         )?);
