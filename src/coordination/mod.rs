@@ -290,7 +290,11 @@ impl<'a> Labels<'a> {
     fn label(&self, object_kind: ObjectKind, origin: (u32, u32)) -> String {
         let mut labels = Vec::new();
         self.of_row(object_kind, origin.0 as usize, &mut labels);
-        labels.swap_remove(origin.1 as usize)
+        // The same function made the origin, so the position exists.
+        labels
+            .into_iter()
+            .nth(origin.1 as usize)
+            .unwrap_or_default()
     }
 }
 
