@@ -523,8 +523,8 @@ fn profiles(accounts: &DataFrame) -> Result<HashMap<(String, String), Profile>> 
 struct SortedPosts<'a> {
     /// The author's rank in the [`AccountIndex`]: equal ranks are one account.
     account: Vec<u32>,
-    platform: Vec<&'a str>,
-    author: Vec<&'a str>,
+    /// (platform, author_id) by rank ([`AccountIndex::keys`]).
+    keys: &'a [(&'a str, &'a str)],
     handle: Vec<Option<&'a str>>,
     time_ms: Vec<i64>,
     is_retweet: Vec<bool>,
@@ -533,6 +533,13 @@ struct SortedPosts<'a> {
     /// Whether a retweet is among the first of a large cascade; `None` for posts that are
     /// not retweets of a large cascade.
     early_retweet: Vec<Option<bool>>,
+}
+
+impl<'a> SortedPosts<'a> {
+    /// (platform, author_id) of the post at sorted position `i`.
+    fn key(&self, i: usize) -> (&'a str, &'a str) {
+        self.keys[self.account[i] as usize]
+    }
 }
 
 /// A retweet's place in its cascade: (platform, original's id, time, post id, row).
@@ -577,7 +584,7 @@ fn early_retweet_flags(
 /// The columns the signals need, their rows ordered by (platform, author, time, row): an
 /// integer sort on each account's rank among the distinct (platform, author) pairs, so no
 /// string is compared more than once per account. Posts without an author are left out.
-fn sorted_view<'a>(posts: &'a DataFrame, index: &AccountIndex<'a>) -> Result<SortedPosts<'a>> {
+fn sorted_view<'a>(posts: &'a DataFrame, index: &'a AccountIndex<'a>) -> Result<SortedPosts<'a>> {
     let time = times_ms(posts, "created_at")?;
     let is_retweet: Vec<bool> = posts
         .column("kind")?
@@ -612,11 +619,9 @@ fn sorted_view<'a>(posts: &'a DataFrame, index: &AccountIndex<'a>) -> Result<Sor
             _ => None,
         })
         .collect();
-    let keys = || order.iter().map(|&(rank, _, _)| index.keys[rank as usize]);
     Ok(SortedPosts {
         account: order.iter().map(|&(rank, _, _)| rank).collect(),
-        platform: keys().map(|(platform, _)| platform).collect(),
-        author: keys().map(|(_, author)| author).collect(),
+        keys: &index.keys,
         handle: rows().map(|i| handle[i]).collect(),
         time_ms,
         is_retweet: rows().map(|i| is_retweet[i]).collect(),
@@ -907,7 +912,8 @@ fn account_signals(
             );
         }
     }
-    if sorted.platform[range.start] == crate::ingest::record::TWITTER
+    let (platform, account_id) = sorted.key(range.start);
+    if platform == crate::ingest::record::TWITTER
         && let Some(handle) = &handle
     {
         set(
@@ -916,8 +922,8 @@ fn account_signals(
         );
     }
     AccountFeatures {
-        platform: sorted.platform[range.start].to_string(),
-        account_id: sorted.author[range.start].to_string(),
+        platform: platform.to_string(),
+        account_id: account_id.to_string(),
         handle,
         posts,
         retweets,
@@ -945,15 +951,15 @@ pub fn compute_indexed(
     phase("sort", began);
     let began = std::time::Instant::now();
     let mut received: foldhash::HashMap<(&str, &str), u32> = Default::default();
-    for i in 0..sorted.author.len() {
+    for i in 0..sorted.account.len() {
         if let (true, Some(parent)) = (sorted.is_retweet[i], sorted.parent_author[i]) {
-            *received.entry((sorted.platform[i], parent)).or_default() += 1;
+            *received.entry((sorted.key(i).0, parent)).or_default() += 1;
         }
     }
     let mut groups = Vec::new();
     let mut start = 0;
-    for i in 1..=sorted.author.len() {
-        if i == sorted.author.len() || sorted.account[i] != sorted.account[start] {
+    for i in 1..=sorted.account.len() {
+        if i == sorted.account.len() || sorted.account[i] != sorted.account[start] {
             if i > start {
                 groups.push(start..i);
             }
@@ -963,7 +969,7 @@ pub fn compute_indexed(
     let (mut features, created_days): (Vec<AccountFeatures>, Vec<Option<i64>>) = groups
         .into_par_iter()
         .map(|range| {
-            let key = (sorted.platform[range.start], sorted.author[range.start]);
+            let key = sorted.key(range.start);
             let got = received.get(&key).copied().unwrap_or(0);
             let profile = profiles.get(&(key.0.to_string(), key.1.to_string()));
             let created_day = profile
