@@ -53,6 +53,7 @@ impl<'a> AccountIndex<'a> {
         self.keys.len()
     }
 
+    /// Whether the posts table has no post with an author.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

@@ -61,32 +61,49 @@ pub fn model_signals() -> Vec<usize> {
 /// Ranking figures of one set of predictions.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Metrics {
+    /// Labelled accounts ranked (count).
     pub accounts: usize,
+    /// Bots among them (count).
     pub bots: usize,
+    /// Cut-off of precision@k: the number of bots, at least 1 and at most `accounts`.
     pub k: usize,
+    /// Area under the ROC curve (0–1; 0.5 is chance), tied scores given mid-ranks.
     pub roc_auc: f64,
+    /// Average precision (0–1), tied scores ordered non-bots first (pessimistic).
     pub average_precision: f64,
+    /// Share of bots (0–1) among the `k` highest-ranked accounts, ties broken pessimistically.
     pub precision_at_k: f64,
 }
 
+/// One fold of the cross-validation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fold {
+    /// Fold number, from 1.
     pub fold: usize,
+    /// Held-out bots in this fold (count).
     pub bots: usize,
+    /// Held-out non-bots in this fold (count).
     pub non_bots: usize,
     /// Figures on this fold's held-out accounts, from a model fitted on the other folds.
     pub held_out: Metrics,
 }
 
+/// How the calibrated model was cross-validated, and its out-of-fold figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct CrossValidation {
+    /// Number of folds ([`FOLDS`]).
     pub folds: usize,
+    /// Seed of the fold assignment ([`FOLD_SEED`]).
     pub seed: u64,
+    /// Whether bots and non-bots were dealt to the folds separately (always true).
     pub stratified: bool,
     /// Out-of-fold probabilities of all folds pooled.
     pub pooled: Metrics,
+    /// Mean of the per-fold ROC AUCs.
     pub roc_auc_fold_mean: f64,
+    /// Sample standard deviation (n − 1) of the per-fold ROC AUCs.
     pub roc_auc_fold_sd: f64,
+    /// Each fold's counts and held-out figures, in fold order.
     pub per_fold: Vec<Fold>,
     /// Mean squared error of the out-of-fold probabilities.
     pub brier_score: f64,
@@ -94,25 +111,38 @@ pub struct CrossValidation {
     pub expected_calibration_error: f64,
 }
 
+/// One coefficient of the final logistic model.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coefficient {
+    /// Model input: `<signal>_suspicion` or `<signal>_available`.
     pub feature: String,
+    /// Its coefficient on the log-odds of being a bot (rounded to 6 decimals).
     pub coefficient: f64,
 }
 
+/// One signal's line of `calibrated_weights.toml`.
 #[derive(Debug, Clone, Serialize)]
 pub struct WeightEntry {
+    /// Signal name, as in `--weights`.
     pub signal: String,
+    /// The logistic coefficient of the signal's suspicion.
     pub coefficient: f64,
+    /// The weight written: the coefficient clipped at 0.
     pub weight: f64,
+    /// Whether the coefficient was negative and the weight set to 0.
     pub clipped: bool,
 }
 
+/// One bin of the reliability diagram (out-of-fold probabilities).
 #[derive(Debug, Clone, Serialize)]
 pub struct ReliabilityBin {
+    /// Lower bound of the bin's probabilities (inclusive).
     pub lower: f64,
+    /// Upper bound of the bin's probabilities (exclusive, except 1 in the last bin).
     pub upper: f64,
+    /// Labelled accounts whose probability falls in the bin (count).
     pub accounts: usize,
+    /// Bots among them (count).
     pub bots: usize,
     /// Mean out-of-fold probability in the bin (`None` when empty).
     pub mean_predicted: Option<f64>,
@@ -123,55 +153,89 @@ pub struct ReliabilityBin {
 /// `calibration.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct CalibrationReport {
+    /// The model and validation, in words.
     pub method: &'static str,
+    /// Path of the labels file given to `--calibrate`.
     pub labels_file: String,
     /// Labelled accounts found among the scored accounts (these are fitted on).
     pub labelled_in_data: usize,
+    /// Bots among the labelled accounts in the data (count).
     pub bots: usize,
+    /// Non-bots among the labelled accounts in the data (count).
     pub non_bots: usize,
     /// Labelled accounts with no post in the data (no signals: left out).
     pub labelled_not_in_data: usize,
+    /// Model inputs in column order: every `<signal>_suspicion`, then every
+    /// `<signal>_available`.
     pub features: Vec<String>,
+    /// How a missing suspicion enters the model, in words.
     pub imputation: &'static str,
+    /// Penalty, loss and solver settings of the fit.
     pub regularisation: Regularisation,
+    /// Cross-validation settings and out-of-fold figures.
     pub cross_validation: CrossValidation,
     /// The uncalibrated score ranked on the same labelled accounts, for comparison.
     pub uncalibrated_score: Metrics,
+    /// Intercept of the final model (log-odds of being a bot), fitted on every labelled account.
     pub intercept: f64,
+    /// Coefficients of the final model, one per entry of `features`.
     pub coefficients: Vec<Coefficient>,
+    /// Per model signal: its coefficient and the weight written to `calibrated_weights.toml`.
     pub weights: Vec<WeightEntry>,
+    /// How the weights file relates to the model, in words.
     pub weights_note: &'static str,
+    /// Reliability diagram of the out-of-fold probabilities ([`RELIABILITY_BINS`] equal-width bins).
     pub reliability: Vec<ReliabilityBin>,
 }
 
+/// Settings of the logistic-regression fit.
 #[derive(Debug, Clone, Serialize)]
 pub struct Regularisation {
+    /// Kind of penalty (`"L2"`).
     pub penalty: &'static str,
+    /// Strength of the L2 penalty ([`ALPHA`]).
     pub alpha: f64,
+    /// The loss minimised, in words.
     pub loss: &'static str,
+    /// The optimiser and its start, in words.
     pub solver: &'static str,
+    /// Iteration limit of the solver.
     pub max_iterations: u64,
+    /// Gradient norm at which the solver stops.
     pub gradient_tolerance: f64,
 }
 
 /// The calibration in `summary.json` and the report (details in `calibration.json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct CalibrationSummary {
+    /// Path of the labels file given to `--calibrate`.
     pub labels_file: String,
+    /// Labelled accounts found among the scored accounts (count).
     pub labelled_in_data: usize,
+    /// Bots among them (count).
     pub bots: usize,
+    /// Non-bots among them (count).
     pub non_bots: usize,
+    /// Number of cross-validation folds.
     pub folds: usize,
+    /// Figures of the pooled out-of-fold probabilities.
     pub cross_validated: Metrics,
+    /// Mean of the per-fold ROC AUCs.
     pub roc_auc_fold_mean: f64,
+    /// Sample standard deviation of the per-fold ROC AUCs.
     pub roc_auc_fold_sd: f64,
+    /// Mean squared error of the out-of-fold probabilities (0 is perfect).
     pub brier_score: f64,
+    /// Expected calibration error of the out-of-fold probabilities (0–1).
     pub expected_calibration_error: f64,
+    /// The uncalibrated score ranked on the same labelled accounts, for comparison.
     pub uncalibrated_score: Metrics,
+    /// Signals whose negative coefficient was set to weight 0.
     pub clipped_signals: Vec<String>,
 }
 
 impl CalibrationSummary {
+    /// The summary of a full calibration report.
     pub fn of(report: &CalibrationReport) -> Self {
         let cv = &report.cross_validation;
         CalibrationSummary {
@@ -249,8 +313,11 @@ impl CalibrationSummary {
 /// slice given to [`calibrate`]) and the weights for `--weights`.
 #[derive(Debug, Clone)]
 pub struct Calibrated {
+    /// The contents of `calibration.json`.
     pub report: CalibrationReport,
+    /// Final model's probability of being a bot (0–1) per scored account, labelled or not.
     pub probabilities: Vec<f64>,
+    /// Weight per signal for `--weights`: clipped coefficient for model signals, 0 for the others.
     pub weights: BTreeMap<String, f64>,
 }
 

@@ -413,7 +413,7 @@ pub struct FigureFlags {
     #[arg(long)]
     pub log: bool,
     /// Accounts with a score at or above this are "suspected" in the bot-share figure.
-    #[arg(long, default_value_t = 0.4)]
+    #[arg(long, default_value_t = tagscope::pipeline::DEFAULT_THRESHOLD)]
     pub threshold: f64,
 }
 

@@ -26,6 +26,8 @@ pub struct StringLists<'a> {
 }
 
 impl<'a> StringLists<'a> {
+    /// Borrows the strings of a `List(String)` column; an error if the column is not a list
+    /// of strings.
     pub fn new(column: &'a Column) -> Result<Self> {
         let list = column
             .list()
@@ -54,6 +56,7 @@ impl<'a> StringLists<'a> {
         Ok(StringLists { starts, values })
     }
 
+    /// Row `i`'s strings, in list order (empty for a null list). Panics if `i` is out of range.
     pub fn row(&self, i: usize) -> &[&'a str] {
         &self.values[self.starts[i]..self.starts[i + 1]]
     }

@@ -2,7 +2,6 @@
 //! results to [`tagscope::export`]. `main.rs` only parses arguments and reports errors.
 
 use anyhow::{Context, Result, bail};
-use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{
@@ -195,12 +194,13 @@ impl pipeline::Progress for Display {
     }
 }
 
-fn run_all(args: &RunArgs, quiet: bool) -> Result<report::Summary> {
+/// `run`'s flags as the pipeline's options.
+fn run_options(args: &RunArgs) -> Result<pipeline::RunOptions> {
     let weights = match &args.score.weights {
         Some(path) => score::Weights::load(path)?,
         None => score::Weights::defaults(),
     };
-    let options = pipeline::RunOptions {
+    Ok(pipeline::RunOptions {
         inputs: args.input.inputs.clone(),
         ingest: ingest_options(&args.input)?,
         weights,
@@ -214,10 +214,22 @@ fn run_all(args: &RunArgs, quiet: bool) -> Result<report::Summary> {
         min_posts: args.score.min_posts,
         top: args.score.top,
         force: args.force,
-    };
+    })
+}
+
+fn run_all(args: &RunArgs, quiet: bool) -> Result<report::Summary> {
+    run_pipeline(&args.out, &run_options(args)?, quiet)
+}
+
+/// Runs the pipeline into `out` with a progress display, and prints the outcome unless `quiet`.
+fn run_pipeline(
+    out: &std::path::Path,
+    options: &pipeline::RunOptions,
+    quiet: bool,
+) -> Result<report::Summary> {
     let display = Display::new(quiet)?;
     let began = std::time::Instant::now();
-    let result = pipeline::run(&args.out, &options, &display);
+    let result = pipeline::run(out, options, &display);
     display.finish();
     let result = result?;
     if !quiet {
@@ -236,51 +248,11 @@ fn run_all(args: &RunArgs, quiet: bool) -> Result<report::Summary> {
     Ok(result.summary)
 }
 
-/// The `run` arguments of a batch job, parsed by the same CLI definition as `tagscope run`.
-fn job_arguments(job: &batch::Job, force: bool) -> Vec<std::ffi::OsString> {
-    let mut argv: Vec<std::ffi::OsString> = vec!["tagscope".into(), "-q".into(), "run".into()];
-    argv.extend(job.inputs.iter().map(|p| p.clone().into_os_string()));
-    for tag in &job.tags {
-        argv.extend(["--tag".into(), tag.into()]);
-    }
-    argv.extend(["-o".into(), job.out.clone().into_os_string()]);
-    if force {
-        argv.push("--force".into());
-    }
-    let o = &job.options;
-    let mut flag = |name: &str, value: Option<String>| {
-        if let Some(value) = value {
-            argv.extend([format!("--{name}").into(), value.into()]);
-        }
-    };
-    flag("since", o.since.clone());
-    flag("until", o.until.clone());
-    flag("bin", o.bin.clone());
-    flag("tz", o.tz.clone());
-    flag("threshold", o.threshold.map(|t| t.to_string()));
-    flag("format", o.format.clone());
-    flag("map", o.map.clone());
-    flag("board", o.board.clone());
-    flag(
-        "weights",
-        o.weights.as_ref().map(|p| p.display().to_string()),
-    );
-    flag("min-posts", o.min_posts.map(|n| n.to_string()));
-    flag("top", o.top.map(|n| n.to_string()));
-    for window in o.windows.iter().flatten() {
-        flag("window", Some(window.to_string()));
-    }
-    if o.strict == Some(true) {
-        argv.push("--strict".into());
-    }
-    argv
-}
-
 fn run_batch(args: &BatchArgs, quiet: bool) -> Result<()> {
     let (out, jobs) = batch::load(&args.file)?;
     // The batch folder is built aside (starting from what it holds) and swapped in whole.
     let staged = Staged::begin(&out, true)?;
-    let mut rows: Vec<[String; 12]> = Vec::new();
+    let mut rows: Vec<batch::BatchRow> = Vec::new();
     let mut failed = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         if !quiet {
@@ -290,76 +262,26 @@ fn run_batch(args: &BatchArgs, quiet: bool) -> Result<()> {
             out: staged.path().join(&job.name),
             ..job.clone()
         };
-        let result = Cli::try_parse_from(job_arguments(&staged_job, args.force))
-            .map_err(|e| anyhow::anyhow!("{}", e.to_string().lines().next().unwrap_or_default()))
-            .and_then(|cli| match cli.command {
-                Command::Run(run_args) => run_all(&run_args, true),
-                _ => unreachable!("job arguments always name `run`"),
-            });
+        let result = staged_job
+            .run_options(args.force)
+            .and_then(|options| run_pipeline(&staged_job.out, &options, true));
         let row = match result {
-            Ok(s) => {
-                let lead = s
-                    .spread
-                    .lead_lag
-                    .first()
-                    .map(|l| l.first_post_lead_s.to_string())
-                    .unwrap_or_default();
-                [
-                    job.name.clone(),
-                    "ok".into(),
-                    String::new(),
-                    s.dataset.posts.to_string(),
-                    s.scores.accounts_scored.to_string(),
-                    s.scores.accounts_at_or_above_threshold.to_string(),
-                    s.spread
-                        .suspicious_share
-                        .map(|x| format!("{:.6}", x))
-                        .unwrap_or_default(),
-                    s.spread
-                        .first_posts
-                        .first()
-                        .map(|f| format!("{} {}", f.platform, f.at))
-                        .unwrap_or_default(),
-                    lead,
-                    s.coordination.clusters.to_string(),
-                    s.coordination.largest_cluster.to_string(),
-                    job.out.display().to_string(),
-                ]
-            }
+            Ok(summary) => batch::BatchRow::ok(job, &summary),
             Err(error) => {
                 let reason: Vec<String> = error.chain().map(ToString::to_string).collect();
                 failed.push(job.name.clone());
                 if !quiet {
                     eprintln!("  failed: {}", reason.join(": "));
                 }
-                let mut row: [String; 12] = Default::default();
-                row[0] = job.name.clone();
-                row[1] = "failed".into();
-                row[2] = reason.join(": ");
-                row[11] = job.out.display().to_string();
-                row
+                batch::BatchRow::failed(job, reason.join(": "))
             }
         };
         rows.push(row);
     }
     export::write_atomic(&staged.path().join("batch_summary.csv"), |w| {
         let mut writer = csv::Writer::from_writer(w);
-        writer.write_record([
-            "job",
-            "status",
-            "error",
-            "posts",
-            "accounts",
-            "suspicious_accounts",
-            "suspicious_post_share",
-            "first_post",
-            "lead_lag_s",
-            "clusters",
-            "largest_cluster",
-            "folder",
-        ])?;
         for row in &rows {
-            writer.write_record(row)?;
+            writer.serialize(row)?;
         }
         writer.flush()?;
         Ok(())
@@ -579,12 +501,7 @@ fn run_evaluate(args: &EvaluateArgs) -> Result<()> {
 
 fn parse_time_flag(flag: &str, value: &Option<String>) -> Result<Option<i64>> {
     let Some(value) = value else { return Ok(None) };
-    let with_time = if value.len() == 10 {
-        format!("{value}T00:00:00Z")
-    } else {
-        value.clone()
-    };
-    match text::parse_iso_time(&with_time).or_else(|| text::parse_any_time(value)) {
+    match text::parse_time_bound(value) {
         Some(ms) => Ok(Some(ms)),
         None => bail!("--{flag} {value}: not a date or ISO 8601 time"),
     }
@@ -627,4 +544,108 @@ fn ingest_inputs(
     let result = ingest::ingest_with_progress(&input.inputs, options, &progress);
     display.finish();
     Ok(result?)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    /// Batch jobs start from `RunOptions::new`; `tagscope run` from its flags' defaults. The
+    /// two must be the same options, or a batch job would not be the run it names.
+    #[test]
+    fn run_defaults_are_run_options_new() {
+        let cli = Cli::try_parse_from(["tagscope", "run", "in.jsonl", "-o", "out"]).unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("not run")
+        };
+        let from_flags = run_options(&args).unwrap();
+        let new = pipeline::RunOptions::new(vec!["in.jsonl".into()]);
+        assert_eq!(format!("{from_flags:?}"), format!("{new:?}"));
+    }
+
+    /// A batch job's options are checked as `run` checks its flags.
+    #[test]
+    fn batch_job_options_are_checked() {
+        let job = |options: batch::JobOptions| batch::Job {
+            name: "j".into(),
+            inputs: vec!["in.jsonl".into()],
+            tags: vec!["MacronLeaks".into()],
+            options,
+            out: "out/j".into(),
+        };
+        let cli = Cli::try_parse_from([
+            "tagscope",
+            "run",
+            "in.jsonl",
+            "-o",
+            "out",
+            "--tag",
+            "MacronLeaks",
+            "--bin",
+            "5m",
+            "--tz",
+            "Europe/Paris",
+            "--since",
+            "2017-05-05",
+            "--window",
+            "30",
+            "--top",
+            "7",
+            "--threshold",
+            "0.5",
+            "--min-posts",
+            "3",
+            "--strict",
+            "--format",
+            "twitter-v1",
+        ])
+        .unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("not run")
+        };
+        let options = batch::JobOptions {
+            since: Some("2017-05-05".into()),
+            bin: Some("5m".into()),
+            tz: Some("Europe/Paris".into()),
+            threshold: Some(0.5),
+            format: Some(tagscope::ingest::source::Format::TwitterV1),
+            windows: Some(vec![30.0]),
+            min_posts: Some(3),
+            top: Some(7),
+            strict: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(
+            format!("{:?}", job(options).run_options(false).unwrap()),
+            format!("{:?}", run_options(&args).unwrap())
+        );
+        for (options, says) in [
+            (
+                batch::JobOptions {
+                    bin: Some("5x".into()),
+                    ..Default::default()
+                },
+                "bin = \"5x\"",
+            ),
+            (
+                batch::JobOptions {
+                    tz: Some("Mars/Olympus".into()),
+                    ..Default::default()
+                },
+                "tz = \"Mars/Olympus\"",
+            ),
+            (
+                batch::JobOptions {
+                    until: Some("yesterday".into()),
+                    ..Default::default()
+                },
+                "until = \"yesterday\"",
+            ),
+        ] {
+            let error = job(options).run_options(false).unwrap_err();
+            assert!(format!("{error:#}").contains(says), "{error:#}");
+        }
+    }
 }

@@ -21,7 +21,9 @@ use serde::Serialize;
 /// Recall of one account kind (bot or human) among the top `k` accounts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KindRecall {
+    /// The truth file's `kind` value (`bot`/`human` when it has no `kind` column).
     pub kind: String,
+    /// Whether accounts of this kind are labelled bots.
     pub is_bot: bool,
     /// Accounts of this kind in the truth file.
     pub total: usize,
@@ -34,10 +36,13 @@ pub struct KindRecall {
 /// Summary of how well a score file separates bots from humans.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
+    /// Path of the truth file, as given.
     pub truth_file: String,
+    /// Path of the scores file, as given.
     pub scores_file: String,
     /// Accounts in the truth file.
     pub n_accounts: usize,
+    /// Bots in the truth file.
     pub n_bots: usize,
     /// Rows in the scores file.
     pub n_score_rows: usize,
@@ -47,10 +52,15 @@ pub struct EvalReport {
     pub missing_from_scores: usize,
     /// Scored accounts that are not in the truth (ignored).
     pub unknown_in_scores: usize,
+    /// Cut-off of the top-k figures: the `k` asked for (at most `n_accounts`), else `n_bots`.
     pub k: usize,
+    /// Area under the ROC curve (0–1; 0.5 is chance), mid-ranks for ties.
     pub roc_auc: f64,
+    /// Average precision (0–1), ties broken pessimistically.
     pub average_precision: f64,
+    /// Share of bots (0–1) among the top `k` accounts.
     pub precision_at_k: f64,
+    /// Share of the truth's bots (0–1) ranked in the top `k`.
     pub recall_at_k: f64,
     /// One entry per kind, bots first, then by name.
     pub per_kind: Vec<KindRecall>,
@@ -285,7 +295,9 @@ pub(crate) fn read_truth(path: &Path) -> Result<HashMap<AccountKey, TruthRow>> {
 /// often carry no platform at all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreColumns {
+    /// Header of the account id column (default `account_id`).
     pub id: String,
+    /// Header of the score column (default `score`); higher means more bot-like.
     pub score: String,
     /// `None`: use a `platform` column when the file has one, else join on the id alone.
     pub platform: Option<String>,

@@ -72,17 +72,22 @@ pub struct GroupTotal {
     pub code: String,
     /// English name ("English"); the country flag's name as 4chan gives it.
     pub name: String,
+    /// Posts in this language (retweets in their retweeter's language) or with this flag.
     pub posts: u64,
+    /// `posts` as a share (0–1) of all posts counted (for countries, of flagged posts).
     pub share: f64,
+    /// Distinct accounts (platform, author) with at least one of these posts.
     pub accounts: u64,
     /// Posts from accounts at or above the suspicion threshold (null without scores).
     pub suspicious_posts: Option<u64>,
+    /// `suspicious_posts` as a share (0–1) of this group's posts (null without scores).
     pub suspicious_share: Option<f64>,
 }
 
 /// Language counts of a platform's first posts or first accounts.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PlatformLanguages {
+    /// The platform (`twitter`, `4chan`, …).
     pub platform: String,
     /// How many posts (or accounts) were counted.
     pub counted: u64,
@@ -95,21 +100,28 @@ pub struct PlatformLanguages {
 pub struct MajoritySwitch {
     /// A platform, or `all` for every platform together.
     pub platform: String,
+    /// Majority language code before the change point.
     pub from: String,
+    /// Majority language code after the change point.
     pub to: String,
     /// The estimated change point: the first post after it (ISO 8601 UTC).
     pub at: String,
+    /// The same time as `at`, in Unix ms.
     pub at_ms: i64,
     /// Start of the figure's bin holding the change point, and that bin's width.
     pub bin_start: String,
+    /// Width of that bin, in s.
     pub bin_s: f64,
 }
 
 /// Share of posts per language and bin (all platforms), as drawn in `languages.png`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LanguageSeries {
+    /// Width of a bin, in s (the figure's bin).
     pub bin_s: f64,
+    /// Start of each bin (ISO 8601 UTC), from the first post's bin to the last's.
     pub bin_start: Vec<String>,
+    /// Start of each bin, in Unix ms (not serialised).
     #[serde(skip)]
     pub bin_start_ms: Vec<i64>,
     /// Languages in band order: the top languages, then `other`, then `und`.
@@ -125,14 +137,22 @@ pub struct LanguageSeries {
 pub struct LanguageSummary {
     /// How each post's language was found.
     pub from_export: u64,
+    /// Posts whose language was identified from their text (count).
     pub identified_from_text: u64,
+    /// Posts whose language stayed undetermined (`und`) (count).
     pub undetermined: u64,
+    /// Posts per language over all platforms, most posts first.
     pub languages: Vec<GroupTotal>,
     /// 4chan country flags (posts without a flag are not counted).
     pub countries: Vec<GroupTotal>,
+    /// Per platform (in order of its first post): languages of its first posts.
     pub first_posts: Vec<PlatformLanguages>,
+    /// Per platform: majority languages of the first accounts to post.
     pub early_amplifiers: Vec<PlatformLanguages>,
+    /// Changes of majority language: for all platforms together (when there are several),
+    /// then per platform.
     pub majority_switches: Vec<MajoritySwitch>,
+    /// Language shares per bin, as drawn in `languages.png`.
     pub series: LanguageSeries,
 }
 
@@ -141,6 +161,7 @@ pub struct Languages {
     /// bin_start, platform, dimension (`language` or `country`), value, posts, accounts,
     /// suspicious_posts, suspicious_share; only non-empty cells.
     pub bins: DataFrame,
+    /// Totals, first posts, early amplifiers, switches and the series.
     pub summary: LanguageSummary,
 }
 

@@ -1,5 +1,6 @@
 //! tagscope: how a hashtag campaign spread across Twitter and 4chan exports, and who
 //! pushed it. See ARCHITECTURE.md for the map of stages.
+#![warn(missing_docs)]
 
 pub mod account_index;
 pub mod batch;

@@ -24,24 +24,61 @@ use crate::{calibrate, export, features, figures, languages, report, spread};
 /// Everything `run` needs.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// Input files and folders.
     pub inputs: Vec<PathBuf>,
+    /// Format, filters and limits of the ingest.
     pub ingest: IngestOptions,
+    /// Signal weights of the score (defaults, or as loaded from `--weights`).
     pub weights: Weights,
+    /// The `--weights` file the weights came from, recorded in the manifest and summary.
     pub weights_file: Option<PathBuf>,
     /// Labels to calibrate the score on (`--calibrate`).
     pub calibrate: Option<PathBuf>,
+    /// Options of the coordination sweeps.
     pub coordination: CoordOptions,
+    /// Options of the amplification network.
     pub graph: GraphOptions,
+    /// Requested width of the timeline bins, in ms (widened for long spans).
     pub bin_ms: i64,
+    /// Size, time zone and axis scale of the figures.
     pub style: FigureStyle,
     /// Accounts at or above this score count as suspicious in the spread figures.
     pub threshold: f64,
+    /// Fewest posts an account needs to be listed in `suspicious_accounts.csv`.
     pub min_posts: u32,
+    /// Most accounts listed in `suspicious_accounts.csv`; `None` lists them all.
     pub top: Option<usize>,
+    /// Replace an existing output folder.
     pub force: bool,
 }
 
+/// `--bin` when not given: 10 minutes.
+pub const DEFAULT_BIN_MS: i64 = 10 * 60 * 1000;
+/// `--threshold` when not given: the score at or above which an account counts as suspected
+/// in the bot-share figure and the summary.
+pub const DEFAULT_THRESHOLD: f64 = 0.4;
+
 impl RunOptions {
+    /// `run` on `inputs` with every option at the default `tagscope run` gives it (a test in
+    /// the binary checks the two agree).
+    pub fn new(inputs: Vec<PathBuf>) -> RunOptions {
+        RunOptions {
+            inputs,
+            ingest: IngestOptions::default(),
+            weights: Weights::defaults(),
+            weights_file: None,
+            calibrate: None,
+            coordination: CoordOptions::default(),
+            graph: GraphOptions::default(),
+            bin_ms: DEFAULT_BIN_MS,
+            style: FigureStyle::default(),
+            threshold: DEFAULT_THRESHOLD,
+            min_posts: 1,
+            top: None,
+            force: false,
+        }
+    }
+
     fn recorded(&self) -> RecordedOptions {
         RecordedOptions {
             tags: self.ingest.tags.clone(),
@@ -62,16 +99,23 @@ impl RunOptions {
     }
 }
 
+/// One input file as listed in `manifest.json`.
 #[derive(Debug, Serialize)]
 pub struct InputFile {
+    /// The file's path as found (named, or below a named folder).
     pub path: String,
+    /// Size of the file as stored (compressed or not), in bytes.
     pub bytes: u64,
+    /// SHA-256 of the stored file's bytes, lower-case hex.
     pub sha256: String,
 }
 
+/// Time and memory of one stage of the run, in `manifest.json`.
 #[derive(Debug, Serialize)]
 pub struct StageTiming {
+    /// Stage name (`ingest`, `coordination`, `features and scores`, …).
     pub stage: &'static str,
+    /// Wall-clock time of the stage, in s (rounded to ms).
     pub seconds: f64,
     /// Resident memory at the end of the stage (`VmRSS`, MB; Linux only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,10 +130,15 @@ pub struct StageTiming {
 /// identical runs, because of `timings`.
 #[derive(Debug, Serialize)]
 pub struct Manifest {
+    /// Always `tagscope`.
     pub tool: &'static str,
+    /// tagscope's version (from `Cargo.toml`).
     pub version: &'static str,
+    /// The options of the run.
     pub options: RecordedOptions,
+    /// Every input file, in reading order, with its size and checksum.
     pub inputs: Vec<InputFile>,
+    /// Time and memory per stage, in stage order.
     pub timings: Vec<StageTiming>,
 }
 
@@ -150,7 +199,9 @@ impl Progress for Silent {
 
 /// The finished run: where it is and its summary.
 pub struct RunResult {
+    /// The output folder.
     pub out: PathBuf,
+    /// The contents of its `summary.json`.
     pub summary: report::Summary,
 }
 

@@ -17,60 +17,101 @@ use crate::languages::{LanguageSummary, language_name};
 use crate::score::ScoredAccount;
 use crate::spread::SpreadSummary;
 
+/// The dataset and its data quality (`dataset` in `summary.json`), from the ingest report.
 #[derive(Debug, Clone, Serialize)]
 pub struct DatasetSummary {
+    /// Input files read (count).
     pub files_read: usize,
+    /// Paths of files in input folders passed over as not posts.
     pub files_refused: Vec<String>,
+    /// Input records met in all files (count).
     pub records_read: u64,
+    /// Posts kept: unique (platform, post_id) pairs (count).
     pub posts: u64,
+    /// Repeats of a (platform, post_id) already seen, dropped (count).
     pub duplicates: u64,
+    /// Posts dropped by `--tag`, `--since` or `--until` (count).
     pub filtered_out: u64,
+    /// Records that gave no post (count).
     pub skipped: u64,
+    /// Skipped records by reason (`invalid JSON`, `delete notice`, …).
     pub skipped_by_reason: BTreeMap<String, u64>,
+    /// Accounts in the accounts table (count).
     pub accounts: u64,
+    /// Posts per platform.
     pub posts_by_platform: BTreeMap<String, u64>,
+    /// Posts per kind (`original`, `retweet`, …).
     pub posts_by_kind: BTreeMap<String, u64>,
+    /// Time of the earliest post (ISO 8601 UTC, to the second); null without posts.
     pub first_post_at: Option<String>,
+    /// Time of the latest post (ISO 8601 UTC, to the second); null without posts.
     pub last_post_at: Option<String>,
 }
 
+/// One of the highest-scoring accounts in `summary.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct TopAccount {
+    /// Rank by score among all scored accounts, from 1.
     pub rank: usize,
+    /// The account's platform.
     pub platform: String,
+    /// The account's id on its platform.
     pub account_id: String,
+    /// The account's handle, when known.
     pub handle: Option<String>,
+    /// Combined score (0–1, rounded to 6 decimals): a ranking, not a probability.
     pub score: f64,
+    /// Posts by the account in the data (count).
     pub posts: u32,
+    /// The strongest reasons (at most `score::MAX_REASONS`), strongest first.
     pub reasons: Vec<String>,
+    /// Coordination cluster the account belongs to, if any.
     pub cluster_id: Option<u32>,
 }
 
+/// The scores (`scores` in `summary.json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ScoreSummary {
+    /// Accounts scored (count).
     pub accounts_scored: usize,
+    /// Score at or above which an account counts as suspicious.
     pub threshold: f64,
+    /// Accounts scoring at or above `threshold` (count).
     pub accounts_at_or_above_threshold: usize,
     /// Weight of every signal in this run.
     pub weights: BTreeMap<String, f64>,
+    /// The 20 highest-scoring accounts, whatever their number of posts.
     pub top_accounts: Vec<TopAccount>,
 }
 
+/// One coordination cluster, as in `clusters.csv`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterRow {
+    /// The cluster's id (clusters are numbered largest first).
     pub cluster_id: u32,
+    /// Member accounts (count).
     pub size: u32,
+    /// Kinds of object the members shared, `;`-separated.
     pub object_kinds: String,
+    /// Up to three objects shared by the most members, each with its member count,
+    /// ` | `-separated.
     pub example_objects: String,
 }
 
+/// The coordination (`coordination` in `summary.json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct CoordinationSummary {
+    /// Clusters found (count).
     pub clusters: usize,
+    /// Accounts in any cluster (count).
     pub accounts_in_clusters: usize,
+    /// Accounts in the largest cluster (0 without clusters).
     pub largest_cluster: usize,
+    /// Significant edges summed over every sweep (count).
     pub significant_edges: usize,
+    /// Settings and per-sweep counts of the coordination stage.
     pub details: CoordSummary,
+    /// The first ten rows of `clusters.csv`: the largest clusters.
     pub top_clusters: Vec<ClusterRow>,
 }
 
@@ -93,20 +134,34 @@ fn language_mix(languages: &[(String, u64)], counted: u64) -> String {
 /// Options as recorded in `manifest.json` and `summary.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordedOptions {
+    /// `--tag` values as given; empty when posts are not filtered by tag.
     pub tags: Vec<String>,
+    /// `--since`, in Unix ms (posts at or after it kept); null when unset.
     pub since_ms: Option<i64>,
+    /// `--until`, in Unix ms (posts before it kept); null when unset.
     pub until_ms: Option<i64>,
+    /// Format forced with `--format` (`twitter-v1`, …); null when recognised per file.
     pub format: Option<&'static str>,
+    /// Whether any skipped record or unrecognised file fails the run (`--strict`).
     pub strict: bool,
+    /// Requested width of the timeline bins, in s (the one used is in the spread summary).
     pub bin_s: f64,
+    /// Time zone of the figures' time axis (IANA name).
     pub time_zone: String,
+    /// Score at or above which an account counts as suspicious.
     pub threshold: f64,
+    /// Fewest posts an account needs to be listed in `suspicious_accounts.csv`.
     pub min_posts: u32,
+    /// Most accounts listed in `suspicious_accounts.csv`; null lists them all.
     pub top: Option<usize>,
+    /// Path of the `--weights` file; null with the default weights.
     pub weights_file: Option<String>,
+    /// Path of the `--calibrate` labels file; left out when not calibrated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calibrate: Option<String>,
+    /// Settings of the coordination stage.
     pub coordination: CoordOptions,
+    /// Settings of the amplification network.
     pub graph: GraphOptions,
 }
 
@@ -205,33 +260,56 @@ fn languages_markdown(md: &mut String, l: &LanguageSummary) {
 /// `summary.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// Always `tagscope`.
     pub tool: &'static str,
+    /// tagscope's version (from `Cargo.toml`).
     pub version: &'static str,
+    /// What the run is about, as in the report's title (`run`: the tags, or `All posts`).
     pub subject: String,
+    /// The options of the run.
     pub options: RecordedOptions,
+    /// The dataset and its data quality.
     pub dataset: DatasetSummary,
+    /// How the posts spread across platforms and time.
     pub spread: SpreadSummary,
+    /// Languages and 4chan country flags of the posts.
     pub languages: LanguageSummary,
+    /// The scores and the highest-scoring accounts.
     pub scores: ScoreSummary,
+    /// Coordination clusters and sweeps.
     pub coordination: CoordinationSummary,
+    /// The amplification network.
     pub graph: GraphSummary,
     /// With `--calibrate` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calibration: Option<crate::calibrate::CalibrationSummary>,
 }
 
+/// What [`summarise`] builds the summary from: the results of every stage.
 pub struct Parts<'a> {
+    /// What the run is about, for the report's title.
     pub subject: &'a str,
+    /// The options of the run.
     pub options: RecordedOptions,
+    /// The ingest report.
     pub ingest: &'a IngestReport,
+    /// Every scored account, highest score first (the order `score::score` returns).
     pub scored: &'a [ScoredAccount],
+    /// Score at or above which an account counts as suspicious.
     pub threshold: f64,
+    /// The weights the accounts were scored with.
     pub weights: &'a crate::score::Weights,
+    /// The coordination stage's summary.
     pub coordination: &'a CoordSummary,
+    /// The clusters table (`clusters.csv`), largest cluster first.
     pub clusters: &'a DataFrame,
+    /// The amplification network's summary.
     pub graph: GraphSummary,
+    /// The spread summary.
     pub spread: SpreadSummary,
+    /// The language summary.
     pub languages: LanguageSummary,
+    /// The calibration report, with `--calibrate` only.
     pub calibration: Option<&'a crate::calibrate::CalibrationReport>,
 }
 
@@ -239,6 +317,9 @@ fn rounded(value: f64) -> f64 {
     crate::rounding::rounded(value, crate::rounding::MICRO)
 }
 
+/// Builds `summary.json` from the stages' results: dataset counts from the ingest report,
+/// the 20 highest-scoring accounts and the ten largest clusters. An error when the
+/// clusters table lacks its columns.
 pub fn summarise(parts: Parts<'_>) -> Result<Summary> {
     let ingest = parts.ingest;
     let top_clusters = {

@@ -57,6 +57,8 @@ pub const DEFAULT_POPULATION_SHARE: f64 = 0.5;
 pub struct Weights(pub BTreeMap<String, f64>);
 
 impl Weights {
+    /// Every signal's default weight (from [`SIGNALS`]) and the default population share
+    /// ([`DEFAULT_POPULATION_SHARE`]).
     pub fn defaults() -> Self {
         let mut weights: BTreeMap<String, f64> = SIGNALS
             .iter()
@@ -220,11 +222,15 @@ pub fn reason(spec: &SignalSpec, value: f64) -> String {
 /// One account with its suspicions, score and reasons.
 #[derive(Debug, Clone)]
 pub struct ScoredAccount {
+    /// The account's identity, counts and signal values.
     pub features: AccountFeatures,
+    /// 0–1 suspicion per signal, in [`SIGNALS`] order; `None` where the signal has no value.
     pub suspicions: Vec<Option<f64>>,
+    /// The combined score (0–1): a ranking, not a probability.
     pub score: f64,
     /// Every rule at suspicion ≥ [`REASON_THRESHOLD`], strongest contribution first.
     pub reasons: Vec<String>,
+    /// Coordination cluster the account belongs to, if any.
     pub cluster_id: Option<u32>,
     /// Calibrated probability of being a bot (`--calibrate`); `None` when uncalibrated.
     pub probability: Option<f64>,
@@ -519,29 +525,44 @@ pub fn listed_table(
 /// source, and how they combine.
 #[derive(Debug, serde::Serialize)]
 pub struct ScoringMethod {
+    /// The formula of the score, in words.
     pub combination: &'static str,
+    /// How the dataset's own population enters timing and amplification suspicions.
     pub population: PopulationMethod,
+    /// Share of the total weight below which the denominator never falls ([`COVERAGE_FLOOR`]).
     pub coverage_floor: f64,
+    /// Schedule tests that can decide the score on their own ([`SCHEDULE_TESTS`]).
     pub schedule_tests: &'static [&'static str],
+    /// p-value at or below which a schedule test is decisive ([`DECISIVE_P`]).
     pub decisive_p: f64,
+    /// Suspicion from which a signal is named in `reasons` ([`REASON_THRESHOLD`]).
     pub reason_threshold: f64,
+    /// Every signal, in [`SIGNALS`] order.
     pub signals: Vec<SignalEntry>,
 }
 
 /// How the population enters: the share, the z knots and the rule.
 #[derive(Debug, serde::Serialize)]
 pub struct PopulationMethod {
+    /// Share (0–1) of the population suspicion in a judged signal's suspicion.
     pub share: f64,
+    /// How the robust z is computed and which signals are judged, in words.
     pub rule: &'static str,
+    /// (robust z, suspicion) knots of the population suspicion, linear between them.
     pub z_knots: [(f64, f64); 3],
+    /// Fewest accounts with a value for a signal to be judged against the population.
     pub min_accounts: usize,
+    /// Source of the robust z and its cut-off.
     pub source: &'static str,
 }
 
+/// One signal as recorded in `signals.json`.
 #[derive(Debug, serde::Serialize)]
 pub struct SignalEntry {
+    /// The signal's definition: name, unit, knots, default weight, source (flattened).
     #[serde(flatten)]
     pub spec: SignalSpec,
+    /// The weight this run gave it (default or from `--weights`).
     pub weight_used: f64,
     /// This dataset's median and robust scale of the signal, when it is judged against the
     /// population (timing and amplification signals without a p-value).

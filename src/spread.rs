@@ -79,78 +79,118 @@ pub fn effective_bin_ms_of(spread: &Spread) -> i64 {
 
 /// Suspicion scores to split posts by, from the score stage.
 pub struct Suspicion<'a> {
+    /// Score per account, keyed by (platform, account_id).
     pub scores: &'a HashMap<(String, String), f64>,
+    /// Accounts scoring at or above this count as suspicious.
     pub threshold: f64,
 }
 
+/// The earliest post of one platform in the data.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FirstPost {
+    /// The platform (`twitter`, `4chan`, …).
     pub platform: String,
+    /// Time of the post (ISO 8601 UTC, to the second).
     pub at: String,
+    /// Time of the post, in Unix ms.
     pub at_ms: i64,
+    /// The post's id on its platform.
     pub post_id: String,
+    /// Author's account id, when known.
     pub author_id: Option<String>,
+    /// Author's handle, when known.
     pub author_handle: Option<String>,
+    /// Kind of post (`original`, `retweet`, …).
     pub kind: String,
+    /// Its text, cut to the first 280 characters.
     pub text: Option<String>,
 }
 
+/// Which of two platforms came first, and how their per-bin counts line up.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LeadLag {
+    /// Platform whose first post came first.
     pub leader: String,
+    /// Platform whose first post came later.
     pub follower: String,
     /// Seconds from the leader's first post to the follower's.
     pub first_post_lead_s: f64,
     /// Lag (in bins, positive = follower later) that maximises the correlation of the two
     /// platforms' per-bin counts, within ±24 bins; null when either series is flat.
     pub xcorr_lag_bins: Option<i64>,
+    /// Pearson correlation (−1 to 1) of the per-bin counts at that lag; null when either
+    /// series is flat or has fewer than 3 bins.
     pub xcorr: Option<f64>,
 }
 
+/// The first tweet that is not a retweet, and how fast it was retweeted.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FirstTweetCascade {
+    /// The tweet's id.
     pub post_id: String,
+    /// Its author's handle, when known.
     pub author_handle: Option<String>,
+    /// Time of the tweet (ISO 8601 UTC, to the second).
     pub at: String,
     /// Retweets of it in the data within 1, 5 and 60 minutes (DFRLab counted 15 and 87 at
     /// 1 and 5 minutes for the first #MacronLeaks tweet).
     pub retweets_after_1_min: u64,
+    /// Retweets of it in the data within 5 minutes (count).
     pub retweets_after_5_min: u64,
+    /// Retweets of it in the data within 60 minutes (count).
     pub retweets_after_60_min: u64,
+    /// Retweets of it in the data with a time, at any delay (count).
     pub retweets_total: u64,
 }
 
+/// How much one platform carried, and when it peaked.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PlatformVolume {
+    /// The platform (`twitter`, `4chan`, …).
     pub platform: String,
+    /// Posts on the platform with a time (count).
     pub posts: u64,
+    /// Distinct authors of those posts (count).
     pub accounts: u64,
+    /// Start of the bin with the most posts (ISO 8601 UTC; the earliest on a tie).
     pub peak_bin: Option<String>,
+    /// Posts in that bin (count).
     pub peak_posts: u64,
     /// Seconds from the platform's first post until half of its posts were made.
     pub time_to_half_s: Option<f64>,
 }
 
+/// A URL posted on two or more platforms.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CrossPlatformUrl {
+    /// The URL, normalised.
     pub url: String,
     /// First time seen per platform (ISO 8601 UTC).
     pub first_seen: BTreeMap<String, String>,
+    /// Times it was posted, all platforms together (count).
     pub posts: u64,
 }
 
+/// What `summary.json` and the report say about the spread.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SpreadSummary {
+    /// Width of the timeline bins, in s (the requested width, or a wider one for long spans).
     pub bin_s: f64,
     /// The bin asked for, when the data's span forced a wider one (see [`MAX_BINS`]).
     pub requested_bin_s: Option<f64>,
+    /// First post of each platform, earliest first.
     pub first_posts: Vec<FirstPost>,
+    /// One entry per pair of platforms, the leader being the one that posted first.
     pub lead_lag: Vec<LeadLag>,
+    /// The first original tweet and its retweets; null without one.
     pub first_tweet: Option<FirstTweetCascade>,
+    /// Volume per platform, platforms in alphabetical order.
     pub platforms: Vec<PlatformVolume>,
+    /// URLs seen on two or more platforms, most posted first (at most 50).
     pub cross_platform_urls: Vec<CrossPlatformUrl>,
     /// Share of all posts made by accounts at or above the suspicion threshold.
     pub suspicious_share: Option<f64>,
+    /// The score threshold `suspicious_share` used; null without scores.
     pub suspicion_threshold: Option<f64>,
 }
 
@@ -159,6 +199,7 @@ pub struct Spread {
     /// `spread.csv`: bin_start, platform, posts, accounts, new_accounts, cumulative_posts,
     /// suspicious_posts, suspicious_share.
     pub bins: DataFrame,
+    /// First posts, lead-lag, the first tweet, volumes and cross-platform URLs.
     pub summary: SpreadSummary,
     /// The first hours around the first posts at fine resolution (for the zoomed panel of
     /// the spread figure), whatever the bin width of the timeline.
@@ -170,9 +211,13 @@ pub struct Spread {
 /// `start_ms + (k + 1) * step_ms`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EarlyWindow {
+    /// Start of the window, in Unix ms (a whole multiple of `step_ms`).
     pub start_ms: i64,
+    /// End of the window (exclusive), in Unix ms.
     pub end_ms: i64,
+    /// Width of a step, in ms.
     pub step_ms: i64,
+    /// Per platform (alphabetical): its name and cumulative post count at the end of each step.
     pub cumulative: Vec<(String, Vec<u64>)>,
 }
 

@@ -29,13 +29,20 @@ use crate::ingest::text::normalise_url;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectKind {
+    /// Retweets (reposts) of the same post (`co_retweet`).
     CoRetweet,
+    /// Posts, other than retweets, linking the same normalised URL (`co_link`).
     CoLink,
+    /// Posts, other than retweets, with the same normalised text of at least
+    /// [`MIN_COTWEET_WORDS`] words (`co_tweet`).
     CoTweet,
+    /// Posts, other than retweets, with the same ordered sequence of two or more hashtags on
+    /// the same UTC day (`hashtag_sequence`).
     HashtagSequence,
 }
 
 impl ObjectKind {
+    /// Every object kind, in the order sweeps run.
     pub const ALL: [ObjectKind; 4] = [
         ObjectKind::CoRetweet,
         ObjectKind::CoLink,
@@ -43,6 +50,7 @@ impl ObjectKind {
         ObjectKind::HashtagSequence,
     ];
 
+    /// The kind's name in the output tables (`object_kind`) and `summary.json`.
     pub fn as_str(self) -> &'static str {
         match self {
             ObjectKind::CoRetweet => "co_retweet",
@@ -68,11 +76,13 @@ pub const HASHTAG_SEQUENCE_WINDOW_S: f64 = 86_400.0;
 /// Co-tweets need this many words: short texts ("bump", "so true") coincide by chance.
 pub const MIN_COTWEET_WORDS: usize = 5;
 
+/// Settings of the coordination stage (recorded in `summary.json`).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CoordOptions {
     /// Windows in seconds; the first is the one clusters and account signals use. 10 s is
     /// CooRTweet's default; 1 s and 60 s bracket it.
     pub windows_s: Vec<f64>,
+    /// The object kinds swept (all by default).
     pub kinds: Vec<ObjectKind>,
     /// Distinct objects a pair must share to be an edge.
     pub min_coactions: u32,
@@ -80,7 +90,9 @@ pub struct CoordOptions {
     pub min_objects_per_account: u32,
     /// Null-model shuffles.
     pub shuffles: u32,
+    /// How expected co-actions are estimated.
     pub null: NullModel,
+    /// Seed of the null model's random shuffles (same seed, same result).
     pub seed: u64,
     /// Family-wise error rate: an edge is significant when its Poisson p-value is below
     /// `alpha / candidate pairs` (Bonferroni) and it has `min_coactions`.
@@ -110,38 +122,63 @@ impl Default for CoordOptions {
 pub struct AccountCoordination {
     /// Distinct accounts it shares a significant edge with.
     pub degree: u32,
+    /// Its cluster (a connected component of significant edges, numbered from 0 by
+    /// decreasing size); null when it is in none.
     pub cluster_id: Option<u32>,
+    /// Accounts in its cluster; null when it is in none.
     pub cluster_size: Option<u32>,
 }
 
+/// One sweep: one object kind in one window.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SweepSummary {
+    /// The object kind's name (see [`ObjectKind::as_str`]).
     pub object_kind: &'static str,
+    /// The window, in s (a day for hashtag sequences).
     pub window_s: f64,
+    /// Actions on objects of this kind (before each account's repeats are dropped).
     pub actions: usize,
+    /// Distinct objects of this kind acted on.
     pub objects: usize,
+    /// Distinct account pairs that co-acted at least once.
     pub candidate_pairs: usize,
+    /// Pairs that co-acted on at least `min_coactions` distinct objects.
     pub edges: usize,
+    /// Edges that pass the null model's Bonferroni-corrected test.
     pub significant_edges: usize,
+    /// Actions whose window held more than `max_accounts_in_window` earlier actions, so
+    /// paired only with the nearest: non-zero means the counts are lower bounds.
     pub truncated_windows: u64,
 }
 
+/// What the coordination stage found, for `summary.json`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CoordSummary {
+    /// The settings used.
     pub options: CoordOptions,
+    /// One entry per object kind and window swept.
     pub sweeps: Vec<SweepSummary>,
+    /// Clusters: connected components of the significant edges in the primary window
+    /// (hashtag-sequence edges in their day window).
     pub clusters: usize,
+    /// Accounts in any cluster.
     pub accounts_in_clusters: usize,
+    /// Accounts in the largest cluster (0 without clusters).
     pub largest_cluster: usize,
 }
 
+/// The coordination stage's tables and per-account results.
 pub struct Coordination {
     /// The significant edges (every candidate edge goes to the sink of [`detect_streaming`]).
     pub edges: DataFrame,
     /// Candidate edges: pairs with `min_coactions` shared objects, over every sweep.
     pub candidate_edges: usize,
+    /// One row per cluster (`clusters.csv`): id, size, object kinds, first and last shared
+    /// action, members, handles and example objects.
     pub clusters: DataFrame,
+    /// Every post author's coordination, keyed by `(platform, account_id)`.
     pub by_account: HashMap<(String, String), AccountCoordination>,
+    /// Counts per sweep and of clusters.
     pub summary: CoordSummary,
 }
 

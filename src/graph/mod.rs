@@ -22,6 +22,7 @@ use crate::ingest::record::PostKind;
 use attributes::{AttrColumn, AttrType, AttrValue, NodeAttributes};
 use network::{Interaction, Layer, LayerGraph, NodeMetrics};
 
+/// Settings of the graph stage.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct GraphOptions {
     /// Seed of the Louvain community detection.
@@ -57,6 +58,7 @@ pub struct GephiSummary {
     pub layer_nodes: usize,
     /// Accounts and edges written.
     pub nodes: usize,
+    /// Edges written (the retweet layer's, after `min_weight` and the limit).
     pub edges: usize,
     /// Whether the limit cut the graph (the top `max_nodes` accounts by PageRank and the
     /// edges among them, isolated ones dropped).
@@ -68,11 +70,18 @@ pub struct AmplificationGraph {
     /// `platform:account_id` per node; mentioned handles with no known account are
     /// `platform:@handle`.
     pub node_ids: Vec<String>,
+    /// `(platform, account_id)` per node (`account_id` is `@handle` for a mentioned handle
+    /// with no known account).
     pub keys: Vec<(String, String)>,
+    /// The first handle seen for each node (on its posts, or as mentioned); null when none
+    /// was.
     pub handles: Vec<Option<String>>,
     /// Posts each account made in the data.
     pub posts: Vec<u32>,
+    /// One directed graph per interaction kind (retweet, quote, reply, mention), amplifier
+    /// → amplified.
     pub layers: Vec<LayerGraph>,
+    /// Per-node metrics: degrees, PageRank, k-core, components, communities.
     pub metrics: NodeMetrics,
 }
 
@@ -264,7 +273,9 @@ pub fn nodes_table(graph: &AmplificationGraph) -> Result<DataFrame> {
 
 /// Extra per-account values for the Gephi files (e.g. suspicion score and cluster).
 pub struct ExtraAttributes {
+    /// Combined suspicion score (0–1) per `(platform, account_id)`.
     pub score: HashMap<(String, String), f64>,
+    /// Coordination cluster id per `(platform, account_id)`, for accounts in a cluster.
     pub cluster: HashMap<(String, String), u32>,
 }
 
@@ -327,31 +338,49 @@ pub fn node_attributes(
     NodeAttributes { columns, rows }
 }
 
+/// An account in a top list of `summary.json`, with the value it is ranked by.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RankedNode {
+    /// The account's platform.
     pub platform: String,
+    /// The account's id on the platform.
     pub account_id: String,
+    /// Its handle, where known.
     pub handle: Option<String>,
+    /// The ranking value: retweets made or received (weighted degree), or PageRank.
     pub value: f64,
 }
 
+/// One layer of the network in `summary.json`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LayerSummary {
+    /// The interaction kind (`retweet`, `quote`, `reply`, `mention`).
     pub layer: &'static str,
+    /// Distinct directed account pairs (self-loops dropped).
     pub edges: usize,
+    /// Interactions in all (the sum of edge weights).
     pub interactions: u64,
 }
 
 /// Graph facts for `summary.json`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct GraphSummary {
+    /// What an edge means: amplifier → amplified.
     pub edge_direction: &'static str,
+    /// Accounts in the network (authors, and accounts retweeted, quoted, replied to or
+    /// mentioned).
     pub nodes: usize,
+    /// One entry per interaction kind.
     pub layers: Vec<LayerSummary>,
+    /// Weakly connected components of the retweet layer with two or more accounts.
     pub retweet_components: usize,
+    /// Accounts in the largest weakly connected component of the retweet layer.
     pub largest_retweet_component: u32,
+    /// Louvain communities with two or more accounts.
     pub communities: usize,
+    /// Modularity of the Louvain partition (0 when the retweet layer has no edges).
     pub modularity: f64,
+    /// How communities were found, in words.
     pub community_method: &'static str,
     /// Accounts that retweeted most (weighted out-degree, retweet layer).
     pub top_amplifiers: Vec<RankedNode>,
@@ -364,6 +393,8 @@ pub struct GraphSummary {
     pub gephi: Option<GephiSummary>,
 }
 
+/// The graph's facts for `summary.json`, with the `limit` top accounts of each ranking; the
+/// Gephi part is left to the caller (`gephi: None`).
 pub fn summary(graph: &AmplificationGraph, limit: usize) -> GraphSummary {
     let m = &graph.metrics;
     let named = |ranked: Vec<network::RankedAccount>| {

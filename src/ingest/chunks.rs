@@ -40,14 +40,19 @@ const BLOCKS_IN_FLIGHT: usize = 3;
 /// What one file (or one part of it) produced.
 #[derive(Default)]
 pub struct FileOutput {
+    /// The kept posts in canonical columns, one DataFrame per piece, in file order.
     pub frames: Vec<DataFrame>,
+    /// The account snapshots carried by the kept posts.
     pub accounts: AccountMap,
+    /// How the records met were accounted for.
     pub counts: Counts,
     /// Lines that hold nothing (not records, so not in the read/kept/skipped balance).
     pub blank_lines: u64,
 }
 
 impl FileOutput {
+    /// Takes over what `collector` gathered: its posts become one DataFrame after those
+    /// held (none when it kept no post), its accounts and counts are merged.
     pub fn absorb_collector(&mut self, collector: Collector<'_>) -> Result<(), IngestError> {
         let Collector {
             posts,

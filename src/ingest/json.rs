@@ -106,6 +106,7 @@ pub fn skip_json_error(
 /// A whole JSON document held in memory. Only used for shapes that are one document by
 /// nature (API responses, thread files), which are small; line-delimited files stream.
 pub struct JsonDocument {
+    /// The document's bytes, as read (decompressed).
     pub bytes: Vec<u8>,
 }
 
@@ -181,6 +182,7 @@ pub struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
+    /// A counter over `bytes`, starting at line 1.
     pub fn new(bytes: &'a [u8]) -> Self {
         LineCounter {
             bytes,

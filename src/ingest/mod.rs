@@ -36,19 +36,39 @@ use json::JsonDocument;
 use record::{AccountMap, Collector, Counts, RecordFilter, SkipExample};
 use source::{Compression, Format, Sniffed};
 
+/// Why ingest failed as a whole. Bad records never fail it (they are counted as skipped in
+/// the [`IngestReport`]) unless `--strict` asks for it.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    /// A file or folder could not be opened or read.
     #[error("{}", path.display())]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// A file is not a recognised export of posts (a named one, or any with `--strict`), or
+    /// a CSV's columns do not fit `--map`.
     #[error("{path}: {reason}")]
-    Format { path: String, reason: String },
+    Format {
+        /// The file's path.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Building or combining the tables failed in polars.
     #[error("{0}")]
     Polars(#[from] PolarsError),
+    /// `--strict` and at least one input record was skipped.
     #[error("--strict: {skipped} input record(s) skipped, first at {first}")]
-    Strict { skipped: u64, first: String },
+    Strict {
+        /// How many records were skipped in all.
+        skipped: u64,
+        /// The first skipped record, as `file:line (reason)`.
+        first: String,
+    },
+    /// The inputs hold no files.
     #[error("no input files found")]
     NoInput,
 }
@@ -100,17 +120,30 @@ impl Default for IngestOptions {
 /// How one input file went.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
+    /// The file's path as found (named, or below a named folder).
     pub path: String,
+    /// The format it was read as (`twitter-v1`, `twarc-csv`, ...; see [`Format::name`]);
+    /// null when it was empty or refused.
     pub format: Option<&'static str>,
+    /// Compression recognised from its magic bytes.
     pub compression: Compression,
+    /// Size of the file as stored (compressed or not), in bytes.
     pub bytes: u64,
     /// `read`, `empty`, or `refused` (a file in a folder that is not posts).
     pub status: &'static str,
+    /// Why the file was empty or refused; null when it was read.
     pub note: Option<String>,
+    /// Input records met in the file (`kept + filtered_out + skipped`).
     pub records: u64,
+    /// Records that became posts and passed the filters (before deduplication across
+    /// files).
     pub kept: u64,
+    /// Posts dropped by `--tag`, `--since` or `--until`.
     pub filtered_out: u64,
+    /// Records that gave no post (bad JSON, delete notices, ...), counted by reason in the
+    /// [`IngestReport`].
     pub skipped: u64,
+    /// Lines holding only white space: not records, so outside the count above.
     pub blank_lines: u64,
 }
 
@@ -118,33 +151,57 @@ pub struct FileReport {
 /// `records_read = posts + duplicates + filtered_out + skipped`.
 #[derive(Debug, Clone, Serialize)]
 pub struct IngestReport {
+    /// Input records met in all files.
     pub records_read: u64,
+    /// Rows of `posts`: unique `(platform, post_id)` pairs kept.
     pub posts: u64,
+    /// Kept posts dropped as repeats of a `(platform, post_id)` already seen (the first
+    /// seen is kept).
     pub duplicates: u64,
+    /// Posts dropped by `--tag`, `--since` or `--until`.
     pub filtered_out: u64,
+    /// Records that gave no post, in all.
     pub skipped: u64,
+    /// Skipped records by reason (`invalid JSON`, `delete notice`, ...).
     pub skipped_by_reason: BTreeMap<String, u64>,
+    /// The first skipped records (at most [`record::MAX_SKIP_EXAMPLES`]) with file, line
+    /// and reason.
     pub skip_examples: Vec<SkipExample>,
+    /// Rows of `accounts`.
     pub accounts: u64,
+    /// Rows of `posts` per `platform` value.
     pub posts_by_platform: BTreeMap<String, u64>,
+    /// Rows of `posts` per `kind` value (`original`, `retweet`, ...).
     pub posts_by_kind: BTreeMap<String, u64>,
+    /// Time of the earliest post, ISO 8601 UTC to the second; null without posts.
     pub first_post_at: Option<String>,
+    /// Time of the latest post, ISO 8601 UTC to the second; null without posts.
     pub last_post_at: Option<String>,
+    /// The filters applied while reading.
     pub filters: FilterReport,
+    /// One report per input file, in reading order.
     pub files: Vec<FileReport>,
 }
 
+/// The filters of an ingest, as applied (`filters` in `ingest_report.json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct FilterReport {
+    /// `--tag` values, normalised (NFKC, lower case, without `#`); empty when posts are not
+    /// filtered by tag.
     pub tags: Vec<String>,
+    /// `--since` as ISO 8601 UTC (posts at or after it kept); null when unset.
     pub since: Option<String>,
+    /// `--until` as ISO 8601 UTC (posts before it kept); null when unset.
     pub until: Option<String>,
 }
 
 /// The canonical tables and the report.
 pub struct Ingested {
+    /// The canonical `posts` table: one row per `(platform, post_id)`, sorted by time.
     pub posts: DataFrame,
+    /// The canonical `accounts` table: one row per account, its latest profile snapshot.
     pub accounts: DataFrame,
+    /// How every input record was accounted for (`ingest_report.json`).
     pub report: IngestReport,
 }
 
@@ -159,10 +216,12 @@ pub fn ingest(inputs: &[PathBuf], options: &IngestOptions) -> Result<Ingested, I
 pub struct IngestProgress {
     /// Index of the file being read (0-based), and the number of files.
     pub file: usize,
+    /// Number of input files found.
     pub files: usize,
     /// Bytes of the input files as stored (compressed or not) read so far, and in all: a
     /// rate and time left follow from these.
     pub bytes_read: u64,
+    /// Size of all input files as stored, in bytes.
     pub bytes_total: u64,
     /// Every file is read; the posts are being deduplicated, joined to their parents and
     /// sorted.

@@ -11,10 +11,15 @@ use super::text::normalise_hashtag;
 
 /// Platforms in the canonical tables.
 pub const TWITTER: &str = "twitter";
+/// The `platform` value of 4chan posts.
 pub const FOURCHAN: &str = "4chan";
+/// The `platform` value of Telegram messages.
 pub const TELEGRAM: &str = "telegram";
+/// The `platform` value of Bluesky posts.
 pub const BLUESKY: &str = "bluesky";
+/// The `platform` value of Mastodon (and compatible servers') statuses.
 pub const MASTODON: &str = "mastodon";
+/// The `platform` value of Reddit submissions and comments.
 pub const REDDIT: &str = "reddit";
 
 /// How many offending `file:line` examples the ingest report keeps.
@@ -25,14 +30,20 @@ pub const MAX_SKIP_EXAMPLES: usize = 20;
 /// reposts, Mastodon reblogs, Telegram forwards, Reddit crossposts (written `retweet`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostKind {
+    /// A post of its own, referencing no other (`original`).
     Original,
+    /// A repost of another post on any platform (`retweet`).
     Retweet,
+    /// A post that quotes (embeds) another post (`quote`).
     Quote,
+    /// A reply to another post (`reply`).
     Reply,
+    /// The opening post of a 4chan thread or a Reddit submission (`thread`).
     Thread,
 }
 
 impl PostKind {
+    /// The kind's value in the `kind` column.
     pub const fn as_str(self) -> &'static str {
         match self {
             PostKind::Original => "original",
@@ -64,32 +75,61 @@ pub const RETWEET: &str = PostKind::Retweet.as_str();
 /// One post in canonical form (a row of `posts`).
 #[derive(Debug, Clone)]
 pub struct PostRecord {
+    /// The platform (one of the constants above, e.g. [`TWITTER`]).
     pub platform: &'static str,
+    /// The post's id on its platform (unique together with `platform`).
     pub post_id: String,
+    /// The author's account id on the platform; null when unknown (e.g. Reddit's
+    /// `[deleted]` authors).
     pub author_id: Option<String>,
+    /// The author's handle (screen name, username) as the export gives it.
     pub author_handle: Option<String>,
+    /// When the post was made, in ms since the Unix epoch (UTC).
     pub created_at_ms: i64,
+    /// What kind of post it is.
     pub kind: PostKind,
+    /// The post this one reposts, quotes or replies to; null for an original.
     pub parent_post_id: Option<String>,
+    /// The parent post's author id; filled from the collected posts when the export does
+    /// not give it.
     pub parent_author_id: Option<String>,
+    /// When the parent post was made, in ms since the Unix epoch; filled from the collected
+    /// posts when the export does not give it.
     pub parent_created_at_ms: Option<i64>,
+    /// The post's text (a Twitter retweet's rebuilt as `RT @user: <original text>`).
     pub text: Option<String>,
+    /// Hashtags carried by the post, normalised (NFKC, lower case, without `#`).
     pub hashtags: Vec<String>,
+    /// Links in the post, expanded where the export gives the expanded form.
     pub urls: Vec<String>,
+    /// Accounts mentioned, by handle as the export gives them (Twitter: lower-case screen
+    /// names).
     pub mentions: Vec<String>,
+    /// The post's language as the export tags it (e.g. Twitter's `lang`); null when
+    /// untagged.
     pub lang: Option<String>,
+    /// The client the post was made with (Twitter `source`, Mastodon application name).
     pub source_app: Option<String>,
+    /// The conversation the post belongs to: Twitter v2 conversation id, 4chan
+    /// `board/thread`, the Telegram chat, the Reddit submission.
     pub thread_id: Option<String>,
+    /// The 4chan board or Reddit subreddit; null elsewhere.
     pub board: Option<String>,
+    /// The 4chan poster's flag country code; null elsewhere.
     pub country: Option<String>,
     /// The post's own engagement counts at collection time; null for retweets, whose
     /// counts in every export are the original's.
     pub retweet_count: Option<i64>,
+    /// Likes (favourites) of the post at collection time; null for retweets and where the
+    /// export has none.
     pub like_count: Option<i64>,
+    /// The line of the source file the record starts on (1-based); set by the
+    /// [`Collector`] when the post is kept.
     pub source_line: u64,
 }
 
 impl PostRecord {
+    /// A post with the fields every reader knows; every other field empty (null).
     pub fn new(
         platform: &'static str,
         post_id: String,
@@ -126,20 +166,35 @@ impl PostRecord {
 /// the latest snapshot per account is chosen).
 #[derive(Debug, Clone, Default)]
 pub struct AccountRecord {
+    /// The platform (one of the constants above, e.g. [`TWITTER`]).
     pub platform: &'static str,
+    /// The account's id on the platform (the `author_id` of its posts).
     pub account_id: String,
+    /// The account's handle (screen name, username, `acct`).
     pub handle: Option<String>,
+    /// The account's display name.
     pub display_name: Option<String>,
+    /// When the account was created, in ms since the Unix epoch.
     pub account_created_at_ms: Option<i64>,
+    /// Followers count at the time of the snapshot.
     pub followers: Option<i64>,
+    /// Accounts it follows (Twitter "friends", Mastodon `following_count`).
     pub friends: Option<i64>,
+    /// Posts the account had made in all, as its profile counts them.
     pub statuses_count: Option<i64>,
+    /// Posts the account had liked (Twitter v1.1 only).
     pub favourites_count: Option<i64>,
+    /// Public lists the account is a member of (Twitter).
     pub listed_count: Option<i64>,
+    /// Whether the platform showed the account as verified.
     pub verified: Option<bool>,
+    /// Whether the profile kept the default theme (Twitter v1.1 only).
     pub default_profile: Option<bool>,
+    /// Whether the profile kept the default avatar (Twitter v1.1 only).
     pub default_profile_image: Option<bool>,
+    /// The profile's self-description (bio).
     pub description: Option<String>,
+    /// The profile's free-text location (4chan: the flag's country name).
     pub location: Option<String>,
     /// The account's own "bot" flag (Mastodon); null where the platform has none.
     pub bot: Option<bool>,
@@ -234,11 +289,14 @@ impl AccountRecord {
 pub struct RecordFilter {
     /// Normalised tags; a post is kept when it carries any of them.
     pub tags: Vec<String>,
+    /// Keep posts at or after this time (ms since the Unix epoch).
     pub since_ms: Option<i64>,
+    /// Keep posts before this time (ms since the Unix epoch).
     pub until_ms: Option<i64>,
 }
 
 impl RecordFilter {
+    /// A filter on `tags` (any spelling: they are normalised here) and a time range.
     pub fn new(tags: &[String], since_ms: Option<i64>, until_ms: Option<i64>) -> Self {
         RecordFilter {
             tags: tags.iter().map(|t| normalise_hashtag(t)).collect(),
@@ -283,26 +341,36 @@ impl RecordFilter {
 /// A skipped input record, for the report.
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
 pub struct SkipExample {
+    /// The file, as found.
     pub file: String,
+    /// The line the record starts on (1-based).
     pub line: u64,
+    /// The reason, with a detail where there is one (`invalid JSON: ...`).
     pub reason: String,
 }
 
 /// Per-chunk accounting of input records.
 #[derive(Debug, Clone, Default)]
 pub struct Counts {
+    /// Input records met (`kept + filtered_out + skipped`).
     pub records: u64,
+    /// Records that became posts and passed the filters.
     pub kept: u64,
+    /// Posts dropped by the filters.
     pub filtered_out: u64,
+    /// Records that gave no post, by reason.
     pub skipped_by_reason: BTreeMap<String, u64>,
+    /// The first skipped records by line (at most [`MAX_SKIP_EXAMPLES`]).
     pub skip_examples: Vec<SkipExample>,
 }
 
 impl Counts {
+    /// Records skipped for any reason.
     pub fn skipped(&self) -> u64 {
         self.skipped_by_reason.values().sum()
     }
 
+    /// Adds `other`'s counts to these, keeping examples up to [`MAX_SKIP_EXAMPLES`].
     pub fn absorb(&mut self, other: Counts) {
         self.records += other.records;
         self.kept += other.kept;
@@ -326,6 +394,8 @@ impl Counts {
 pub struct AccountMap(pub HashMap<&'static str, HashMap<String, AccountRecord>>);
 
 impl AccountMap {
+    /// Adds a snapshot, merging it into any held for the same account (see
+    /// [`AccountRecord::merge`]).
     pub fn add(&mut self, account: AccountRecord) {
         let by_id = self.0.entry(account.platform).or_default();
         match by_id.get_mut(&account.account_id) {
@@ -336,6 +406,7 @@ impl AccountMap {
         }
     }
 
+    /// Merges every account of `other` into this map.
     pub fn absorb(&mut self, other: AccountMap) {
         for (_, by_id) in other.0 {
             for (_, account) in by_id {
@@ -344,10 +415,12 @@ impl AccountMap {
         }
     }
 
+    /// Number of accounts held, over all platforms.
     pub fn len(&self) -> usize {
         self.0.values().map(HashMap::len).sum()
     }
 
+    /// Whether no account is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -363,6 +436,7 @@ pub struct SharedAccountMap {
 }
 
 impl SharedAccountMap {
+    /// An empty map split into `shards` locks (at least one).
     pub fn new(shards: usize) -> Self {
         SharedAccountMap {
             shards: (0..shards.max(1))
@@ -372,6 +446,7 @@ impl SharedAccountMap {
         }
     }
 
+    /// Merges every account of `other`, locking each shard once.
     pub fn absorb(&self, other: AccountMap) {
         use std::hash::BuildHasher;
         let mut by_shard: Vec<Vec<AccountRecord>> = vec![Vec::new(); self.shards.len()];
@@ -487,12 +562,17 @@ pub struct Collector<'f> {
     filter: &'f RecordFilter,
     file_index: u32,
     file_label: &'f str,
+    /// The kept posts, as columns.
     pub posts: PostColumns,
+    /// The account snapshots carried by the kept posts.
     pub accounts: AccountMap,
+    /// How the records met were accounted for.
     pub counts: Counts,
 }
 
 impl<'f> Collector<'f> {
+    /// An empty collector for the file at `file_index` in the ingest's file list, named
+    /// `file_label` in skip examples, applying `filter`.
     pub fn new(filter: &'f RecordFilter, file_index: u32, file_label: &'f str) -> Self {
         Collector {
             decoded: HashMap::new(),
@@ -653,10 +733,12 @@ macro_rules! each_post_column {
 }
 
 impl PostColumns {
+    /// Number of posts (rows) held.
     pub fn len(&self) -> usize {
         self.post_id.len()
     }
 
+    /// Whether no post is held.
     pub fn is_empty(&self) -> bool {
         self.post_id.is_empty()
     }
@@ -782,57 +864,4 @@ pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn snapshot(followers: i64, time: i64, flags: Option<bool>) -> AccountRecord {
-        AccountRecord {
-            platform: TWITTER,
-            account_id: "1".into(),
-            followers: Some(followers),
-            default_profile: flags,
-            favourites_count: flags.map(|_| 7),
-            observed_at_ms: time,
-            input_order: (0, time as u64),
-            has_profile_flags: flags.is_some(),
-            flags_stamp: flags.map(|_| (time, (0, time as u64))),
-            ..AccountRecord::default()
-        }
-    }
-
-    #[test]
-    fn merge_takes_each_field_from_its_latest_provider_in_any_order() {
-        let v1_old = snapshot(10, 1, Some(true));
-        let v1_newer = snapshot(20, 2, Some(false));
-        let v2_latest = snapshot(30, 3, None);
-        let orders = [
-            [v1_old.clone(), v1_newer.clone(), v2_latest.clone()],
-            [v2_latest.clone(), v1_old.clone(), v1_newer.clone()],
-            [v1_newer.clone(), v2_latest.clone(), v1_old.clone()],
-        ];
-        for order in orders {
-            let mut map = AccountMap::default();
-            for s in order {
-                map.add(s);
-            }
-            let merged = &map.0[TWITTER]["1"];
-            assert_eq!(merged.followers, Some(30), "latest snapshot wins");
-            assert_eq!(
-                merged.default_profile,
-                Some(false),
-                "flags from the latest v1.1 snapshot"
-            );
-            assert_eq!(merged.favourites_count, Some(7));
-        }
-        // Skipping older snapshots cannot change the result.
-        assert!(!v2_latest.would_take(v1_old.stamp(), false));
-        let mut only_v2 = v2_latest.clone();
-        assert!(
-            only_v2.would_take(v1_newer.stamp(), true),
-            "an older v1.1 snapshot still brings flags"
-        );
-        only_v2.merge(v1_newer);
-        assert_eq!(only_v2.default_profile, Some(false));
-        assert_eq!(only_v2.followers, Some(30));
-    }
-}
+mod tests;

@@ -12,7 +12,9 @@ use serde_json::Value;
 use super::IngestError;
 
 /// The export formats tagscope reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Twitter API v1.1 status objects: JSONL, a JSON array, a search response
@@ -41,6 +43,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format's name, as `--format` takes it and the ingest report gives it.
     pub fn name(self) -> &'static str {
         match self {
             Format::TwitterV1 => "twitter-v1",
@@ -60,8 +63,11 @@ impl Format {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
+    /// Not compressed (`none`).
     None,
+    /// gzip (`gzip`).
     Gzip,
+    /// Zstandard (`zstd`).
     Zstd,
 }
 
@@ -181,6 +187,8 @@ impl<R: Read> Read for Counted<R> {
 /// The start of a file's decompressed content, enough to recognise its format.
 pub const SNIFF_BYTES: usize = 256 * 1024;
 
+/// The first [`SNIFF_BYTES`] of a file's decompressed content (fewer when the file is
+/// shorter, or damaged after what could be read).
 pub fn read_head(path: &Path) -> Result<Vec<u8>, IngestError> {
     let (mut reader, _) = open_decompressed(path)?;
     let mut head = vec![0u8; SNIFF_BYTES];
@@ -208,6 +216,7 @@ pub fn read_head(path: &Path) -> Result<Vec<u8>, IngestError> {
 /// What sniffing found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sniffed {
+    /// A recognised export of posts.
     Format(Format),
     /// Nothing in the file (zero bytes or only white space).
     Empty,

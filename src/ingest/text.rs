@@ -285,6 +285,17 @@ fn layouts(formats: &[&str]) -> Vec<Vec<Item<'static>>> {
         .collect()
 }
 
+/// A `--since`/`--until` bound: a date (`2017-05-05`, midnight UTC), an ISO 8601 time, or
+/// any layout [`parse_any_time`] reads; Unix ms.
+pub fn parse_time_bound(value: &str) -> Option<i64> {
+    let with_time = if value.len() == 10 {
+        format!("{value}T00:00:00Z")
+    } else {
+        value.to_string()
+    };
+    parse_iso_time(&with_time).or_else(|| parse_any_time(value))
+}
+
 /// Timestamps in generic CSVs: Unix seconds or milliseconds, ISO 8601, `YYYY-MM-DD HH:MM:SS`
 /// or `M/D/YYYY HH:MM` (taken as UTC) or the Twitter v1.1 layout.
 pub fn parse_any_time(value: &str) -> Option<i64> {

@@ -27,15 +27,20 @@ pub struct LanguageBand {
 /// How a band is coloured: named languages take the palette in order.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum BandKind {
+    /// A named language: the next palette colour.
     Language,
+    /// The other languages grouped together: grey.
     Other,
+    /// Posts of undetermined language: light grey.
     Undetermined,
 }
 
 /// A dated marker, e.g. the majority switch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Marker {
+    /// Where the marker stands on the time axis, in Unix ms UTC.
     pub time_ms: i64,
+    /// Text drawn with it, followed by its time.
     pub label: String,
 }
 

@@ -75,6 +75,7 @@ const DAY_MIN: i64 = 1440;
 pub struct FigureStyle {
     /// Pixels; text scales with `min(width / 1600, height / 900)`.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
     /// Zone the time axis is drawn in; named in the axis label.
     pub tz: Tz,
@@ -97,6 +98,7 @@ impl Default for FigureStyle {
 /// One named series; points need not be sorted. Non-finite values are skipped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeSeries {
+    /// Name of the series (e.g. a platform's display name).
     pub name: String,
     /// (bin start in Unix ms UTC, value).
     pub points: Vec<(i64, f64)>,

@@ -21,9 +21,12 @@ use super::{
 pub struct PlatformSeries {
     /// Display name ("Twitter", "4chan").
     pub name: String,
+    /// Colour of the platform's curve and first-post marker.
     pub color: RGBColor,
     /// (bin start in Unix ms UTC, posts in the bin); need not be sorted.
     pub posts: Vec<(i64, f64)>,
+    /// Time of the platform's first post (Unix ms UTC), marked on the figures; `None`
+    /// draws no marker.
     pub first_post_ms: Option<i64>,
 }
 
@@ -32,9 +35,13 @@ pub struct PlatformSeries {
 /// `start_ms + (k + 1) * step_ms`, platforms in the order of the series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Zoom {
+    /// Start of the window, in Unix ms UTC.
     pub start_ms: i64,
+    /// End of the window, in Unix ms UTC.
     pub end_ms: i64,
+    /// Width of a step, in ms.
     pub step_ms: i64,
+    /// `cumulative[i][k]`: platform `i`'s posts before the end of step `k`.
     pub cumulative: Vec<Vec<f64>>,
 }
 
@@ -42,7 +49,9 @@ pub struct Zoom {
 /// that tests can check what a reader sees without reading pixels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
+    /// The figure as PNG bytes.
     pub png: Vec<u8>,
+    /// Labels of the x ticks of its lowest time axis, as drawn.
     pub x_tick_labels: Vec<String>,
 }
 

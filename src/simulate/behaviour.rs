@@ -35,12 +35,19 @@ const STYLES: [ScheduleStyle; 4] = [
 /// Account shares (fractions of all Twitter accounts) drawn for a randomised world.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Shares {
+    /// Share (0–1) of amplifier bots (high-rate retweeters on a jittered clock).
     pub amplifier: f64,
+    /// Share (0–1) of accounts in coordinated groups.
     pub coordinated: f64,
+    /// Mean accounts per coordinated group.
     pub coordinated_group_size: usize,
+    /// Share (0–1) of scheduled bots (posting on a clock).
     pub scheduled: f64,
+    /// Share (0–1) of low-volume bots (a handful of fast retweets each).
     pub low_volume: f64,
+    /// Share (0–1) of hyperactive humans.
     pub hyperactive: f64,
+    /// Share (0–1) of ordinary humans that are dormant (created 2016, few statuses).
     pub dormant: f64,
 }
 
@@ -56,12 +63,15 @@ pub struct Behaviour {
     pub hyperactive_rate: (f64, f64),
     /// Mean extra posts per session and median gap inside a session (ms): ordinary humans.
     pub human_session_mean: f64,
+    /// Median gap between posts inside an ordinary human's session (ms).
     pub human_gap_median_ms: f64,
     /// The same for hyperactive humans.
     pub hyper_session_mean: f64,
+    /// Median gap between posts inside a hyperactive human's session (ms).
     pub hyper_gap_median_ms: f64,
     /// Reaction delay of ordinary and hyperactive humans (ms).
     pub human_latency_median_ms: f64,
+    /// Median reaction delay of hyperactive humans (ms).
     pub hyper_latency_median_ms: f64,
     /// Amplifier (and coordinated non-burst) reaction delay beyond 2 s (ms).
     pub bot_latency_median_ms: f64,

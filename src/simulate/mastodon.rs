@@ -79,12 +79,10 @@ struct Status {
     poll: Option<serde_json::Value>,
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+/// Text as Mastodon's HTML escapes it: html-escape's quoted-attribute set (`& < > " '`),
+/// with the apostrophe as Mastodon (Rails) writes it (`&#39;`, not `&#x27;`).
+fn escape_html(s: &str) -> String {
+    html_escape::encode_quoted_attribute(s).replace("&#x27;", "&#39;")
 }
 
 /// A link as Mastodon renders it: the scheme hidden, the rest visible.
@@ -92,8 +90,8 @@ fn link_html(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
     format!(
         "<a href=\"{}\" target=\"_blank\" rel=\"nofollow noopener noreferrer\"><span class=\"invisible\">{scheme}://</span><span class=\"\">{}</span><span class=\"invisible\"></span></a>",
-        html_escape(url),
-        html_escape(rest)
+        escape_html(url),
+        escape_html(rest)
     )
 }
 
@@ -220,7 +218,7 @@ pub(super) fn write_mastodon(
             }
             for piece in post.pieces() {
                 match piece {
-                    Piece::Plain(s) => html.push_str(&html_escape(s)),
+                    Piece::Plain(s) => html.push_str(&escape_html(s)),
                     Piece::Link(url) => html.push_str(&link_html(url)),
                     Piece::Tag => html.push_str(&format!(
                         "<a href=\"https://{INSTANCE}/tags/{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{tag}</span></a>",

@@ -13,13 +13,18 @@ use super::*;
 /// A platform the simulator can add beside Twitter and 4chan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SimPlatform {
+    /// Telegram, written as a Telegram Desktop chat export (`result.json`).
     Telegram,
+    /// Bluesky, written as Jetstream lines.
     Bluesky,
+    /// Mastodon, written as API statuses.
     Mastodon,
+    /// Reddit, written as a Pushshift NDJSON dump.
     Reddit,
 }
 
 impl SimPlatform {
+    /// Every platform, in order of their lag after the 4chan post.
     pub const ALL: [SimPlatform; 4] = [
         SimPlatform::Telegram,
         SimPlatform::Bluesky,
@@ -37,6 +42,8 @@ impl SimPlatform {
         }
     }
 
+    /// The platform named `name` (as [`SimPlatform::name`] gives it, any case, surrounding
+    /// spaces ignored).
     pub fn parse(name: &str) -> Option<SimPlatform> {
         SimPlatform::ALL
             .into_iter()
@@ -196,14 +203,22 @@ impl PlatformPlan {
 /// What the manifest records of one platform (its ground truth).
 #[derive(Debug, Clone, Serialize)]
 pub struct PlatformSummary {
+    /// The platform's `platform` value (`telegram`, `bluesky`, `mastodon`, `reddit`).
     pub platform: &'static str,
+    /// Time of the platform's first post, ISO 8601 UTC to the second.
     pub first_post_time: String,
     /// Minutes between the 4chan leak post and the platform's first post.
     pub lag_minutes: f64,
+    /// Posts generated on the platform.
     pub posts: u64,
+    /// Posts per kind as planned (`original`, `repost`, `reply`).
     pub posts_by_kind: BTreeMap<String, u64>,
+    /// Accounts with at least one post.
     pub accounts: u64,
+    /// Of those, the planted bots (amplifiers and coordinated members).
     pub bots: u64,
+    /// Accounts with at least one post, per ground-truth kind (`channel` or `seeder`,
+    /// `human`, `amplifier`, `coordinated`).
     pub accounts_by_kind: BTreeMap<String, u64>,
 }
 

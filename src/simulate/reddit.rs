@@ -53,10 +53,9 @@ struct Comment<'a> {
     subreddit_id: &'a str,
 }
 
+/// Text as the dumps escape it (`& < >`).
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    html_escape::encode_text(s).into_owned()
 }
 
 fn base36(mut n: u64) -> String {

@@ -1,0 +1,85 @@
+//! Unit tests of `src/features.rs`.
+
+use super::*;
+
+#[test]
+fn every_signal_variant_names_its_spec() {
+    assert_eq!(Signal::ALL.len(), SIGNALS.len());
+    for (i, &signal) in Signal::ALL.iter().enumerate() {
+        assert_eq!(signal as usize, i);
+        // CamelCase → snake_case; a run of digits after a letter starts a word.
+        let mut snake = String::new();
+        let mut previous: Option<char> = None;
+        for c in signal.identifier().chars() {
+            let starts_word = c.is_ascii_uppercase()
+                || (c.is_ascii_digit() && previous.is_some_and(|p| p.is_ascii_alphabetic()));
+            if starts_word && previous.is_some() {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+            previous = Some(c);
+        }
+        assert_eq!(snake, signal.spec().name);
+        assert_eq!(signal_index(signal.spec().name), Some(i));
+    }
+}
+
+#[test]
+fn a_batch_created_together_stands_out_from_its_background() {
+    // One account created every other day for a year, and a batch of 12 on day 200.
+    let mut days: Vec<Option<i64>> = (0..365).step_by(2).map(Some).collect();
+    days.extend(std::iter::repeat_n(Some(200), 12));
+    days.push(None);
+    let ratios = creation_cohorts(&days);
+    assert_eq!(ratios[days.len() - 1], None);
+    assert_eq!(ratios[0], Some(0.0), "a lone account is no cohort");
+    let batch = ratios[days.len() - 2].unwrap();
+    // 13 accounts within a day against 1.5 expected from the ±60 days around.
+    assert!(batch > 8.0, "{batch}");
+}
+
+#[test]
+fn burstiness_extremes() {
+    // Clockwork gaps: CV 0, B = −1; entropy 0.
+    let periodic = vec![60.0; 20];
+    let (m, s) = mean_sd(&periodic);
+    assert_eq!(s / m, 0.0);
+    assert_eq!((s - m) / (s + m), -1.0);
+    let mut bins = [0u32; 21];
+    bins[6] = 20;
+    assert_eq!(normalised_entropy(&bins, 21), 0.0);
+    assert!((normalised_entropy(&[5, 5, 5, 5], 4) - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn chi_square_uniformity() {
+    assert!(uniformity_p(&[10; 60]).unwrap() > 0.99);
+    let mut clock = [0u32; 60];
+    clock[0] = 60;
+    assert!(uniformity_p(&clock).unwrap() < 1e-20);
+}
+
+#[test]
+fn memory_of_alternating_gaps_is_negative() {
+    let gaps: Vec<f64> = (0..20)
+        .map(|i| if i % 2 == 0 { 1.0 } else { 100.0 })
+        .collect();
+    assert!(memory_coefficient(&gaps).unwrap() < -0.9);
+    assert!(memory_coefficient(&[5.0; 10]).is_none());
+}
+
+#[test]
+fn every_signal_has_increasing_knots() {
+    for spec in SIGNALS {
+        assert!(
+            spec.knots.windows(2).all(|w| w[0].0 < w[1].0),
+            "{}",
+            spec.name
+        );
+        assert!(
+            spec.knots.iter().all(|k| (0.0..=1.0).contains(&k.1)),
+            "{}",
+            spec.name
+        );
+    }
+}
