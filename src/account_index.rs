@@ -9,6 +9,26 @@ use anyhow::Result;
 use polars::prelude::*;
 use rayon::prelude::*;
 
+/// An account: ids are unique only within a platform, so an account is always named by
+/// both. Ordered by platform, then id (byte order), as every per-account table is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct AccountKey {
+    /// The account's platform (`twitter`, `4chan`, ...).
+    pub platform: String,
+    /// The account's id on its platform.
+    pub account_id: String,
+}
+
+impl AccountKey {
+    /// The account `account_id` of `platform`.
+    pub fn new(platform: impl Into<String>, account_id: impl Into<String>) -> Self {
+        AccountKey {
+            platform: platform.into(),
+            account_id: account_id.into(),
+        }
+    }
+}
+
 /// Every author of the posts table, ranked by (platform, author_id) in byte order.
 pub struct AccountIndex<'a> {
     /// Per row of `posts`: its author's rank; `None` for a post without an author.

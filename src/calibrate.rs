@@ -428,7 +428,7 @@ fn match_labels(
 ) -> (Vec<(usize, bool)>, usize) {
     let mut matched = Vec::new();
     for (i, account) in scored.iter().enumerate() {
-        let key = (
+        let key = evaluate::AccountKey::new(
             account.features.platform.clone(),
             account.features.account_id.clone(),
         );

@@ -306,41 +306,15 @@ fn run_batch(args: &BatchArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-fn read_scores(path: &std::path::Path) -> Result<std::collections::HashMap<(String, String), f64>> {
-    let mut reader =
-        csv::Reader::from_path(path).with_context(|| format!("opening {}", path.display()))?;
-    let header = reader
-        .headers()
-        .with_context(|| format!("reading {}", path.display()))?
-        .clone();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .with_context(|| format!("{}: no `{name}` column", path.display()))
-    };
-    let (platform, account, score) = (column("platform")?, column("account_id")?, column("score")?);
-    let mut scores = std::collections::HashMap::new();
-    for (i, row) in reader.records().enumerate() {
-        let row = row.with_context(|| format!("{}: row {}", path.display(), i + 2))?;
-        let value: f64 = row[score].parse().with_context(|| {
-            format!(
-                "{}:{}: score `{}` is not a number",
-                path.display(),
-                i + 2,
-                &row[score]
-            )
-        })?;
-        scores.insert((row[platform].to_string(), row[account].to_string()), value);
-    }
-    Ok(scores)
-}
-
 fn run_timeline(args: &TimelineArgs, quiet: bool) -> Result<()> {
     let posts = export::read_parquet(&args.tables.join("posts.parquet"))?;
     let bin_ms = spread::parse_duration_ms(&args.figures.bin).context("--bin")?;
     let style = args.figures.style()?;
-    let scores = args.scores.as_deref().map(read_scores).transpose()?;
+    let scores = args
+        .scores
+        .as_deref()
+        .map(evaluate::read_account_scores)
+        .transpose()?;
     let suspicion = scores.as_ref().map(|scores| spread::Suspicion {
         scores,
         threshold: args.figures.threshold,

@@ -208,8 +208,7 @@ pub(crate) fn average_precision(ranked: &[Ranked], n_bots: usize) -> f64 {
     sum / n_bots as f64
 }
 
-/// Key used to join truth and scores.
-pub(crate) type AccountKey = (String, String);
+pub(crate) use crate::account_index::AccountKey;
 
 fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, csv::StringRecord)> {
     let mut reader = csv::ReaderBuilder::new()
@@ -260,10 +259,7 @@ pub(crate) fn read_truth(path: &Path) -> Result<HashMap<AccountKey, TruthRow>> {
     for record in reader.records() {
         let record = record.with_context(|| format!("{}: malformed CSV", path.display()))?;
         let line = line_of(&record);
-        let key = (
-            record[platform].trim().to_string(),
-            record[account_id].trim().to_string(),
-        );
+        let key = AccountKey::new(record[platform].trim(), record[account_id].trim());
         let bot = parse_bool(&record[is_bot]).ok_or_else(|| {
             anyhow!(
                 "{} line {line}: is_bot `{}` is not true/false/1/0/yes/no",
@@ -282,8 +278,8 @@ pub(crate) fn read_truth(path: &Path) -> Result<HashMap<AccountKey, TruthRow>> {
             bail!(
                 "{} line {line}: duplicate account {}/{}",
                 path.display(),
-                key.0,
-                key.1
+                key.platform,
+                key.account_id
             );
         }
     }
@@ -313,6 +309,18 @@ impl Default for ScoreColumns {
     }
 }
 
+/// The scores of a file with `platform`, `account_id` and `score` columns, such as
+/// `suspicious_accounts.csv` (for the bot-share figure of `tagscope timeline --scores`):
+/// read with the checks of [`evaluate`] (trimmed cells, numbers only, no account twice,
+/// errors at the file's true line).
+pub fn read_account_scores(path: &Path) -> Result<HashMap<AccountKey, f64>> {
+    let columns = ScoreColumns {
+        platform: Some("platform".into()),
+        ..ScoreColumns::default()
+    };
+    read_scores(path, &columns, &HashMap::new()).map(|(scores, _)| scores)
+}
+
 /// Returns the scores by account and the number of data rows. Without a platform column,
 /// each id is matched to the truth's platform for it; an id that the truth holds on two
 /// platforms is an error (the file cannot say which one it scored).
@@ -330,11 +338,11 @@ fn read_scores(
     let score = column(path, &headers, &columns.score)?;
     let mut platforms_of: HashMap<&str, Vec<&str>> = HashMap::new();
     if platform.is_none() {
-        for (p, id) in truth.keys() {
+        for key in truth.keys() {
             platforms_of
-                .entry(id.as_str())
+                .entry(key.account_id.as_str())
                 .or_default()
-                .push(p.as_str());
+                .push(key.platform.as_str());
         }
     }
     let mut scores = HashMap::new();
@@ -356,9 +364,9 @@ fn read_scores(
             })?;
         let id = record[account_id].trim().to_string();
         let key = match platform {
-            Some(p) => (record[p].trim().to_string(), id),
+            Some(p) => AccountKey::new(record[p].trim(), id),
             None => match platforms_of.get(id.as_str()).map(Vec::as_slice) {
-                Some([only]) => (only.to_string(), id),
+                Some([only]) => AccountKey::new(*only, id),
                 Some(several) if several.len() > 1 => {
                     let mut names = several.to_vec();
                     names.sort_unstable();
@@ -368,17 +376,17 @@ fn read_scores(
                         names.join(", ")
                     )
                 }
-                _ => (String::new(), id),
+                _ => AccountKey::new(String::new(), id),
             },
         };
         if scores.insert(key.clone(), value).is_some() {
             bail!(
                 "{} line {line}: duplicate score for {}",
                 path.display(),
-                if key.0.is_empty() {
-                    key.1
+                if key.platform.is_empty() {
+                    key.account_id
                 } else {
-                    format!("{}/{}", key.0, key.1)
+                    format!("{}/{}", key.platform, key.account_id)
                 }
             );
         }

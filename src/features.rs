@@ -27,12 +27,18 @@ use stats::{mean_sd, median, memory_coefficient, normalised_entropy, uniformity_
 /// than two posts keep them null.
 pub fn apply_coordination(
     features: &mut [AccountFeatures],
-    coordination: &HashMap<(String, String), crate::coordination::AccountCoordination>,
+    coordination: &HashMap<
+        crate::account_index::AccountKey,
+        crate::coordination::AccountCoordination,
+    >,
 ) {
     let degree = Signal::CoordinationDegree as usize;
     let size = Signal::CoordinationClusterSize as usize;
     for account in features.iter_mut().filter(|a| a.posts >= 2) {
-        let found = coordination.get(&(account.platform.clone(), account.account_id.clone()));
+        let found = coordination.get(&crate::account_index::AccountKey::new(
+            account.platform.clone(),
+            account.account_id.clone(),
+        ));
         account.values[degree] = Some(found.map_or(0.0, |c| f64::from(c.degree)));
         account.values[size] = Some(found.and_then(|c| c.cluster_size).map_or(1.0, f64::from));
     }
@@ -72,7 +78,7 @@ struct Profile {
     default_profile_image: Option<bool>,
 }
 
-fn profiles(accounts: &DataFrame) -> Result<HashMap<(String, String), Profile>> {
+fn profiles(accounts: &DataFrame) -> Result<HashMap<crate::account_index::AccountKey, Profile>> {
     let platform = strs(accounts, "platform")?;
     let id = strs(accounts, "account_id")?;
     let handle = strs(accounts, "handle")?;
@@ -95,7 +101,7 @@ fn profiles(accounts: &DataFrame) -> Result<HashMap<(String, String), Profile>> 
             continue;
         };
         map.insert(
-            (p.to_string(), a.to_string()),
+            crate::account_index::AccountKey::new(p, a),
             Profile {
                 handle: handle[i].map(str::to_string),
                 created_ms: created[i],
@@ -499,7 +505,7 @@ pub fn compute_indexed(
         .map(|range| {
             let key = sorted.key(range.start);
             let got = received.get(&key).copied().unwrap_or(0);
-            let profile = profiles.get(&(key.0.to_string(), key.1.to_string()));
+            let profile = profiles.get(&crate::account_index::AccountKey::new(key.0, key.1));
             let created_day = profile
                 .and_then(|p| p.created_ms)
                 .map(|ms| ms.div_euclid(DAY_MS as i64));

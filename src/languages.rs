@@ -428,7 +428,7 @@ pub fn compute(
         s.scores
             .iter()
             .filter(|(_, score)| **score >= s.threshold)
-            .map(|((p, a), _)| (p.as_str(), a.as_str()))
+            .map(|(k, _)| (k.platform.as_str(), k.account_id.as_str()))
             .collect()
     });
     // (language, identified from text) per row; identification in parallel, in row order.

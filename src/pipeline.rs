@@ -344,16 +344,19 @@ fn run_stages<'scope>(
     progress.stage("graph");
     let began = Instant::now();
     let network = graph::build(&posts, &accounts, &options.graph)?;
-    let score_by_account: HashMap<(String, String), f64> = scored
+    let score_by_account: HashMap<crate::account_index::AccountKey, f64> = scored
         .iter()
         .map(|s| {
             (
-                (s.features.platform.clone(), s.features.account_id.clone()),
+                crate::account_index::AccountKey::new(
+                    s.features.platform.clone(),
+                    s.features.account_id.clone(),
+                ),
                 s.score,
             )
         })
         .collect();
-    let cluster_by_account: HashMap<(String, String), u32> = found
+    let cluster_by_account: HashMap<crate::account_index::AccountKey, u32> = found
         .by_account
         .iter()
         .filter_map(|(k, c)| c.cluster_id.map(|id| (k.clone(), id)))

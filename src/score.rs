@@ -344,12 +344,12 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
 pub fn attach_clusters(
     scored: &mut [ScoredAccount],
     coordination: &std::collections::HashMap<
-        (String, String),
+        crate::account_index::AccountKey,
         crate::coordination::AccountCoordination,
     >,
 ) {
     for account in scored {
-        let key = (
+        let key = crate::account_index::AccountKey::new(
             account.features.platform.clone(),
             account.features.account_id.clone(),
         );

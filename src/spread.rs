@@ -80,7 +80,7 @@ pub fn effective_bin_ms_of(spread: &Spread) -> i64 {
 /// Suspicion scores to split posts by, from the score stage.
 pub struct Suspicion<'a> {
     /// Score per account, keyed by (platform, account_id).
-    pub scores: &'a HashMap<(String, String), f64>,
+    pub scores: &'a HashMap<crate::account_index::AccountKey, f64>,
     /// Accounts scoring at or above this count as suspicious.
     pub threshold: f64,
 }
@@ -325,7 +325,7 @@ pub fn compute(
         s.scores
             .iter()
             .filter(|(_, score)| **score >= s.threshold)
-            .map(|((p, a), _)| (p.as_str(), a.as_str()))
+            .map(|(k, _)| (k.platform.as_str(), k.account_id.as_str()))
             .collect()
     });
     let mut bins: BTreeMap<(&str, i64), Bin> = BTreeMap::new();

@@ -177,7 +177,7 @@ pub struct Coordination {
     /// action, members, handles and example objects.
     pub clusters: DataFrame,
     /// Every post author's coordination, keyed by `(platform, account_id)`.
-    pub by_account: HashMap<(String, String), AccountCoordination>,
+    pub by_account: HashMap<crate::account_index::AccountKey, AccountCoordination>,
     /// Counts per sweep and of clusters.
     pub summary: CoordSummary,
 }
@@ -511,7 +511,7 @@ pub fn detect_streaming(
     for (i, key) in accounts.keys.iter().enumerate() {
         let cluster_id = cluster_of[i];
         by_account.insert(
-            (key.0.to_string(), key.1.to_string()),
+            crate::account_index::AccountKey::new(key.0, key.1),
             AccountCoordination {
                 degree: partners[i].len() as u32,
                 cluster_id,

@@ -72,7 +72,7 @@ pub struct AmplificationGraph {
     pub node_ids: Vec<String>,
     /// `(platform, account_id)` per node (`account_id` is `@handle` for a mentioned handle
     /// with no known account).
-    pub keys: Vec<(String, String)>,
+    pub keys: Vec<crate::account_index::AccountKey>,
     /// The first handle seen for each node (on its posts, or as mentioned); null when none
     /// was.
     pub handles: Vec<Option<String>>,
@@ -90,7 +90,7 @@ pub struct AmplificationGraph {
 #[derive(Default)]
 struct Nodes {
     index: foldhash::HashMap<String, u32>,
-    keys: Vec<(String, String)>,
+    keys: Vec<crate::account_index::AccountKey>,
     handles: Vec<Option<String>>,
     posts: Vec<u32>,
     lookup: String,
@@ -116,7 +116,8 @@ impl Nodes {
         }
         let i = self.keys.len() as u32;
         self.index.insert(key.to_string(), i);
-        self.keys.push((platform.to_string(), id.to_string()));
+        self.keys
+            .push(crate::account_index::AccountKey::new(platform, id));
         self.handles.push(handle.map(str::to_string));
         self.posts.push(0);
         i
@@ -196,7 +197,11 @@ pub fn build(
     let layers = network::build_layers(n, &interactions)?;
     let metrics = network::node_metrics(n, &layers, options.seed)?;
     Ok(AmplificationGraph {
-        node_ids: nodes.keys.iter().map(|(p, a)| format!("{p}:{a}")).collect(),
+        node_ids: nodes
+            .keys
+            .iter()
+            .map(|k| format!("{}:{}", k.platform, k.account_id))
+            .collect(),
         keys: nodes.keys,
         handles: nodes.handles,
         posts: nodes.posts,
@@ -217,11 +222,19 @@ pub fn nodes_table(graph: &AmplificationGraph) -> Result<DataFrame> {
     let mut columns = vec![
         Column::new(
             "platform".into(),
-            graph.keys.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(),
+            graph
+                .keys
+                .iter()
+                .map(|k| k.platform.as_str())
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "account_id".into(),
-            graph.keys.iter().map(|k| k.1.as_str()).collect::<Vec<_>>(),
+            graph
+                .keys
+                .iter()
+                .map(|k| k.account_id.as_str())
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "handle".into(),
@@ -274,9 +287,9 @@ pub fn nodes_table(graph: &AmplificationGraph) -> Result<DataFrame> {
 /// Extra per-account values for the Gephi files (e.g. suspicion score and cluster).
 pub struct ExtraAttributes {
     /// Combined suspicion score (0–1) per `(platform, account_id)`.
-    pub score: HashMap<(String, String), f64>,
+    pub score: HashMap<crate::account_index::AccountKey, f64>,
     /// Coordination cluster id per `(platform, account_id)`, for accounts in a cluster.
-    pub cluster: HashMap<(String, String), u32>,
+    pub cluster: HashMap<crate::account_index::AccountKey, u32>,
 }
 
 /// Node attributes for the Gephi files.
@@ -306,7 +319,7 @@ pub fn node_attributes(
                 graph.handles[i]
                     .clone()
                     .map_or(AttrValue::Null, AttrValue::Str),
-                AttrValue::Str(graph.keys[i].0.clone()),
+                AttrValue::Str(graph.keys[i].platform.clone()),
                 AttrValue::Int(i64::from(graph.posts[i])),
                 retweet.map_or(AttrValue::Null, |d| {
                     AttrValue::Int(d.weighted_out_degree[i] as i64)
@@ -403,8 +416,8 @@ pub fn summary(graph: &AmplificationGraph, limit: usize) -> GraphSummary {
             .map(|r| {
                 let i = r.account as usize;
                 RankedNode {
-                    platform: graph.keys[i].0.clone(),
-                    account_id: graph.keys[i].1.clone(),
+                    platform: graph.keys[i].platform.clone(),
+                    account_id: graph.keys[i].account_id.clone(),
                     handle: graph.handles[i].clone(),
                     value: rounded(r.score),
                 }
