@@ -15,7 +15,18 @@ use cli::Cli;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Stack of each rayon worker. The readers parse JSON on these threads, and serde_json
+/// recurses once per nesting level up to its limit of 128: an unoptimised build needs more
+/// than the default 2 MiB for that (`nesting_at_the_limit_is_read_and_beyond_it_named`
+/// overflowed it at opt-level 0). Stacks are reserved, not committed: untouched pages cost
+/// no memory.
+const WORKER_STACK_BYTES: usize = 16 << 20;
+
 fn main() -> ExitCode {
+    // Fails only if a pool was built already, which nothing in the binary does before this.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_BYTES)
+        .build_global();
     let cli = Cli::parse();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@
 pub mod bluesky;
 pub mod chunks;
 pub mod csv_readers;
+mod csv_split;
 mod finish;
 pub mod fourchan;
 pub mod json;

@@ -564,8 +564,10 @@ fn v2_time(ms: i64) -> String {
     utc(ms).format("%Y-%m-%dT%H:%M:%S.000Z").to_string()
 }
 
+/// ISO 8601 UTC to the second, as the summaries write it (simulated times are always in
+/// chrono's range).
 fn iso_seconds(ms: i64) -> String {
-    utc(ms).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    crate::ingest::text::iso_seconds(ms).unwrap_or_default()
 }
 
 fn ymd_ms(y: i32, m: u32, d: u32) -> i64 {

@@ -656,5 +656,5 @@ pub(super) fn write_platform(
 
 /// ISO 8601 with milliseconds (`2017-05-05T18:49:12.345Z`).
 pub(super) fn iso_millis(ms: i64) -> String {
-    utc(ms).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    crate::ingest::text::iso_millis(ms).unwrap_or_default()
 }

@@ -1,6 +1,8 @@
 //! Unit tests of `src/ingest/csv_readers.rs`.
 
 use super::*;
+use crate::ingest::csv_split::read_rows_batched;
+use crate::ingest::json::RECORD_TOO_LARGE;
 
 #[test]
 fn list_cells_in_every_encoding() {

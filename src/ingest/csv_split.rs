@@ -1,0 +1,424 @@
+//! The CSV record splitter shared by the CSV readers: one thread finds where records end
+//! (csv-core, quoted newlines stay inside a record) and hands whole records' bytes on in
+//! ~4 MB batches; rayon workers parse each batch into rows for the reader's row handler,
+//! and the pieces are put back in file order, so outputs and counts are those of one pass.
+
+use foldhash::HashMap;
+use std::io::{BufRead, Read};
+
+use super::IngestError;
+use super::chunks::FileOutput;
+use super::json::RECORD_TOO_LARGE;
+use super::record::{Collector, RecordFilter};
+
+/// Column positions by name.
+#[derive(Clone)]
+pub(super) struct Header(HashMap<String, usize>);
+
+impl Header {
+    fn new(record: &csv::StringRecord) -> Self {
+        Header(
+            record
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (name.trim().to_string(), i))
+                .collect(),
+        )
+    }
+
+    /// The position of the column named `name`.
+    pub(super) fn position(&self, name: &str) -> Option<usize> {
+        self.0.get(name).copied()
+    }
+
+    pub(super) fn get<'r>(&self, row: &'r csv::StringRecord, name: &str) -> Option<&'r str> {
+        let value = row.get(*self.0.get(name)?)?.trim();
+        (!value.is_empty()).then_some(value)
+    }
+}
+
+/// A batch of whole records as the splitter hands it on: their raw bytes, cut into parts
+/// that are runs of records or skips the splitter found (over the record bound, an
+/// unreadable rest of file), in file order, so that every batch's counts come out as one
+/// pass would give.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    parts: Vec<Part>,
+    /// The first line of the records run not closed yet.
+    open_line: Option<u64>,
+}
+
+enum Part {
+    /// Records from the previous part's end to `end` in `bytes`, the first at `first_line`.
+    Records {
+        end: usize,
+        first_line: u64,
+    },
+    Skip(u64, &'static str, String),
+}
+
+impl Batch {
+    fn close_records(&mut self) {
+        if let Some(first_line) = self.open_line.take() {
+            let end = self.bytes.len();
+            self.parts.push(Part::Records { end, first_line });
+        }
+    }
+
+    fn skip(&mut self, line: u64, reason: &'static str, detail: String) {
+        self.close_records();
+        self.parts.push(Part::Skip(line, reason, detail));
+    }
+}
+
+/// Records handed to a worker at once: about this many bytes of input (or a record more).
+const BATCH_BYTES: u64 = 4 << 20;
+/// Batches waiting for a worker: bounds the raw text held in memory.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// Reads a CSV file's rows in parallel. One thread finds where records end with csv-core
+/// (the parser of the `csv` crate, with its defaults: quoted fields may hold newlines, so
+/// records cannot be cut at line ends) and sends their bytes on in batches of about
+/// [`BATCH_BYTES`]; rayon workers parse each batch's records again with csv-core into
+/// fields and turn them into a piece with its own collector; pieces are put back in file
+/// order, so outputs and counts are those of one pass. (The splitter only scans: building
+/// every record there held CSV reading to one core's speed.) A record longer than
+/// `max_record_bytes` is discarded as it streams past and counted as `record too large`,
+/// never held whole; rows with bad UTF-8 are counted as skipped. `on_header` checks the
+/// header before any row is read and returns what `handle` reads rows with (e.g. the
+/// column of each field, resolved once).
+pub(super) fn read_rows_parallel<C: Send + Sync>(
+    reader: Box<dyn Read + Send>,
+    path_label: &str,
+    max_record_bytes: usize,
+    filter: &RecordFilter,
+    file_index: u32,
+    on_header: impl FnOnce(&Header) -> Result<C, IngestError> + Send,
+    handle: impl Fn(&C, &csv::StringRecord, u64, &mut Collector<'_>) + Sync,
+) -> Result<FileOutput, IngestError> {
+    let limits = (max_record_bytes, BATCH_BYTES);
+    read_rows_batched(
+        reader, path_label, limits, filter, file_index, on_header, handle,
+    )
+}
+
+/// [`read_rows_parallel`] with the batch size as a parameter (tests cut tiny batches).
+pub(super) fn read_rows_batched<C: Send + Sync>(
+    reader: Box<dyn Read + Send>,
+    path_label: &str,
+    (max_record_bytes, batch_bytes): (usize, u64),
+    filter: &RecordFilter,
+    file_index: u32,
+    on_header: impl FnOnce(&Header) -> Result<C, IngestError> + Send,
+    handle: impl Fn(&C, &csv::StringRecord, u64, &mut Collector<'_>) + Sync,
+) -> Result<FileOutput, IngestError> {
+    use rayon::iter::{ParallelBridge, ParallelIterator};
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Batch)>(BATCHES_IN_FLIGHT);
+    let columns: std::sync::OnceLock<C> = std::sync::OnceLock::new();
+    let (split, pieces) = std::thread::scope(|scope| {
+        let columns = &columns;
+        let splitter = scope.spawn(move || {
+            let limits = (max_record_bytes, batch_bytes);
+            split_records(reader, path_label, limits, columns, on_header, sender)
+        });
+        let pieces: Vec<(usize, Result<FileOutput, IngestError>)> = receiver
+            .into_iter()
+            .par_bridge()
+            .map(|(index, batch)| {
+                let columns = columns.get().expect("rows come after the header");
+                let mut collector = Collector::new(filter, file_index, path_label);
+                let mut rows = RowParser::default();
+                let mut start = 0;
+                for part in batch.parts {
+                    match part {
+                        Part::Records { end, first_line } => {
+                            let records = &batch.bytes[start..end];
+                            rows.parse(records, first_line, &mut |row, line| match row {
+                                Ok(row) => handle(columns, row, line, &mut collector),
+                                Err(detail) => {
+                                    collector.skip(line, "invalid UTF-8", Some(&detail));
+                                }
+                            });
+                            start = end;
+                        }
+                        Part::Skip(line, reason, detail) => {
+                            collector.skip(line, reason, Some(&detail));
+                        }
+                    }
+                }
+                let mut piece = FileOutput::default();
+                (index, piece.absorb_collector(collector).map(|()| piece))
+            })
+            .collect();
+        let split = splitter.join().unwrap_or_else(|_| {
+            Err(IngestError::Format {
+                path: path_label.to_string(),
+                reason: "the CSV reader thread failed".to_string(),
+            })
+        });
+        (split, pieces)
+    });
+    split?;
+    let mut pieces = pieces;
+    pieces.sort_by_key(|(index, _)| *index);
+    let mut output = FileOutput::default();
+    for (_, piece) in pieces {
+        let piece = piece?;
+        output.frames.extend(piece.frames);
+        output.accounts.absorb(piece.accounts);
+        output.counts.absorb(piece.counts);
+    }
+    Ok(output)
+}
+
+/// The reader's buffered bytes, refilled when empty (empty at the end of the input);
+/// interrupted reads are retried.
+fn fill<R: Read>(input: &mut std::io::BufReader<R>) -> std::io::Result<&[u8]> {
+    loop {
+        match input.fill_buf() {
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+            Ok(_) => break,
+        }
+    }
+    // Buffered now: this returns it without reading again.
+    input.fill_buf()
+}
+
+/// The number of line ends in `bytes`.
+pub(super) fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// How many bytes at the start of `bytes` are line ends (`\r`, `\n`): empty lines, and the
+/// `\n` of a `\r\n` after the record before. csv-core skips them too; cutting them off
+/// first gives every record the line its first cell is on.
+fn line_ends(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(bytes.len())
+}
+
+/// Parses whole records with csv-core into a reused row, reporting each record's line.
+#[derive(Default)]
+struct RowParser {
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+    row: csv::StringRecord,
+}
+
+impl RowParser {
+    /// Calls `on_row` with each record of `records` (whole records, the first on
+    /// `first_line`) and its line: the row, or why it is not one (bad UTF-8). Rows whose
+    /// cells are all blank are not records and are passed over.
+    fn parse(
+        &mut self,
+        mut records: &[u8],
+        first_line: u64,
+        on_row: &mut dyn FnMut(Result<&csv::StringRecord, String>, u64),
+    ) {
+        use csv_core::ReadRecordResult;
+        if self.fields.is_empty() {
+            self.fields = vec![0; 4096];
+            self.ends = vec![0; 64];
+        }
+        let mut core = csv_core::Reader::new();
+        let mut line = first_line;
+        loop {
+            let skipped = line_ends(records);
+            line += newlines(&records[..skipped]);
+            records = &records[skipped..];
+            if records.is_empty() {
+                return;
+            }
+            let (mut outlen, mut endlen) = (0usize, 0usize);
+            let record_line = line;
+            loop {
+                let (result, read, written, ended) = core.read_record(
+                    records,
+                    &mut self.fields[outlen..],
+                    &mut self.ends[endlen..],
+                );
+                line += newlines(&records[..read]);
+                records = &records[read..];
+                outlen += written;
+                endlen += ended;
+                match result {
+                    // The end of the input is the end of the last record (a file's last
+                    // record may have no line end): an empty input tells csv-core so.
+                    ReadRecordResult::InputEmpty => {}
+                    ReadRecordResult::OutputFull => {
+                        let grown = self.fields.len() * 2;
+                        self.fields.resize(grown, 0);
+                    }
+                    ReadRecordResult::OutputEndsFull => {
+                        let grown = self.ends.len() * 2;
+                        self.ends.resize(grown, 0);
+                    }
+                    ReadRecordResult::Record => break,
+                    ReadRecordResult::End => return,
+                }
+            }
+            self.row.clear();
+            let mut start = 0;
+            let mut bad = None;
+            for (field, &end) in self.ends[..endlen].iter().enumerate() {
+                match std::str::from_utf8(&self.fields[start..end]) {
+                    Ok(cell) => self.row.push_field(cell),
+                    Err(error) => {
+                        bad = Some(format!(
+                            "field {}: invalid utf-8: invalid UTF-8 in field {field} near \
+                             byte index {}",
+                            field + 1,
+                            error.valid_up_to()
+                        ));
+                        break;
+                    }
+                }
+                start = end;
+            }
+            match bad {
+                Some(detail) => on_row(Err(detail), record_line),
+                None if self.row.iter().all(|cell| cell.trim().is_empty()) => {}
+                None => on_row(Ok(&self.row), record_line),
+            }
+        }
+    }
+}
+
+/// The splitter of [`read_rows_parallel`]: the header (checked by `on_header`, whose
+/// result goes into `columns`), then every record's bytes, in batches, to `sender`.
+fn split_records<C>(
+    reader: Box<dyn Read + Send>,
+    path_label: &str,
+    (max_record_bytes, batch_bytes_limit): (usize, u64),
+    columns: &std::sync::OnceLock<C>,
+    on_header: impl FnOnce(&Header) -> Result<C, IngestError>,
+    sender: std::sync::mpsc::SyncSender<(usize, Batch)>,
+) -> Result<(), IngestError> {
+    use csv_core::ReadRecordResult;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, reader);
+    let mut core = csv_core::Reader::new();
+    // The splitter keeps no fields: csv-core writes them here and they are overwritten.
+    let mut scratch = vec![0u8; 4096];
+    let mut scratch_ends = vec![0usize; 64];
+    let mut on_header = Some(on_header);
+    let header_error = |reason: String| IngestError::Format {
+        path: path_label.to_string(),
+        reason: format!("unreadable CSV header: {reason}"),
+    };
+    let mut batch = Batch::default();
+    let mut batches = 0usize;
+    let mut send = |batch: &mut Batch| {
+        batch.close_records();
+        if !batch.parts.is_empty() {
+            // A closed channel means the workers are gone; the scope reports why.
+            let _ = sender.send((batches, std::mem::take(batch)));
+            batches += 1;
+        } else {
+            batch.bytes.clear();
+        }
+    };
+    let mut line = 1u64;
+    loop {
+        // Line ends before the record are not part of it (see line_ends): they start no
+        // run of records.
+        let mut read_error = None;
+        loop {
+            let buffer = match fill(&mut input) {
+                Ok(buffer) => buffer,
+                Err(error) => {
+                    read_error = Some(error);
+                    break;
+                }
+            };
+            let skipped = line_ends(buffer);
+            let whole = skipped == buffer.len() && !buffer.is_empty();
+            line += newlines(&buffer[..skipped]);
+            if batch.open_line.is_some() {
+                // Inside a run of records the worker counts these lines itself.
+                batch.bytes.extend_from_slice(&buffer[..skipped]);
+            }
+            input.consume(skipped);
+            if !whole {
+                break;
+            }
+        }
+        let record_line = line;
+        let record_start = batch.bytes.len();
+        let mut record_bytes = 0u64;
+        let mut too_large = false;
+        while read_error.is_none() {
+            let buffer = match fill(&mut input) {
+                Ok(buffer) => buffer,
+                Err(error) => {
+                    read_error = Some(error);
+                    break;
+                }
+            };
+            let (result, read, _, _) = core.read_record(buffer, &mut scratch, &mut scratch_ends);
+            line += newlines(&buffer[..read]);
+            record_bytes += read as u64;
+            if record_bytes > max_record_bytes as u64 {
+                // Keep scanning to find where the record ends, but keep none of it.
+                too_large = true;
+                batch.bytes.truncate(record_start);
+            } else {
+                batch.bytes.extend_from_slice(&buffer[..read]);
+            }
+            input.consume(read);
+            match result {
+                ReadRecordResult::InputEmpty
+                | ReadRecordResult::OutputFull
+                | ReadRecordResult::OutputEndsFull => {}
+                ReadRecordResult::Record => break,
+                ReadRecordResult::End => {
+                    batch.bytes.truncate(record_start);
+                    send(&mut batch);
+                    return Ok(());
+                }
+            }
+        }
+        if let Some(error) = read_error {
+            batch.bytes.truncate(record_start);
+            if columns.get().is_none() {
+                return Err(header_error(error.to_string()));
+            }
+            batch.skip(record_line, "unreadable rest of file", error.to_string());
+            send(&mut batch);
+            return Ok(());
+        }
+        if too_large {
+            if columns.get().is_none() {
+                return Err(header_error(format!(
+                    "longer than --max-record-bytes {max_record_bytes}"
+                )));
+            }
+            let detail =
+                format!("{record_bytes} bytes, more than --max-record-bytes {max_record_bytes}");
+            batch.skip(record_line, RECORD_TOO_LARGE, detail);
+        } else if columns.get().is_none() {
+            let header_bytes = std::mem::take(&mut batch.bytes);
+            let mut header = None;
+            let mut bad = None;
+            RowParser::default().parse(&header_bytes, record_line, &mut |row, _| match row {
+                Ok(row) => header = Some(Header::new(row)),
+                Err(detail) => bad = Some(detail),
+            });
+            if let Some(detail) = bad {
+                return Err(header_error(format!("invalid UTF-8 in {detail}")));
+            }
+            // A header of blank cells is a header all the same: no column has a name.
+            let header = header.unwrap_or_else(|| Header::new(&csv::StringRecord::new()));
+            let check = on_header.take().expect("one header");
+            let _ = columns.set(check(&header)?);
+        } else if batch.open_line.is_none() {
+            batch.open_line = Some(record_line);
+        }
+        if batch.bytes.len() as u64 >= batch_bytes_limit {
+            send(&mut batch);
+        }
+    }
+}
