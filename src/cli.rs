@@ -189,11 +189,11 @@ pub struct InputArgs {
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
     /// Keep posts at or after this time (ISO 8601, e.g. 2017-05-05T00:00:00Z, or a date).
-    #[arg(long)]
-    pub since: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_time_bound)]
+    pub since: Option<i64>,
     /// Keep posts before this time (ISO 8601 or a date).
-    #[arg(long)]
-    pub until: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_time_bound)]
+    pub until: Option<i64>,
     /// Fail if any input record is skipped or any file in a folder is not recognised.
     #[arg(long)]
     pub strict: bool,
@@ -212,8 +212,26 @@ pub struct InputArgs {
     pub max_record_bytes: usize,
     /// Time zone of Telegram exports' `date` (local time without offset, used when a message
     /// has no `date_unixtime`): IANA name, e.g. Europe/Moscow. Default: read as UTC.
-    #[arg(long, value_name = "ZONE")]
-    pub telegram_tz: Option<String>,
+    #[arg(long, value_name = "ZONE", value_parser = parse_time_zone)]
+    pub telegram_tz: Option<chrono_tz::Tz>,
+}
+
+/// A `--since`/`--until` value as Unix ms.
+pub fn parse_time_bound(text: &str) -> Result<i64, String> {
+    tagscope::ingest::text::parse_time_bound(text).ok_or_else(|| {
+        format!("{text}: not a date or ISO 8601 time (e.g. 2017-05-05 or 2017-05-05T18:35:00Z)")
+    })
+}
+
+/// An IANA time zone name.
+pub fn parse_time_zone(text: &str) -> Result<chrono_tz::Tz, String> {
+    text.parse()
+        .map_err(|_| format!("{text}: not an IANA time zone name (e.g. Europe/Paris)"))
+}
+
+/// A time bin (`30s`, `10m`, `1h`, `1d`) as ms.
+pub fn parse_bin(text: &str) -> Result<i64, String> {
+    tagscope::spread::parse_duration_ms(text).map_err(|e| format!("{e:#}"))
 }
 
 /// `123`, `64K`, `64M`, `1G` (powers of 1024) as bytes, at least 1.
@@ -398,11 +416,11 @@ pub struct RunArgs {
 #[derive(Args, Debug, Clone)]
 pub struct FigureFlags {
     /// Time bin for timelines: 30s, 10m, 1h, 1d.
-    #[arg(long, default_value = "10m")]
-    pub bin: String,
+    #[arg(long = "bin", value_name = "BIN", default_value = "10m", value_parser = parse_bin)]
+    pub bin_ms: i64,
     /// Time zone of the figures' time axis (IANA name, e.g. Europe/Paris).
-    #[arg(long, default_value = "UTC")]
-    pub tz: String,
+    #[arg(long, default_value = "UTC", value_parser = parse_time_zone)]
+    pub tz: chrono_tz::Tz,
     /// Figure width in pixels.
     #[arg(long, default_value_t = 1600)]
     pub width: u32,
@@ -418,19 +436,13 @@ pub struct FigureFlags {
 }
 
 impl FigureFlags {
-    pub fn style(&self) -> anyhow::Result<tagscope::plot::FigureStyle> {
-        let tz: chrono_tz::Tz = self.tz.parse().map_err(|_| {
-            anyhow::anyhow!(
-                "--tz {}: not an IANA time zone name (e.g. Europe/Paris)",
-                self.tz
-            )
-        })?;
-        Ok(tagscope::plot::FigureStyle {
+    pub fn style(&self) -> tagscope::plot::FigureStyle {
+        tagscope::plot::FigureStyle {
             width: self.width,
             height: self.height,
-            tz,
+            tz: self.tz,
             log_y: self.log,
-        })
+        }
     }
 }
 

@@ -208,8 +208,8 @@ fn run_options(args: &RunArgs) -> Result<pipeline::RunOptions> {
         calibrate: args.score.calibrate.clone(),
         coordination: args.coord.to_options(),
         graph: args.graph.to_options(),
-        bin_ms: spread::parse_duration_ms(&args.figures.bin).context("--bin")?,
-        style: args.figures.style()?,
+        bin_ms: args.figures.bin_ms,
+        style: args.figures.style(),
         threshold: args.figures.threshold,
         min_posts: args.score.min_posts,
         top: args.score.top,
@@ -308,8 +308,8 @@ fn run_batch(args: &BatchArgs, quiet: bool) -> Result<()> {
 
 fn run_timeline(args: &TimelineArgs, quiet: bool) -> Result<()> {
     let posts = export::read_parquet(&args.tables.join("posts.parquet"))?;
-    let bin_ms = spread::parse_duration_ms(&args.figures.bin).context("--bin")?;
-    let style = args.figures.style()?;
+    let bin_ms = args.figures.bin_ms;
+    let style = args.figures.style();
     let scores = args
         .scores
         .as_deref()
@@ -473,14 +473,6 @@ fn run_evaluate(args: &EvaluateArgs) -> Result<()> {
     Ok(())
 }
 
-fn parse_time_flag(flag: &str, value: &Option<String>) -> Result<Option<i64>> {
-    let Some(value) = value else { return Ok(None) };
-    match text::parse_time_bound(value) {
-        Some(ms) => Ok(Some(ms)),
-        None => bail!("--{flag} {value}: not a date or ISO 8601 time"),
-    }
-}
-
 fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
     let column_map = match &input.map {
         Some(spec) => {
@@ -491,20 +483,13 @@ fn ingest_options(input: &InputArgs) -> Result<IngestOptions> {
     Ok(IngestOptions {
         format: input.format,
         tags: input.tags.clone(),
-        since_ms: parse_time_flag("since", &input.since)?,
-        until_ms: parse_time_flag("until", &input.until)?,
+        since_ms: input.since,
+        until_ms: input.until,
         strict: input.strict,
         column_map,
         board: input.board.clone(),
         max_record_bytes: input.max_record_bytes,
-        telegram_tz: match &input.telegram_tz {
-            Some(zone) => Some(zone.parse().map_err(|_| {
-                anyhow::anyhow!(
-                    "--telegram-tz {zone}: not an IANA time zone name (e.g. Europe/Moscow)"
-                )
-            })?),
-            None => None,
-        },
+        telegram_tz: input.telegram_tz,
     })
 }
 
