@@ -82,6 +82,43 @@ pub enum Command {
         after_help = "Example:\n  tagscope evaluate --truth sim/truth.csv out/suspicious_accounts.csv --json"
     )]
     Evaluate(EvaluateArgs),
+    /// The heavy reductions (per-account activity, amplification edges, spread bins,
+    /// co-retweet pairs) as DataFusion plans on a Ballista cluster, written back as Parquet;
+    /// with --check, each compared with the single-machine results of the run folder.
+    #[cfg(feature = "distributed")]
+    #[command(
+        after_help = "Example:\n  tagscope run data/demo --tag MacronLeaks -o out/demo\n  \
+        tagscope reduce out/demo --engine df://127.0.0.1:50050 -o out/demo-reduced --check"
+    )]
+    Reduce(ReduceArgs),
+}
+
+/// `tagscope reduce`.
+#[cfg(feature = "distributed")]
+#[derive(Args, Debug)]
+pub struct ReduceArgs {
+    /// Folder with posts.parquet and accounts.parquet (a `tagscope ingest` or `run` folder),
+    /// at a path every executor can read.
+    pub tables: PathBuf,
+    /// The Ballista scheduler: df://HOST:PORT.
+    #[arg(long, value_name = "URL")]
+    pub engine: String,
+    /// Output folder (the reduced tables go to OUT/reduced/).
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Compare every reduced table with the single-machine results in TABLES (a `tagscope
+    /// run` folder made with the same --bin and --window); exit 1 if any differs.
+    #[arg(long)]
+    pub check: bool,
+    /// Time bin of the spread counts, as `run --bin`.
+    #[arg(long, default_value = "10m")]
+    pub bin: String,
+    /// Co-retweet window in seconds, as the first `run --window`.
+    #[arg(long = "window", value_name = "SECONDS", default_value_t = 10.0)]
+    pub window: f64,
+    /// Partitions of each scan and shuffle.
+    #[arg(long, default_value_t = 4)]
+    pub partitions: usize,
 }
 
 #[derive(Args, Debug)]

@@ -59,6 +59,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Graph(args) => run_graph(&args, cli.quiet),
         Command::Simulate(args) => run_simulate(&args, cli.quiet),
         Command::Evaluate(args) => run_evaluate(&args),
+        #[cfg(feature = "distributed")]
+        Command::Reduce(args) => run_reduce(&args, cli.quiet),
     }
 }
 
@@ -503,6 +505,74 @@ fn ingest_inputs(
     let result = ingest::ingest_with_progress(&input.inputs, options, &progress);
     display.finish();
     Ok(result?)
+}
+
+#[cfg(feature = "distributed")]
+fn run_reduce(args: &crate::cli::ReduceArgs, quiet: bool) -> Result<()> {
+    use tagscope::distributed;
+    let coordination = tagscope::coordination::CoordOptions {
+        windows_s: vec![args.window],
+        ..Default::default()
+    };
+    let bin_ms = spread::parse_duration_ms(&args.bin).context("--bin")?;
+    let mut options = distributed::ReduceOptions::new(bin_ms, &coordination)?;
+    options.partitions = args.partitions;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let summary = runtime.block_on(distributed::reduce(
+        &args.engine,
+        &args.tables,
+        &args.out,
+        &options,
+    ))?;
+    if !quiet {
+        for (table, rows) in &summary.rows {
+            eprintln!(
+                "{table}: {rows} rows in {:.2} s",
+                summary.seconds.get(table).copied().unwrap_or_default()
+            );
+        }
+    }
+    export::write_atomic(&args.out.join("reduced").join("summary.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &summary)?;
+        Ok(())
+    })?;
+    if args.check {
+        let checks = distributed::check(&args.out, &args.tables, &options)?;
+        let mut differ = Vec::new();
+        for c in &checks {
+            if c.equal() {
+                eprintln!(
+                    "{}: equal to {} ({} rows)",
+                    c.table, c.against, c.local_rows
+                );
+            } else {
+                eprintln!(
+                    "{}: DIFFERS from {} ({} rows reduced, {} local)\n  only reduced: {:?}\n  only local: {:?}",
+                    c.table,
+                    c.against,
+                    c.distributed_rows,
+                    c.local_rows,
+                    c.only_distributed,
+                    c.only_local
+                );
+                differ.push(c.table.clone());
+            }
+        }
+        export::write_atomic(&args.out.join("reduced").join("check.json"), |w| {
+            serde_json::to_writer_pretty(&mut *w, &checks)?;
+            Ok(())
+        })?;
+        if !differ.is_empty() {
+            bail!(
+                "reduced tables differ from the single-machine run: {}",
+                differ.join(", ")
+            );
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -19,6 +19,10 @@ pub mod spread;
 pub mod calibrate;
 pub mod score;
 
+// The heavy reductions on a Ballista cluster (issue 18; `--features distributed`).
+#[cfg(feature = "distributed")]
+pub mod distributed;
+
 pub mod export;
 pub mod figures;
 pub mod plot;

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# A real local Ballista cluster (one scheduler, two executors, separate processes on
+# loopback ports) running tagscope's distributed reductions, each compared with the
+# single-machine results (issue 18). Exit status 0 only when every reduced table equals the
+# single-machine one on every dataset; the cluster is stopped whatever happens.
+#
+#   scripts/local-cluster.sh                 # demo data and a 100,000-post simulated set
+#   POSTS=1000000 scripts/local-cluster.sh   # a larger simulated set
+#   PROFILE=release scripts/local-cluster.sh # release binaries (default: debug)
+#   KEEP=1 ...                               # keep the work folder
+#
+# Environment: PORT (scheduler, default 50050; executors use PORT+1..PORT+4), POSTS
+# (simulated posts, 0 = demo only), WORK (work folder, default a new temporary one),
+# PROFILE (debug or release), CONCURRENT_TASKS (per executor, default 1).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+PORT=${PORT:-50050}
+POSTS=${POSTS:-100000}
+PROFILE=${PROFILE:-debug}
+CONCURRENT_TASKS=${CONCURRENT_TASKS:-1}
+WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/tagscope-cluster.XXXXXX")}
+mkdir -p "$WORK"
+
+release_flag=()
+[ "$PROFILE" = release ] && release_flag=(--release)
+echo "== building tagscope, tagscope-scheduler, tagscope-executor ($PROFILE, --features distributed)"
+cargo build --locked --features distributed "${release_flag[@]}" \
+    --bin tagscope --bin tagscope-scheduler --bin tagscope-executor
+bin="target/$PROFILE"
+
+pids=()
+cleanup() {
+    local status=$?
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for _ in $(seq 1 100); do
+        local alive=0
+        for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && break
+        sleep 0.1
+    done
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [ "${KEEP:-0}" = 1 ]; then
+        echo "work folder kept: $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+echo "== starting the scheduler on 127.0.0.1:$PORT and two executors"
+"$bin/tagscope-scheduler" --port "$PORT" --min-ready-executors 2 \
+    > "$WORK/scheduler.log" 2>&1 &
+pids+=($!)
+for n in 1 2; do
+    "$bin/tagscope-executor" --port $((PORT + 2 * n - 1)) --grpc-port $((PORT + 2 * n)) \
+        --scheduler-port "$PORT" --work-dir "$WORK/executor$n" \
+        --concurrent-tasks "$CONCURRENT_TASKS" > "$WORK/executor$n.log" 2>&1 &
+    pids+=($!)
+done
+# GET /readyz (200 once both executors are registered), with bash alone: a fresh machine
+# may have no curl.
+readyz() {
+    local line
+    exec 3<>"/dev/tcp/127.0.0.1/$PORT" || return 1
+    printf 'GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+    IFS= read -r -t 5 line <&3 || { exec 3<&-; return 1; }
+    exec 3<&-
+    [[ "$line" == *" 200 "* ]]
+}
+ready=0
+for _ in $(seq 1 120); do
+    if readyz 2> /dev/null; then
+        ready=1
+        break
+    fi
+    sleep 0.5
+done
+if [ "$ready" != 1 ]; then
+    echo "the cluster did not become ready in 60 s; logs:" >&2
+    tail -n 20 "$WORK"/*.log >&2
+    exit 1
+fi
+echo "ready: scheduler and two executors"
+
+failed=0
+check() {
+    local name=$1
+    shift
+    echo "== $name: single-machine run"
+    "$bin/tagscope" -q run "$@" --force -o "$WORK/$name-run"
+    echo "== $name: reductions on the cluster, compared with the run"
+    if ! /usr/bin/time -f "$name reduce: %e s wall, client peak %M KB" \
+        "$bin/tagscope" reduce "$WORK/$name-run" --engine "df://127.0.0.1:$PORT" \
+        -o "$WORK/$name-reduced" --check; then
+        failed=1
+    fi
+}
+
+check demo data/demo --tag MacronLeaks
+if [ "$POSTS" -gt 0 ]; then
+    echo "== simulating $POSTS posts"
+    "$bin/tagscope" -q simulate -o "$WORK/sim" --seed 5 --posts "$POSTS" --no-gzip
+    check "sim-$POSTS" "$WORK/sim/twitter_v1" "$WORK/sim/4chan" --tag MacronLeaks
+fi
+
+for n in 1 2; do
+    echo "executor $n peak RSS: $(grep VmHWM "/proc/${pids[$n]}/status" 2>/dev/null | awk '{print $2, $3}')"
+done
+if [ "$failed" = 0 ]; then
+    echo "every reduced table equals the single-machine result"
+else
+    echo "some reduced tables differ from the single-machine result" >&2
+    exit 1
+fi

@@ -1,0 +1,665 @@
+//! The heavy, data-parallel reductions as DataFusion SQL plans on an Apache DataFusion
+//! Ballista cluster (`--features distributed`, issue 18): the canonical Parquet tables are
+//! the hand-off, the cluster reads them from a path every executor sees and writes the
+//! reduced tables back as Parquet. Nothing here schedules, ships or shuffles data itself:
+//! Ballista does.
+//!
+//! Reduced tables (`OUT/reduced/*.parquet`):
+//! - `account_activity`: per account, posts, retweets, first and last post (the per-account
+//!   aggregations under the features stage);
+//! - `graph_edges`: the amplification layers' edges (retweet, quote, reply, mention)
+//!   aggregated per (layer, source, target) with count, first and last time, as
+//!   `graph/edges.csv`;
+//! - `spread_bins`: posts, distinct accounts and new accounts per platform and time bin, as
+//!   the non-empty rows of `spread.csv`;
+//! - `coretweet_pairs`: co-retweet candidate edges (pairs of accounts retweeting the same
+//!   post within the window at least `min_coactions` times), as the `co_retweet` rows of
+//!   `coordination/edges.parquet` up to `median_dt_s`. Pairs come from a self-join on
+//!   (object, time bucket of the window) with the next bucket, never from all pairs of an
+//!   object, with the local sweep's rules: each account's first action per object, accounts
+//!   with fewer than `min_objects_per_account` objects left out, at most
+//!   `max_accounts_in_window` partners back in an object's time order.
+//!
+//! What stays on one machine (small once reduced): scoring, the null model, clusters, graph
+//! metrics, figures and the report. `check` compares every reduced table with the
+//! single-machine results of a `tagscope run` folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail, ensure};
+use ballista::prelude::{SessionConfigExt, SessionContextExt};
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use polars::prelude::{
+    AnyValue, ChunkApply, Column, CsvReadOptions, DataFrame, DataType, IntoColumn, IntoLazy,
+    ParquetReader, SerReader, col, lit,
+};
+
+use crate::coordination::CoordOptions;
+use crate::ingest::text::iso_millis;
+use crate::spread::effective_bin_ms;
+
+/// The reduced tables, in the order they are written and checked.
+pub const TABLES: [&str; 4] = [
+    "account_activity",
+    "graph_edges",
+    "spread_bins",
+    "coretweet_pairs",
+];
+
+/// What the reductions need to agree with a `tagscope run` of the same options.
+#[derive(Debug, Clone)]
+pub struct ReduceOptions {
+    /// Requested timeline bin in ms (`--bin`); widened for long spans as `run` does.
+    pub bin_ms: i64,
+    /// Co-retweet window in ms (the first `--window`).
+    pub window_ms: i64,
+    /// Distinct shared objects a pair needs to be a candidate edge.
+    pub min_coactions: u32,
+    /// Objects an account needs within a kind to take part.
+    pub min_objects_per_account: u32,
+    /// Partners looked back at within one object's time order.
+    pub max_accounts_in_window: u32,
+    /// Partitions DataFusion splits each scan and shuffle into.
+    pub partitions: usize,
+}
+
+impl ReduceOptions {
+    /// The options `run` uses with `bin_ms` and the coordination options `coordination`.
+    pub fn new(bin_ms: i64, coordination: &CoordOptions) -> Result<Self> {
+        let window_s = coordination
+            .windows_s
+            .first()
+            .copied()
+            .context("no co-action window")?;
+        Ok(ReduceOptions {
+            bin_ms,
+            window_ms: (window_s * 1000.0).round() as i64,
+            min_coactions: coordination.min_coactions,
+            min_objects_per_account: coordination.min_objects_per_account as u32,
+            max_accounts_in_window: coordination.max_accounts_in_window as u32,
+            partitions: 4,
+        })
+    }
+}
+
+/// What the cluster did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReduceSummary {
+    /// The cluster (`df://host:port`).
+    pub engine: String,
+    /// Rows of each reduced table.
+    pub rows: BTreeMap<String, u64>,
+    /// The bin the spread counts used, ms.
+    pub bin_ms: i64,
+    /// Wall time of each reduction, s.
+    pub seconds: BTreeMap<String, f64>,
+}
+
+/// Connects to the Ballista scheduler at `url` (`df://host:port`) and registers
+/// `posts.parquet` and `accounts.parquet` of `tables` (a path every executor can read).
+pub async fn connect(url: &str, tables: &Path, partitions: usize) -> Result<SessionContext> {
+    ensure!(
+        url.starts_with("df://"),
+        "--engine {url}: a Ballista scheduler as df://HOST:PORT"
+    );
+    let config = SessionConfig::new_with_ballista().with_target_partitions(partitions.max(1));
+    let state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .build();
+    let context = SessionContext::remote_with_state(url, state)
+        .await
+        .with_context(|| format!("connecting to the Ballista scheduler at {url}"))?;
+    for name in ["posts", "accounts"] {
+        let path = tables.join(format!("{name}.parquet"));
+        let path = path
+            .canonicalize()
+            .with_context(|| format!("{}", path.display()))?;
+        context
+            .register_parquet(name, path_str(&path)?, ParquetReadOptions::default())
+            .await
+            .with_context(|| format!("registering {}", path.display()))?;
+    }
+    Ok(context)
+}
+
+fn path_str(path: &Path) -> Result<&str> {
+    path.to_str()
+        .with_context(|| format!("{}: not a UTF-8 path", path.display()))
+}
+
+/// Runs `sql` on the cluster; one executor writes the result as one Parquet file at `out`.
+async fn write_table(context: &SessionContext, sql: &str, out: &Path) -> Result<()> {
+    context
+        .sql(sql)
+        .await?
+        .write_parquet(path_str(out)?, DataFrameWriteOptions::new(), None)
+        .await?;
+    Ok(())
+}
+
+/// First column of the first row, as i64 (null: `None`).
+async fn scalar_i64(context: &SessionContext, sql: &str) -> Result<Option<i64>> {
+    let batches = context.sql(sql).await?.collect().await?;
+    Ok(batches.iter().find(|b| b.num_rows() > 0).and_then(|b| {
+        let column = b.column(0).as_primitive::<Int64Type>();
+        column.is_valid(0).then(|| column.value(0))
+    }))
+}
+
+/// Rows with an author, a platform and a time, as the graph and coordination read them;
+/// `t` is Unix ms.
+const AUTHORED: &str = "SELECT platform, post_id, author_id, author_handle, kind, \
+     parent_post_id, parent_author_id, mentions, CAST(created_at AS BIGINT) AS t \
+     FROM posts WHERE platform IS NOT NULL AND author_id IS NOT NULL AND created_at IS NOT NULL";
+
+/// Per account: posts, retweets, first and last post (a post without a time counts as
+/// time 0, as the features stage counts it).
+fn account_activity_sql() -> String {
+    "SELECT coalesce(platform, '') AS platform, author_id AS account_id, \
+       count(*) AS posts, \
+       sum(CASE WHEN kind = 'retweet' THEN 1 ELSE 0 END) AS retweets, \
+       min(coalesce(CAST(created_at AS BIGINT), 0)) AS first_ms, \
+       max(coalesce(CAST(created_at AS BIGINT), 0)) AS last_ms \
+     FROM posts WHERE author_id IS NOT NULL \
+     GROUP BY coalesce(platform, ''), author_id ORDER BY platform, account_id"
+        .to_string()
+}
+
+/// The four layers' edges: amplifier → amplified per retweet, quote and reply (the parent's
+/// author), and per mention of a post that is not a retweet (the account with that handle
+/// on the platform, the last in `accounts` order when several share it, else `@handle`).
+fn graph_edges_sql() -> String {
+    format!(
+        "WITH p AS ({AUTHORED}), \
+         hm AS (SELECT platform, lower(handle) AS lh, max(account_id) AS account_id \
+                FROM accounts WHERE platform IS NOT NULL AND account_id IS NOT NULL \
+                AND handle IS NOT NULL GROUP BY platform, lower(handle)), \
+         pi AS (SELECT kind AS layer, platform, author_id AS source, parent_author_id AS target, t \
+                FROM p WHERE kind IN ('retweet', 'quote', 'reply') AND parent_author_id IS NOT NULL), \
+         m AS (SELECT platform, author_id, t, unnest(mentions) AS handle FROM p \
+               WHERE kind IS DISTINCT FROM 'retweet'), \
+         mi AS (SELECT 'mention' AS layer, m.platform, m.author_id AS source, \
+                coalesce(hm.account_id, '@' || m.handle) AS target, m.t \
+                FROM m LEFT JOIN hm ON hm.platform = m.platform AND hm.lh = lower(m.handle) \
+                WHERE m.handle IS NOT NULL), \
+         i AS (SELECT * FROM pi UNION ALL SELECT * FROM mi) \
+         SELECT layer, platform, source, target, count(*) AS count, \
+                min(t) AS first_ms, max(t) AS last_ms \
+         FROM i WHERE source <> target \
+         GROUP BY layer, platform, source, target ORDER BY layer, platform, source, target"
+    )
+}
+
+/// Posts, distinct authors and authors first seen per platform and bin of `bin_ms`.
+fn spread_bins_sql(bin_ms: i64) -> String {
+    let b = bin_ms;
+    format!(
+        "WITH s AS (SELECT platform, author_id, CAST(created_at AS BIGINT) AS t FROM posts \
+                    WHERE platform IS NOT NULL AND created_at IS NOT NULL), \
+         b AS (SELECT platform, author_id, t - (((t % {b}) + {b}) % {b}) AS bin FROM s), \
+         f AS (SELECT platform, min(t) AS first_t FROM s WHERE author_id IS NOT NULL \
+               GROUP BY platform, author_id), \
+         n AS (SELECT platform, first_t - (((first_t % {b}) + {b}) % {b}) AS bin, \
+               count(*) AS new_accounts FROM f \
+               GROUP BY platform, first_t - (((first_t % {b}) + {b}) % {b})), \
+         c AS (SELECT platform, bin, count(*) AS posts, count(DISTINCT author_id) AS accounts \
+               FROM b GROUP BY platform, bin) \
+         SELECT c.platform, c.bin AS bin_start_ms, c.posts, c.accounts, \
+                coalesce(n.new_accounts, 0) AS new_accounts \
+         FROM c LEFT JOIN n ON n.platform = c.platform AND n.bin = c.bin \
+         ORDER BY c.platform, c.bin"
+    )
+}
+
+/// Accounts numbered as the coordination stage numbers them: in order of first post
+/// (posts are stored in (time, platform, post id) order), handle of that first post.
+fn accounts_sql() -> String {
+    format!(
+        "WITH p AS ({AUTHORED}) \
+         SELECT platform, author_id, handle, \
+                CAST(ROW_NUMBER() OVER (ORDER BY first_t, platform, first_post) AS BIGINT) - 1 AS id \
+         FROM (SELECT platform, author_id, min(t) AS first_t, \
+                      first_value(post_id ORDER BY t, post_id) AS first_post, \
+                      first_value(author_handle ORDER BY t, post_id) AS handle \
+               FROM p GROUP BY platform, author_id)"
+    )
+}
+
+/// Each account's first retweet of each original (object `platform:parent_post_id`),
+/// accounts with fewer than `min_objects` objects left out, ranked within the object by
+/// (time, account number).
+fn coretweet_actions_sql(min_objects: u32) -> String {
+    format!(
+        "WITH p AS ({AUTHORED}), \
+         f AS (SELECT platform || ':' || parent_post_id AS label, platform, author_id, \
+                      min(t) AS t FROM p WHERE kind = 'retweet' AND parent_post_id IS NOT NULL \
+               GROUP BY platform || ':' || parent_post_id, platform, author_id), \
+         k AS (SELECT *, count(*) OVER (PARTITION BY platform, author_id) AS objects FROM f) \
+         SELECT k.label, a.id AS account, k.t, \
+                ROW_NUMBER() OVER (PARTITION BY k.label ORDER BY k.t, a.id) AS r \
+         FROM k JOIN coord_accounts a ON a.platform = k.platform AND a.author_id = k.author_id \
+         WHERE k.objects >= {min_objects}"
+    )
+}
+
+/// Pairs of actions on one object within `window` ms and `cap` ranks, from a join on
+/// (object, bucket) and (object, next bucket) of `window`-wide buckets, aggregated per
+/// pair; pairs with at least `min_coactions` objects, named and ordered as the local sweep
+/// orders them.
+fn coretweet_pairs_sql(window: i64, cap: u32, min_coactions: u32) -> String {
+    let w = window;
+    let wb = window.max(1);
+    format!(
+        "WITH a AS (SELECT label, account, t, r, (t - (((t % {wb}) + {wb}) % {wb})) / {wb} AS bkt \
+                    FROM coretweet_actions), \
+         rec AS (SELECT x.account AS ax, y.account AS ay, x.t AS tx, y.t AS ty \
+                 FROM a x JOIN a y ON x.label = y.label AND x.bkt = y.bkt \
+                 WHERE y.r > x.r AND y.r - x.r <= {cap} AND y.t - x.t <= {w} \
+                 UNION ALL \
+                 SELECT x.account, y.account, x.t, y.t \
+                 FROM a x JOIN a y ON x.label = y.label AND y.bkt = x.bkt + 1 \
+                 WHERE y.r - x.r <= {cap} AND y.t - x.t <= {w}), \
+         d AS (SELECT least(ax, ay) AS a, greatest(ax, ay) AS b, ty - tx AS dt, \
+                      CASE WHEN ty = tx THEN 0 WHEN ax < ay THEN 1 ELSE 2 END AS who FROM rec), \
+         e AS (SELECT a, b, count(*) AS coactions, \
+                      sum(CASE WHEN who = 1 THEN 1 ELSE 0 END) AS a_first, \
+                      sum(CASE WHEN who = 2 THEN 1 ELSE 0 END) AS b_first, \
+                      min(dt) AS min_dt_ms, median(dt) AS median_dt_ms \
+               FROM d GROUP BY a, b HAVING count(*) >= {min_coactions}) \
+         SELECT pa.platform AS platform_a, pa.author_id AS account_a, \
+                pb.platform AS platform_b, pb.author_id AS account_b, \
+                e.coactions, e.a_first, e.b_first, e.min_dt_ms, e.median_dt_ms \
+         FROM e JOIN coord_accounts pa ON pa.id = e.a JOIN coord_accounts pb ON pb.id = e.b \
+         ORDER BY e.a, e.b"
+    )
+}
+
+/// Runs every reduction on the cluster at `url` over the tables in `tables`, writing
+/// `out/reduced/NAME.parquet` for each of [`TABLES`] (and intermediate tables under
+/// `out/reduced/tmp/`).
+pub async fn reduce(
+    url: &str,
+    tables: &Path,
+    out: &Path,
+    options: &ReduceOptions,
+) -> Result<ReduceSummary> {
+    let context = connect(url, tables, options.partitions).await?;
+    let dir = out.join("reduced");
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let dir = dir.canonicalize()?;
+    let tmp = tmp.canonicalize()?;
+    let mut seconds = BTreeMap::new();
+    let mut timed = |name: &str, began: std::time::Instant| {
+        seconds.insert(name.to_string(), began.elapsed().as_secs_f64());
+    };
+
+    let began = std::time::Instant::now();
+    write_table(
+        &context,
+        &account_activity_sql(),
+        &dir.join("account_activity.parquet"),
+    )
+    .await?;
+    timed("account_activity", began);
+
+    let began = std::time::Instant::now();
+    write_table(
+        &context,
+        &graph_edges_sql(),
+        &dir.join("graph_edges.parquet"),
+    )
+    .await?;
+    timed("graph_edges", began);
+
+    let began = std::time::Instant::now();
+    let span = scalar_i64(
+        &context,
+        "SELECT max(CAST(created_at AS BIGINT)) - min(CAST(created_at AS BIGINT)) FROM posts \
+         WHERE platform IS NOT NULL AND created_at IS NOT NULL",
+    )
+    .await?
+    .unwrap_or(0);
+    let bin_ms = effective_bin_ms(options.bin_ms, span);
+    write_table(
+        &context,
+        &spread_bins_sql(bin_ms),
+        &dir.join("spread_bins.parquet"),
+    )
+    .await?;
+    timed("spread_bins", began);
+
+    // Intermediates read twice are materialised: a CTE would be planned (and run) twice.
+    let began = std::time::Instant::now();
+    let accounts = tmp.join("coord_accounts.parquet");
+    write_table(&context, &accounts_sql(), &accounts).await?;
+    context
+        .register_parquet(
+            "coord_accounts",
+            path_str(&accounts)?,
+            ParquetReadOptions::default(),
+        )
+        .await?;
+    let actions = tmp.join("coretweet_actions.parquet");
+    write_table(
+        &context,
+        &coretweet_actions_sql(options.min_objects_per_account),
+        &actions,
+    )
+    .await?;
+    context
+        .register_parquet(
+            "coretweet_actions",
+            path_str(&actions)?,
+            ParquetReadOptions::default(),
+        )
+        .await?;
+    write_table(
+        &context,
+        &coretweet_pairs_sql(
+            options.window_ms,
+            options.max_accounts_in_window,
+            options.min_coactions,
+        ),
+        &dir.join("coretweet_pairs.parquet"),
+    )
+    .await?;
+    timed("coretweet_pairs", began);
+
+    let mut rows = BTreeMap::new();
+    for name in TABLES {
+        let table = format!("reduced_{name}");
+        let path = dir.join(format!("{name}.parquet"));
+        context
+            .register_parquet(&table, path_str(&path)?, ParquetReadOptions::default())
+            .await?;
+        let n = scalar_i64(
+            &context,
+            &format!("SELECT CAST(count(*) AS BIGINT) FROM {table}"),
+        )
+        .await?
+        .unwrap_or(0);
+        rows.insert(name.to_string(), n as u64);
+    }
+    Ok(ReduceSummary {
+        engine: url.to_string(),
+        rows,
+        bin_ms,
+        seconds,
+    })
+}
+
+/// One reduced table compared with the single-machine result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TableCheck {
+    /// The reduced table.
+    pub table: String,
+    /// The single-machine file it was compared with.
+    pub against: String,
+    /// Rows of the reduced table.
+    pub distributed_rows: usize,
+    /// Rows of the single-machine table (after the same selection).
+    pub local_rows: usize,
+    /// Rows in one but not the other (as text lines), at most five of each.
+    pub only_distributed: Vec<String>,
+    /// Rows only in the single-machine table, at most five.
+    pub only_local: Vec<String>,
+}
+
+impl TableCheck {
+    /// Whether the two tables hold the same rows.
+    pub fn equal(&self) -> bool {
+        self.only_distributed.is_empty()
+            && self.only_local.is_empty()
+            && self.distributed_rows == self.local_rows
+    }
+}
+
+fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
+    ParquetReader::new(file)
+        .finish()
+        .with_context(|| format!("reading {}", path.display()))
+}
+
+fn read_csv(path: &Path) -> Result<DataFrame> {
+    CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(PathBuf::from(path)))?
+        .finish()
+        .with_context(|| format!("reading {}", path.display()))
+}
+
+/// Each row of `df` as `a|b|c` text over `columns` (numbers as integers where integral).
+fn lines(df: &DataFrame, columns: &[&str]) -> Result<Vec<String>> {
+    let mut text = Vec::with_capacity(df.height());
+    let cols: Vec<&Column> = columns
+        .iter()
+        .map(|c| df.column(c).with_context(|| format!("no column {c}")))
+        .collect::<Result<_>>()?;
+    for i in 0..df.height() {
+        let mut line = String::new();
+        for (k, column) in cols.iter().enumerate() {
+            if k > 0 {
+                line.push('|');
+            }
+            let value = column.get(i)?;
+            match value {
+                AnyValue::Null => {}
+                AnyValue::String(s) => line.push_str(s),
+                AnyValue::StringOwned(s) => line.push_str(&s),
+                AnyValue::Float64(x) => line.push_str(&format!("{x}")),
+                AnyValue::Float32(x) => line.push_str(&format!("{x}")),
+                other => line.push_str(&other.to_string()),
+            }
+        }
+        text.push(line);
+    }
+    text.sort_unstable();
+    Ok(text)
+}
+
+fn compare(
+    table: &str,
+    against: &Path,
+    distributed: Vec<String>,
+    local: Vec<String>,
+) -> TableCheck {
+    let d: std::collections::BTreeSet<&String> = distributed.iter().collect();
+    let l: std::collections::BTreeSet<&String> = local.iter().collect();
+    TableCheck {
+        table: table.to_string(),
+        against: against.display().to_string(),
+        distributed_rows: distributed.len(),
+        local_rows: local.len(),
+        only_distributed: d.difference(&l).take(5).map(|s| s.to_string()).collect(),
+        only_local: l.difference(&d).take(5).map(|s| s.to_string()).collect(),
+    }
+}
+
+/// Compares the reduced tables in `out/reduced` with the single-machine results of the
+/// `tagscope run` folder `run` (made with the same options): `features.parquet`,
+/// `graph/edges.csv`, `spread.csv`, `coordination/edges.parquet`.
+pub fn check(out: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<TableCheck>> {
+    let dir = out.join("reduced");
+    let mut checks = Vec::new();
+
+    // Account activity against features.parquet (every account with a post).
+    let reduced = read_parquet(&dir.join("account_activity.parquet"))?;
+    let iso = |ms: &Column| -> Result<Column> {
+        let values: Vec<Option<String>> =
+            ms.i64()?.iter().map(|v| v.and_then(iso_millis)).collect();
+        Ok(Column::new(ms.name().clone(), values))
+    };
+    let reduced = reduced
+        .lazy()
+        .with_columns([
+            col("posts").cast(DataType::Int64),
+            col("retweets").cast(DataType::Int64),
+        ])
+        .collect()?;
+    let path = run.join("features.parquet");
+    let local = read_parquet(&path)?
+        .lazy()
+        .with_columns([
+            col("posts").cast(DataType::Int64),
+            col("retweets").cast(DataType::Int64),
+            col("first_post_at").cast(DataType::Int64).alias("first_ms"),
+            col("last_post_at").cast(DataType::Int64).alias("last_ms"),
+        ])
+        .collect()?;
+    let columns = [
+        "platform",
+        "account_id",
+        "posts",
+        "retweets",
+        "first_ms",
+        "last_ms",
+    ];
+    checks.push(compare(
+        "account_activity",
+        &path,
+        lines(&reduced, &columns)?,
+        lines(&local, &columns)?,
+    ));
+
+    // Graph edges against graph/edges.csv.
+    let reduced = read_parquet(&dir.join("graph_edges.parquet"))?;
+    let platform = reduced.column("platform")?.str()?.clone();
+    let named = |name: &str| -> Result<Column> {
+        let ids = reduced.column(name)?.str()?;
+        let values: Vec<Option<String>> = platform
+            .iter()
+            .zip(ids.iter())
+            .map(|(p, id)| {
+                Some(format!(
+                    "{}:{}",
+                    p.unwrap_or_default(),
+                    id.unwrap_or_default()
+                ))
+            })
+            .collect();
+        Ok(Column::new(name.into(), values))
+    };
+    let mut shaped = DataFrame::new(
+        reduced.height(),
+        vec![
+            named("source")?,
+            named("target")?,
+            reduced.column("layer")?.clone(),
+            reduced.column("count")?.cast(&DataType::Int64)?,
+            iso(reduced.column("first_ms")?)?.with_name("first_time".into()),
+            iso(reduced.column("last_ms")?)?.with_name("last_time".into()),
+        ],
+    )?;
+    shaped.rechunk_mut();
+    let path = run.join("graph").join("edges.csv");
+    let local = read_csv(&path)?;
+    let columns = [
+        "source",
+        "target",
+        "layer",
+        "count",
+        "first_time",
+        "last_time",
+    ];
+    checks.push(compare(
+        "graph_edges",
+        &path,
+        lines(&shaped, &columns)?,
+        lines(&local, &columns)?,
+    ));
+
+    // Spread bins against the non-empty rows of spread.csv.
+    let reduced = read_parquet(&dir.join("spread_bins.parquet"))?;
+    let mut shaped = DataFrame::new(
+        reduced.height(),
+        vec![
+            iso(reduced.column("bin_start_ms")?)?.with_name("bin_start".into()),
+            reduced.column("platform")?.clone(),
+            reduced.column("posts")?.cast(&DataType::Int64)?,
+            reduced.column("accounts")?.cast(&DataType::Int64)?,
+            reduced.column("new_accounts")?.cast(&DataType::Int64)?,
+        ],
+    )?;
+    shaped.rechunk_mut();
+    let path = run.join("spread.csv");
+    let local = read_csv(&path)?
+        .lazy()
+        .filter(col("posts").neq(lit("0")))
+        .collect()?;
+    let columns = ["bin_start", "platform", "posts", "accounts", "new_accounts"];
+    checks.push(compare(
+        "spread_bins",
+        &path,
+        lines(&shaped, &columns)?,
+        lines(&local, &columns)?,
+    ));
+
+    // Co-retweet pairs against the co_retweet candidate edges of the first window.
+    let reduced = read_parquet(&dir.join("coretweet_pairs.parquet"))?;
+    let seconds = |ms: &Column| -> Result<Column> {
+        Ok(ms
+            .cast(&DataType::Float64)?
+            .f64()?
+            .apply(|v| v.map(|v| v / 1000.0))
+            .into_column())
+    };
+    let mut shaped = DataFrame::new(
+        reduced.height(),
+        vec![
+            reduced.column("platform_a")?.clone(),
+            reduced.column("account_a")?.clone(),
+            reduced.column("platform_b")?.clone(),
+            reduced.column("account_b")?.clone(),
+            reduced.column("coactions")?.cast(&DataType::Int64)?,
+            reduced.column("a_first")?.cast(&DataType::Int64)?,
+            reduced.column("b_first")?.cast(&DataType::Int64)?,
+            seconds(reduced.column("min_dt_ms")?)?.with_name("min_dt_s".into()),
+            seconds(reduced.column("median_dt_ms")?)?.with_name("median_dt_s".into()),
+        ],
+    )?;
+    shaped.rechunk_mut();
+    let path = run.join("coordination").join("edges.parquet");
+    let window_s = options.window_ms as f64 / 1000.0;
+    let local = read_parquet(&path)?
+        .lazy()
+        .filter(
+            col("object_kind")
+                .eq(lit("co_retweet"))
+                .and(col("window_s").eq(lit(window_s))),
+        )
+        .with_columns([
+            col("coactions").cast(DataType::Int64),
+            col("a_first").cast(DataType::Int64),
+            col("b_first").cast(DataType::Int64),
+        ])
+        .collect()?;
+    let columns = [
+        "platform_a",
+        "account_a",
+        "platform_b",
+        "account_b",
+        "coactions",
+        "a_first",
+        "b_first",
+        "min_dt_s",
+        "median_dt_s",
+    ];
+    checks.push(compare(
+        "coretweet_pairs",
+        &path,
+        lines(&shaped, &columns)?,
+        lines(&local, &columns)?,
+    ));
+    if checks.is_empty() {
+        bail!("nothing to check");
+    }
+    Ok(checks)
+}
