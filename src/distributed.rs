@@ -12,13 +12,13 @@
 //!   `graph/edges.csv`;
 //! - `spread_bins`: posts, distinct accounts and new accounts per platform and time bin, as
 //!   the non-empty rows of `spread.csv`;
-//! - `coretweet_pairs`: co-retweet candidate edges (pairs of accounts retweeting the same
-//!   post within the window at least `min_coactions` times), as the `co_retweet` rows of
-//!   `coordination/edges.parquet` up to `median_dt_s`. Pairs come from a self-join on
-//!   (object, time bucket of the window) with the next bucket, never from all pairs of an
-//!   object, with the local sweep's rules: each account's first action per object, accounts
-//!   with fewer than `min_objects_per_account` objects left out, at most
-//!   `max_accounts_in_window` partners back in an object's time order.
+//! - `coaction_pairs`: co-action candidate edges of every object kind (co-retweet,
+//!   co-link, co-tweet, hashtag sequence), as the rows of `coordination/edges.parquet` up to
+//!   `median_dt_s`. Pairs come from a self-join on (object, time bucket of the window) with
+//!   the next bucket, never from all pairs of an object, with the local sweep's rules: each
+//!   account's first action per object, accounts with fewer than `min_objects_per_account`
+//!   objects of the kind left out, at most `max_accounts_in_window` partners back in an
+//!   object's time order.
 //!
 //! What stays on one machine (small once reduced): scoring, the null model, clusters, graph
 //! metrics, figures and the report. `check` compares every reduced table with the
@@ -39,7 +39,7 @@ use polars::prelude::{
     ParquetReader, SerReader, col, lit,
 };
 
-use crate::coordination::CoordOptions;
+use crate::coordination::{CoordOptions, HASHTAG_SEQUENCE_WINDOW_S, MIN_COTWEET_WORDS, ObjectKind};
 use crate::ingest::text::iso_millis;
 use crate::spread::effective_bin_ms;
 
@@ -48,7 +48,7 @@ pub const TABLES: [&str; 4] = [
     "account_activity",
     "graph_edges",
     "spread_bins",
-    "coretweet_pairs",
+    "coaction_pairs",
 ];
 
 /// What the reductions need to agree with a `tagscope run` of the same options.
@@ -155,7 +155,8 @@ async fn scalar_i64(context: &SessionContext, sql: &str) -> Result<Option<i64>> 
 /// Rows with an author, a platform and a time, as the graph and coordination read them;
 /// `t` is Unix ms.
 const AUTHORED: &str = "SELECT platform, post_id, author_id, author_handle, kind, \
-     parent_post_id, parent_author_id, mentions, CAST(created_at AS BIGINT) AS t \
+     parent_post_id, parent_author_id, mentions, hashtags, urls, text, created_at, \
+     CAST(created_at AS BIGINT) AS t \
      FROM posts WHERE platform IS NOT NULL AND author_id IS NOT NULL AND created_at IS NOT NULL";
 
 /// Per account: posts, retweets, first and last post (a post without a time counts as
@@ -231,20 +232,80 @@ fn accounts_sql() -> String {
     )
 }
 
-/// Each account's first retweet of each original (object `platform:parent_post_id`),
-/// accounts with fewer than `min_objects` objects left out, ranked within the object by
-/// (time, account number).
-fn coretweet_actions_sql(min_objects: u32) -> String {
+/// Object labels of one co-action kind, one row per (post, object), as the coordination
+/// stage makes them (`coordination::Labels::of_row`): the retweeted post; each URL,
+/// normalised as `ingest::text::normalise_url` does; the text normalised as
+/// `coordination::normalise_text` does (words starting `http://`, `https://` or `@` removed,
+/// lower case, at least five words); the hashtag sequence of a post with two tags or more
+/// and its UTC day. Only retweets make co-retweet objects, and only other posts the rest.
+fn labels_sql(kind: ObjectKind) -> String {
+    // Parenthesised: sqlparser binds IS DISTINCT FROM looser than AND.
+    const NOT_RETWEET: &str = "(kind IS DISTINCT FROM 'retweet')";
+    const ASCII_LOWER: &str = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'";
+    match kind {
+        ObjectKind::CoRetweet => "SELECT platform, author_id, t, \
+             platform || ':' || parent_post_id AS label \
+             FROM p WHERE kind = 'retweet' AND parent_post_id IS NOT NULL"
+            .to_string(),
+        ObjectKind::HashtagSequence => format!(
+            "SELECT platform, author_id, t, \
+             array_to_string(hashtags, ' ') || ' @' || to_char(created_at, '%Y-%m-%d') AS label \
+             FROM p WHERE {NOT_RETWEET} AND array_length(hashtags) >= 2"
+        ),
+        ObjectKind::CoTweet => format!(
+            // Tokens are set two spaces apart so that each removed token has a space of its
+            // own on either side; then white space is collapsed as `split_whitespace` does.
+            "SELECT platform, author_id, t, label FROM (\
+               SELECT platform, author_id, t, lower(btrim(regexp_replace(regexp_replace(\
+                 ' ' || regexp_replace(text, '\\s+', '  ', 'g') || ' ', \
+                 ' (https?://|@)\\S*', ' ', 'g'), '\\s+', ' ', 'g'), ' ')) AS label \
+               FROM p WHERE {NOT_RETWEET} AND text IS NOT NULL) \
+             WHERE label <> '' AND length(label) - length(replace(label, ' ', '')) >= {}",
+            MIN_COTWEET_WORDS - 1
+        ),
+        ObjectKind::CoLink => format!(
+            "WITH u0 AS (SELECT platform, author_id, t, unnest(urls) AS u FROM p \
+                         WHERE {NOT_RETWEET}), \
+             u1 AS (SELECT platform, author_id, t, \
+                    split_part(btrim(u, ' \\t\\n\\r'), '#', 1) AS nf FROM u0 WHERE u IS NOT NULL), \
+             u2 AS (SELECT *, split_part(nf, '?', 1) AS base, \
+                    CASE WHEN strpos(nf, '?') > 0 THEN substr(nf, strpos(nf, '?') + 1) END AS q \
+                    FROM u1), \
+             u3 AS (SELECT *, strpos(base, '://') AS s FROM u2), \
+             u4 AS (SELECT *, CASE WHEN s > 0 THEN substr(base, 1, s - 1) ELSE 'http' END AS scheme, \
+                    CASE WHEN s > 0 THEN substr(base, s + 3) ELSE base END AS rest FROM u3), \
+             u5 AS (SELECT *, strpos(rest, '/') AS sl FROM u4), \
+             u6 AS (SELECT *, \
+                    translate(CASE WHEN sl > 0 THEN substr(rest, 1, sl - 1) ELSE rest END, \
+                              {ASCII_LOWER}) AS host, \
+                    CASE WHEN sl > 0 THEN rtrim(substr(rest, sl), '/') ELSE '' END AS path, \
+                    translate(scheme, {ASCII_LOWER}) AS sch, \
+                    btrim(regexp_replace(regexp_replace('&' || q, '&utm_[^&]*', '', 'g'), \
+                          '&+', '&', 'g'), '&') AS kept FROM u5) \
+             SELECT platform, author_id, t, \
+               CASE WHEN sch = 'https' THEN 'http' ELSE sch END || '://' \
+               || CASE WHEN starts_with(host, 'www.') THEN substr(host, 5) ELSE host END || path \
+               || CASE WHEN kept IS NOT NULL AND kept <> '' THEN '?' || kept ELSE '' END AS label \
+             FROM u6"
+        ),
+    }
+}
+
+/// Each account's first action on each object of `kind`, accounts with fewer than
+/// `min_objects` objects of the kind left out, ranked within the object by (time, account
+/// number).
+fn actions_sql(kind: ObjectKind, min_objects: u32) -> String {
     format!(
         "WITH p AS ({AUTHORED}), \
-         f AS (SELECT platform || ':' || parent_post_id AS label, platform, author_id, \
-                      min(t) AS t FROM p WHERE kind = 'retweet' AND parent_post_id IS NOT NULL \
-               GROUP BY platform || ':' || parent_post_id, platform, author_id), \
+         l AS ({labels}), \
+         f AS (SELECT label, platform, author_id, min(t) AS t FROM l \
+               GROUP BY label, platform, author_id), \
          k AS (SELECT *, count(*) OVER (PARTITION BY platform, author_id) AS objects FROM f) \
          SELECT k.label, a.id AS account, k.t, \
                 ROW_NUMBER() OVER (PARTITION BY k.label ORDER BY k.t, a.id) AS r \
          FROM k JOIN coord_accounts a ON a.platform = k.platform AND a.author_id = k.author_id \
-         WHERE k.objects >= {min_objects}"
+         WHERE k.objects >= {min_objects}",
+        labels = labels_sql(kind)
     )
 }
 
@@ -252,12 +313,12 @@ fn coretweet_actions_sql(min_objects: u32) -> String {
 /// (object, bucket) and (object, next bucket) of `window`-wide buckets, aggregated per
 /// pair; pairs with at least `min_coactions` objects, named and ordered as the local sweep
 /// orders them.
-fn coretweet_pairs_sql(window: i64, cap: u32, min_coactions: u32) -> String {
+fn pairs_sql(kind: ObjectKind, window: i64, cap: u32, min_coactions: u32) -> String {
     let w = window;
     let wb = window.max(1);
     format!(
         "WITH a AS (SELECT label, account, t, r, (t - (((t % {wb}) + {wb}) % {wb})) / {wb} AS bkt \
-                    FROM coretweet_actions), \
+                    FROM actions), \
          rec AS (SELECT x.account AS ax, y.account AS ay, x.t AS tx, y.t AS ty \
                  FROM a x JOIN a y ON x.label = y.label AND x.bkt = y.bkt \
                  WHERE y.r > x.r AND y.r - x.r <= {cap} AND y.t - x.t <= {w} \
@@ -272,11 +333,13 @@ fn coretweet_pairs_sql(window: i64, cap: u32, min_coactions: u32) -> String {
                       sum(CASE WHEN who = 2 THEN 1 ELSE 0 END) AS b_first, \
                       min(dt) AS min_dt_ms, median(dt) AS median_dt_ms \
                FROM d GROUP BY a, b HAVING count(*) >= {min_coactions}) \
-         SELECT pa.platform AS platform_a, pa.author_id AS account_a, \
+         SELECT '{kind_name}' AS object_kind, CAST({window} AS DOUBLE) / 1000.0 AS window_s, \
+                pa.platform AS platform_a, pa.author_id AS account_a, \
                 pb.platform AS platform_b, pb.author_id AS account_b, \
                 e.coactions, e.a_first, e.b_first, e.min_dt_ms, e.median_dt_ms \
          FROM e JOIN coord_accounts pa ON pa.id = e.a JOIN coord_accounts pb ON pb.id = e.b \
-         ORDER BY e.a, e.b"
+         ORDER BY e.a, e.b",
+        kind_name = kind.as_str()
     )
 }
 
@@ -346,31 +409,55 @@ pub async fn reduce(
             ParquetReadOptions::default(),
         )
         .await?;
-    let actions = tmp.join("coretweet_actions.parquet");
-    write_table(
-        &context,
-        &coretweet_actions_sql(options.min_objects_per_account),
-        &actions,
-    )
-    .await?;
-    context
-        .register_parquet(
-            "coretweet_actions",
-            path_str(&actions)?,
-            ParquetReadOptions::default(),
+    // One sweep per kind, as `run` with one window does: the window for every kind but
+    // hashtag sequences, which always use a day.
+    let mut parts = Vec::new();
+    for kind in ObjectKind::ALL {
+        let window_ms = if kind == ObjectKind::HashtagSequence {
+            (HASHTAG_SEQUENCE_WINDOW_S * 1000.0) as i64
+        } else {
+            options.window_ms
+        };
+        let actions = tmp.join(format!("actions_{}.parquet", kind.as_str()));
+        write_table(
+            &context,
+            &actions_sql(kind, options.min_objects_per_account),
+            &actions,
         )
         .await?;
+        context.deregister_table("actions")?;
+        context
+            .register_parquet(
+                "actions",
+                path_str(&actions)?,
+                ParquetReadOptions::default(),
+            )
+            .await?;
+        let pairs = tmp.join(format!("pairs_{}.parquet", kind.as_str()));
+        write_table(
+            &context,
+            &pairs_sql(
+                kind,
+                window_ms,
+                options.max_accounts_in_window,
+                options.min_coactions,
+            ),
+            &pairs,
+        )
+        .await?;
+        let table = format!("pairs_{}", kind.as_str());
+        context
+            .register_parquet(&table, path_str(&pairs)?, ParquetReadOptions::default())
+            .await?;
+        parts.push(format!("SELECT * FROM {table}"));
+    }
     write_table(
         &context,
-        &coretweet_pairs_sql(
-            options.window_ms,
-            options.max_accounts_in_window,
-            options.min_coactions,
-        ),
-        &dir.join("coretweet_pairs.parquet"),
+        &parts.join(" UNION ALL "),
+        &dir.join("coaction_pairs.parquet"),
     )
     .await?;
-    timed("coretweet_pairs", began);
+    timed("coaction_pairs", began);
 
     let mut rows = BTreeMap::new();
     for name in TABLES {
@@ -603,7 +690,7 @@ pub fn check(out: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<Tabl
     ));
 
     // Co-retweet pairs against the co_retweet candidate edges of the first window.
-    let reduced = read_parquet(&dir.join("coretweet_pairs.parquet"))?;
+    let reduced = read_parquet(&dir.join("coaction_pairs.parquet"))?;
     let seconds = |ms: &Column| -> Result<Column> {
         Ok(ms
             .cast(&DataType::Float64)?
@@ -614,6 +701,8 @@ pub fn check(out: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<Tabl
     let mut shaped = DataFrame::new(
         reduced.height(),
         vec![
+            reduced.column("object_kind")?.clone(),
+            reduced.column("window_s")?.clone(),
             reduced.column("platform_a")?.clone(),
             reduced.column("account_a")?.clone(),
             reduced.column("platform_b")?.clone(),
@@ -631,9 +720,9 @@ pub fn check(out: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<Tabl
     let local = read_parquet(&path)?
         .lazy()
         .filter(
-            col("object_kind")
-                .eq(lit("co_retweet"))
-                .and(col("window_s").eq(lit(window_s))),
+            col("window_s")
+                .eq(lit(window_s))
+                .or(col("object_kind").eq(lit(ObjectKind::HashtagSequence.as_str()))),
         )
         .with_columns([
             col("coactions").cast(DataType::Int64),
@@ -642,6 +731,8 @@ pub fn check(out: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<Tabl
         ])
         .collect()?;
     let columns = [
+        "object_kind",
+        "window_s",
         "platform_a",
         "account_a",
         "platform_b",
@@ -653,7 +744,7 @@ pub fn check(out: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<Tabl
         "median_dt_s",
     ];
     checks.push(compare(
-        "coretweet_pairs",
+        "coaction_pairs",
         &path,
         lines(&shaped, &columns)?,
         lines(&local, &columns)?,
