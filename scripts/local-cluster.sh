@@ -8,9 +8,10 @@
 #   POSTS=1000000 scripts/local-cluster.sh   # a larger simulated set
 #   PROFILE=release scripts/local-cluster.sh # release binaries (default: debug)
 #   KEEP=1 ...                               # keep the work folder
+#   SIM=target/bench-scale/sim-1000000 ...   # an existing `tagscope simulate` folder
 #
 # Environment: PORT (scheduler, default 50050; executors use PORT+1..PORT+4), POSTS
-# (simulated posts, 0 = demo only), WORK (work folder, default a new temporary one),
+# (simulated posts, 0 = demo only), SIM (a simulated folder to use instead), WORK (work folder, default a new temporary one),
 # PROFILE (debug or release), CONCURRENT_TASKS (per executor, default 1).
 set -euo pipefail
 
@@ -100,7 +101,9 @@ check() {
 }
 
 check demo data/demo --tag MacronLeaks
-if [ "$POSTS" -gt 0 ]; then
+if [ -n "${SIM:-}" ]; then
+    check "sim" "$SIM/twitter_v1" "$SIM/4chan" --tag MacronLeaks
+elif [ "$POSTS" -gt 0 ]; then
     echo "== simulating $POSTS posts"
     "$bin/tagscope" -q simulate -o "$WORK/sim" --seed 5 --posts "$POSTS" --no-gzip
     check "sim-$POSTS" "$WORK/sim/twitter_v1" "$WORK/sim/4chan" --tag MacronLeaks

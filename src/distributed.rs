@@ -80,7 +80,7 @@ impl ReduceOptions {
             bin_ms,
             window_ms: (window_s * 1000.0).round() as i64,
             min_coactions: coordination.min_coactions,
-            min_objects_per_account: coordination.min_objects_per_account as u32,
+            min_objects_per_account: coordination.min_objects_per_account,
             max_accounts_in_window: coordination.max_accounts_in_window as u32,
             partitions: 4,
         })
@@ -235,7 +235,7 @@ fn accounts_sql() -> String {
 /// Object labels of one co-action kind, one row per (post, object), as the coordination
 /// stage makes them (`coordination::Labels::of_row`): the retweeted post; each URL,
 /// normalised as `ingest::text::normalise_url` does; the text normalised as
-/// `coordination::normalise_text` does (words starting `http://`, `https://` or `@` removed,
+/// `ingest::text::normalise_text` does (words starting `http://`, `https://` or `@` removed,
 /// lower case, at least five words); the hashtag sequence of a post with two tags or more
 /// and its UTC day. Only retweets make co-retweet objects, and only other posts the rest.
 fn labels_sql(kind: ObjectKind) -> String {

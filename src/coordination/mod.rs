@@ -21,7 +21,7 @@ use polars::prelude::*;
 use sweep::{Action, SweepConfig};
 
 use crate::ingest::record::RETWEET;
-use crate::ingest::text::normalise_url;
+use crate::ingest::text::{normalise_text, normalise_url};
 
 /// The shared objects accounts can act on together.
 #[derive(
@@ -250,15 +250,10 @@ fn label_hash(label: &str) -> u128 {
     hasher.finish128().as_u128()
 }
 
-/// Text in a form where copies meet: lower case, URLs and mentions removed, white space
-/// collapsed; `None` when too short to be telling.
-pub fn normalise_text(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split_whitespace()
-        .filter(|w| !w.starts_with("http://") && !w.starts_with("https://") && !w.starts_with('@'))
-        .map(str::to_lowercase)
-        .collect();
-    (words.len() >= MIN_COTWEET_WORDS).then(|| words.join(" "))
+/// A post's text as a co-tweet object: [`normalise_text`] with at least
+/// [`MIN_COTWEET_WORDS`] words.
+fn cotweet_text(text: &str) -> Option<String> {
+    normalise_text(text, MIN_COTWEET_WORDS)
 }
 
 /// The posts' columns that object labels are made from.
@@ -308,7 +303,7 @@ impl<'a> Labels<'a> {
                 }
             }
             ObjectKind::CoTweet if !is_retweet => {
-                if let Some(normal) = self.text.get(i).and_then(normalise_text) {
+                if let Some(normal) = self.text.get(i).and_then(cotweet_text) {
                     out.push(normal);
                 }
             }
@@ -751,9 +746,9 @@ mod tests {
 
     #[test]
     fn short_texts_do_not_count() {
-        assert_eq!(normalise_text("bump"), None);
+        assert_eq!(cotweet_text("bump"), None);
         assert_eq!(
-            normalise_text("RT this NOW @bob the leak is real https://t.co/x").as_deref(),
+            cotweet_text("RT this NOW @bob the leak is real https://t.co/x").as_deref(),
             Some("rt this now the leak is real")
         );
     }

@@ -119,6 +119,18 @@ pub fn normalise_url(url: &str) -> String {
     normal
 }
 
+/// Text in a form where copies meet: lower case, words starting `http://`, `https://` or `@`
+/// removed, white space collapsed to single spaces; `None` with fewer than `min_words`
+/// words left (too short to be telling).
+pub fn normalise_text(text: &str, min_words: usize) -> Option<String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .filter(|w| !w.starts_with("http://") && !w.starts_with("https://") && !w.starts_with('@'))
+        .map(str::to_lowercase)
+        .collect();
+    (words.len() >= min_words).then(|| words.join(" "))
+}
+
 /// URLs written in free text: tokens starting with `http://` or `https://`, trailing
 /// punctuation removed.
 /// Tokens are separated by whitespace, `<`, `>` and `"`; the text is searched for `http`
