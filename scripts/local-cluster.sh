@@ -28,7 +28,7 @@ release_flag=()
 echo "== building tagscope, tagscope-scheduler, tagscope-executor ($PROFILE, --features distributed)"
 cargo build --locked --features distributed "${release_flag[@]}" \
     --bin tagscope --bin tagscope-scheduler --bin tagscope-executor
-bin="target/$PROFILE"
+bin="${CARGO_TARGET_DIR:-target}/$PROFILE"
 
 pids=()
 cleanup() {
