@@ -521,10 +521,14 @@ fn run_reduce(args: &crate::cli::ReduceArgs, quiet: bool) -> Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    // OUT/reduced is built aside and swapped in whole, as every other output folder.
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let staged = Staged::begin(&args.out.join("reduced"), false)?;
     let summary = runtime.block_on(distributed::reduce(
         &args.engine,
         &args.tables,
-        &args.out,
+        staged.path(),
         &options,
     ))?;
     if !quiet {
@@ -535,13 +539,13 @@ fn run_reduce(args: &crate::cli::ReduceArgs, quiet: bool) -> Result<()> {
             );
         }
     }
-    export::write_atomic(&args.out.join("reduced").join("summary.json"), |w| {
+    export::write_atomic(&staged.path().join("summary.json"), |w| {
         serde_json::to_writer_pretty(&mut *w, &summary)?;
         Ok(())
     })?;
+    let mut differ = Vec::new();
     if args.check {
-        let checks = distributed::check(&args.out, &args.tables, &options)?;
-        let mut differ = Vec::new();
+        let checks = distributed::check(staged.path(), &args.tables, &options)?;
         for c in &checks {
             if c.equal() {
                 eprintln!(
@@ -561,16 +565,17 @@ fn run_reduce(args: &crate::cli::ReduceArgs, quiet: bool) -> Result<()> {
                 differ.push(c.table.clone());
             }
         }
-        export::write_atomic(&args.out.join("reduced").join("check.json"), |w| {
+        export::write_atomic(&staged.path().join("check.json"), |w| {
             serde_json::to_writer_pretty(&mut *w, &checks)?;
             Ok(())
         })?;
-        if !differ.is_empty() {
-            bail!(
-                "reduced tables differ from the single-machine run: {}",
-                differ.join(", ")
-            );
-        }
+    }
+    staged.commit()?;
+    if !differ.is_empty() {
+        bail!(
+            "reduced tables differ from the single-machine run: {}",
+            differ.join(", ")
+        );
     }
     Ok(())
 }

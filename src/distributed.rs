@@ -344,16 +344,16 @@ fn pairs_sql(kind: ObjectKind, window: i64, cap: u32, min_coactions: u32) -> Str
 }
 
 /// Runs every reduction on the cluster at `url` over the tables in `tables`, writing
-/// `out/reduced/NAME.parquet` for each of [`TABLES`] (and intermediate tables under
-/// `out/reduced/tmp/`).
+/// `reduced/NAME.parquet` for each of [`TABLES`] (and intermediate tables under
+/// `reduced/tmp/`); `reduced` must be a path every executor can write.
 pub async fn reduce(
     url: &str,
     tables: &Path,
-    out: &Path,
+    reduced: &Path,
     options: &ReduceOptions,
 ) -> Result<ReduceSummary> {
     let context = connect(url, tables, options.partitions).await?;
-    let dir = out.join("reduced");
+    let dir = reduced.to_path_buf();
     let tmp = dir.join("tmp");
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let dir = dir.canonicalize()?;
@@ -570,11 +570,11 @@ fn compare(
     }
 }
 
-/// Compares the reduced tables in `out/reduced` with the single-machine results of the
+/// Compares the reduced tables in `reduced` with the single-machine results of the
 /// `tagscope run` folder `run` (made with the same options): `features.parquet`,
 /// `graph/edges.csv`, `spread.csv`, `coordination/edges.parquet`.
-pub fn check(out: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<TableCheck>> {
-    let dir = out.join("reduced");
+pub fn check(reduced: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<TableCheck>> {
+    let dir = reduced.to_path_buf();
     let mut checks = Vec::new();
 
     // Account activity against features.parquet (every account with a post).
