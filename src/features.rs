@@ -18,7 +18,7 @@ use crate::columns::{strs, times_ms};
 use crate::ingest::record::RETWEET;
 
 mod signals;
-mod stats;
+pub(crate) mod stats;
 
 pub use signals::*;
 use stats::{mean_sd, median, memory_coefficient, normalised_entropy, uniformity_p};

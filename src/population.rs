@@ -14,6 +14,7 @@
 //! [`crate::score`] mixes the two suspicions: `(1 − population_share) · published +
 //! population_share · population`.
 
+use crate::features::stats::median as median_in_place;
 use crate::features::{Family, SIGNALS, SignalSpec};
 
 /// Robust z at which the population suspicion starts, is half and is full: 3.5 is
@@ -126,17 +127,6 @@ pub fn scales(accounts: &[&[Option<f64>]]) -> Vec<Option<PopulationScale>> {
             })
         })
         .collect()
-}
-
-/// Median (mean of the two middle values for an even count); reorders `values`.
-fn median_in_place(values: &mut [f64]) -> f64 {
-    values.sort_unstable_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
 }
 
 #[cfg(test)]

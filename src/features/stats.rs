@@ -56,7 +56,8 @@ pub(super) fn uniformity_p(counts: &[u32]) -> Option<f64> {
     Some(distribution.sf(statistic).max(f64::MIN_POSITIVE))
 }
 
-pub(super) fn median(values: &mut [f64]) -> f64 {
+/// Median (mean of the two middle values for an even count); sorts `values`.
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     if n % 2 == 1 {
