@@ -7,6 +7,7 @@
 //! deduplicated on `(platform, post_id)` keeping the first seen, parent columns missing in
 //! an export are filled from the collected posts, and rows are sorted by time.
 
+pub mod accounts;
 pub mod bluesky;
 pub mod chunks;
 pub mod csv_readers;
