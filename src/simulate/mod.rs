@@ -220,6 +220,25 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary> {
         cfg.first_tweet_delay_minutes.is_finite() && cfg.first_tweet_delay_minutes >= 0.0,
         "first_tweet_delay_minutes must be a number ≥ 0"
     );
+    let shares = [
+        ("amplifier_share", cfg.amplifier_share),
+        ("coordinated_share", cfg.coordinated_share),
+        ("scheduled_share", cfg.scheduled_share),
+        ("low_volume_share", cfg.low_volume_share),
+        ("hyperactive_share", cfg.hyperactive_share),
+        ("dormant_share", cfg.dormant_share),
+    ];
+    for (name, share) in shares {
+        anyhow::ensure!(
+            share.is_finite() && (0.0..=1.0).contains(&share),
+            "{name} must be a share between 0 and 1 ({share} given)"
+        );
+    }
+    let total: f64 = shares.iter().map(|(_, share)| share).sum();
+    anyhow::ensure!(
+        total <= 1.0,
+        "the account shares add up to {total}: more than every account"
+    );
     if let Some(h) = cfg.language_switch_hours {
         anyhow::ensure!(
             h.is_finite() && h >= 0.1 && h <= cfg.duration_hours - 0.1,
