@@ -111,8 +111,8 @@ pub struct ReduceArgs {
     #[arg(long)]
     pub check: bool,
     /// Time bin of the spread counts, as `run --bin`.
-    #[arg(long, default_value = "10m")]
-    pub bin: String,
+    #[arg(long = "bin", value_name = "BIN", default_value = "10m", value_parser = parse_bin)]
+    pub bin_ms: i64,
     /// Co-retweet window in seconds, as the first `run --window`.
     #[arg(long = "window", value_name = "SECONDS", default_value_t = 10.0)]
     pub window: f64,

@@ -514,8 +514,7 @@ fn run_reduce(args: &crate::cli::ReduceArgs, quiet: bool) -> Result<()> {
         windows_s: vec![args.window],
         ..Default::default()
     };
-    let bin_ms = spread::parse_duration_ms(&args.bin).context("--bin")?;
-    let mut options = distributed::ReduceOptions::new(bin_ms, &coordination)?;
+    let mut options = distributed::ReduceOptions::new(args.bin_ms, &coordination)?;
     options.partitions = args.partitions;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

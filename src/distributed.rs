@@ -27,7 +27,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use ballista::prelude::{SessionConfigExt, SessionContextExt};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::Int64Type;
@@ -570,11 +570,10 @@ fn compare(
     }
 }
 
-/// Compares the reduced tables in `reduced` with the single-machine results of the
+/// Compares the reduced tables in `dir` with the single-machine results of the
 /// `tagscope run` folder `run` (made with the same options): `features.parquet`,
 /// `graph/edges.csv`, `spread.csv`, `coordination/edges.parquet`.
-pub fn check(reduced: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<TableCheck>> {
-    let dir = reduced.to_path_buf();
+pub fn check(dir: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<TableCheck>> {
     let mut checks = Vec::new();
 
     // Account activity against features.parquet (every account with a post).
@@ -689,7 +688,8 @@ pub fn check(reduced: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<
         lines(&local, &columns)?,
     ));
 
-    // Co-retweet pairs against the co_retweet candidate edges of the first window.
+    // Co-action pairs against the candidate edges of the first window (hashtag sequences:
+    // their day window).
     let reduced = read_parquet(&dir.join("coaction_pairs.parquet"))?;
     let seconds = |ms: &Column| -> Result<Column> {
         Ok(ms
@@ -749,8 +749,5 @@ pub fn check(reduced: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<
         lines(&shaped, &columns)?,
         lines(&local, &columns)?,
     ));
-    if checks.is_empty() {
-        bail!("nothing to check");
-    }
     Ok(checks)
 }
