@@ -274,6 +274,8 @@ fn bluesky_jetstream_sample() {
         "at://did:plc:dclwtltrt2ggsryagfzk7dp4/app.bsky.feed.post/3mptbyoeyc22k",
     );
     assert_eq!(post["created_at"], "2026-07-04 14:38:08.090 UTC");
+    // The client's createdAt is kept beside it, for backdating checks.
+    assert_eq!(post["client_created_at"], "2026-07-04 14:38:06.240 UTC");
     assert_eq!(
         post["urls"],
         "[\"https://www.youtube.com/watch?v=V5lDo-jw8mA\"]"
@@ -284,6 +286,8 @@ fn bluesky_jetstream_sample() {
         "at://did:plc:uz2xaaib233fhkdlg2mi3e66/app.bsky.feed.repost/3mptbypphus2f",
     );
     assert_eq!(repost["kind"], "retweet");
+    // A repost record has its own createdAt.
+    assert_eq!(repost["client_created_at"], "2026-07-04 14:38:05.543 UTC");
     assert_eq!(
         repost["parent_post_id"],
         "at://did:plc:pzrujnasfa4wgmel5737kfya/app.bsky.feed.post/3mpt7ouxres2n"
@@ -300,6 +304,8 @@ fn bluesky_jetstream_sample() {
         tagged["hashtags"],
         "[\"howtotellaitoshutup\", \"indierebellion\"]"
     );
+    // Every Jetstream record here has a createdAt.
+    assert_eq!(posts.column("client_created_at").unwrap().null_count(), 0);
     // Jetstream carries no profiles: handles stay null.
     let accounts = accounts(out.path());
     assert_eq!(accounts.column("handle").unwrap().null_count(), 51);
@@ -352,6 +358,15 @@ fn bluesky_author_feed_sample() {
     );
     assert_eq!(repost["parent_created_at"], "2025-04-25 13:59:21.352 UTC");
     assert_eq!(repost["author_handle"], "chriskenny.bsky.social");
+    // The feed has no repost record, so no client time for the repost; a post's client
+    // time is its record's createdAt (its time, indexedAt, is the AppView's).
+    assert_eq!(repost["client_created_at"], "null");
+    let original = row(
+        &posts,
+        "at://did:plc:wpe35pganb6d4pg4ekmfy6u5/app.bsky.feed.post/3lof7sovfok2h",
+    );
+    assert_eq!(original["created_at"], "2025-05-05 01:30:18.253 UTC");
+    assert_eq!(original["client_created_at"], "2025-05-05 01:30:17.912 UTC");
     // The reposted original is not a row of its own.
     assert!(!str_values(&posts, "post_id").contains(&Some(
         "at://did:plc:n65dhyosfrm6t7jhzum76exq/app.bsky.feed.post/3lnneysi3ps2c".into()
@@ -380,6 +395,11 @@ fn mastodon_tag_timeline_2017() {
     assert_eq!(kinds(&report), map(&[("original", 12), ("reply", 8)]));
     assert_eq!(report["accounts"], 17);
     let posts = posts(out.path());
+    // Mastodon's only time is the server's: no client time, null (never a copy).
+    assert_eq!(
+        posts.column("client_created_at").unwrap().null_count(),
+        posts.height()
+    );
     let with_mentions = str_values(&posts, "post_id")
         .iter()
         .filter(|id| row(&posts, id.as_deref().unwrap())["mentions"] != "[]")

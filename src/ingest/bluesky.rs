@@ -8,15 +8,17 @@
 //!   events are counted and skipped.
 //!
 //! `created_at` is `time_us`, when Jetstream saw the event: `createdAt` is set by the
-//! client and can be backdated, so it does not decide who was first. (The canonical
-//! table has no column for the claimed time: it is not kept; see README.)
+//! client and can be backdated, so it does not decide who was first. It is kept in
+//! `client_created_at` (posts and reposts) for backdating checks.
 //!
 //! API responses (`getAuthorFeed`, `getTimeline`, `getFeed`: `feed[]` of
 //! `{post, reply, reason}`; `searchPosts`, `getPosts`: `posts[]`; `getPostThread`:
 //! `thread{post, parent, replies}`), as documents or one response a line. A post's time is
-//! its `indexedAt` (when the AppView saw it), else `createdAt`. A feed item with a
-//! `reasonRepost` is a repost by `reason.by` at `reason.indexedAt`, whose parent is the
-//! post; the post itself is not a row (only reposted, as with Twitter retweets).
+//! its `indexedAt` (when the AppView saw it), else `createdAt`; the record's `createdAt` is
+//! `client_created_at`. A feed item with a `reasonRepost` is a repost by `reason.by` at
+//! `reason.indexedAt`, whose parent is the post; the post itself is not a row (only
+//! reposted, as with Twitter retweets). The feed carries no repost record, so such a
+//! repost's `client_created_at` is null.
 //!
 //! Tags, links and mentions come from facets (tag names and link URIs from the features;
 //! mention handles from the text at the facet's UTF-8 byte range, else the DID) and the
@@ -417,6 +419,7 @@ fn handle_event(event: Line<'_>, line: u64, collector: &mut Collector<'_>) {
         PostKind::Original,
     );
     post.author_id = Some(did.clone());
+    post.client_created_at_ms = record.created_at.as_deref().and_then(parse_iso_time);
     if is_repost {
         let Some(subject) = record.subject.as_ref().and_then(|s| owned(&s.uri)) else {
             return collector.skip(line, "not a Bluesky record", Some("repost without subject"));
@@ -546,6 +549,7 @@ fn handle_view(
     post.like_count = view.like_count;
     let empty = Record::default();
     let record = view.record.as_ref().unwrap_or(&empty);
+    post.client_created_at_ms = record.created_at.as_deref().and_then(parse_iso_time);
     fill_from_record(&mut post, record);
     set_kind(&mut post, record);
     let quoted = quoted_view(view);

@@ -125,6 +125,11 @@ pub struct PostRecord {
     /// Likes (favourites) of the post at collection time; null for retweets and where the
     /// export has none.
     pub like_count: Option<i64>,
+    /// When the post's own record says it was made, in ms since the Unix epoch, where the
+    /// platform lets the client set that time apart from the server's (Bluesky
+    /// `createdAt`): it can be backdated, so `created_at` (the time the network saw the
+    /// post) orders posts and this is kept for backdating checks. Null elsewhere.
+    pub client_created_at_ms: Option<i64>,
     /// The line of the source file the record starts on (1-based); set by the
     /// [`Collector`] when the post is kept.
     pub source_line: u64,
@@ -159,6 +164,7 @@ impl PostRecord {
             country: None,
             retweet_count: None,
             like_count: None,
+            client_created_at_ms: None,
             source_line: 0,
         }
     }
@@ -411,6 +417,7 @@ pub struct PostColumns {
     country: Vec<Option<String>>,
     retweet_count: Vec<Option<i64>>,
     like_count: Vec<Option<i64>>,
+    client_created_at: Vec<Option<i64>>,
     source_file: Vec<u32>,
     source_line: Vec<u64>,
 }
@@ -440,6 +447,7 @@ macro_rules! each_post_column {
             country,
             retweet_count,
             like_count,
+            client_created_at,
             source_file,
             source_line
         )
@@ -490,6 +498,7 @@ impl PostColumns {
         self.country.push(post.country);
         self.retweet_count.push(post.retweet_count);
         self.like_count.push(post.like_count);
+        self.client_created_at.push(post.client_created_at_ms);
         self.source_file.push(file_index);
         self.source_line.push(post.source_line);
     }
@@ -519,6 +528,7 @@ impl PostColumns {
             Column::new("country".into(), self.country),
             Column::new("retweet_count".into(), self.retweet_count),
             Column::new("like_count".into(), self.like_count),
+            Column::new("client_created_at".into(), self.client_created_at).cast(&datetime)?,
             Column::new("source_file".into(), self.source_file),
             Column::new("source_line".into(), self.source_line),
         ];
