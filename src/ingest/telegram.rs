@@ -328,9 +328,7 @@ fn fill_text(post: &mut PostRecord, message: &Message<'_>) {
 /// `date` (local time without offset) in `tz`, or UTC.
 fn local_date_ms(date: &str, tz: Option<chrono_tz::Tz>) -> Option<i64> {
     use chrono::TimeZone;
-    let naive = chrono::NaiveDateTime::parse_from_str(date.trim(), "%Y-%m-%dT%H:%M:%S")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(date.trim(), "%Y-%m-%d %H:%M:%S"))
-        .ok()?;
+    let naive = super::text::parse_local_seconds(date.trim())?;
     match tz {
         None => Some(naive.and_utc().timestamp_millis()),
         // A time repeated when clocks go back is taken at its first occurrence; one that
@@ -606,5 +604,30 @@ mod tests {
         assert_eq!(utc, 1_605_185_647_000);
         // 02:30 on the day clocks go forward in Paris does not exist.
         assert!(local_date_ms("2021-03-28T02:30:00", Some(chrono_tz::Europe::Paris)).is_none());
+    }
+
+    /// The layouts read once give what chrono's `parse_from_str` gives with either.
+    #[test]
+    fn local_dates_as_parse_from_str_reads_them() {
+        for date in [
+            "2020-11-12T12:54:07",
+            "2020-11-12 12:54:07",
+            "2020-1-2T3:4:5",
+            "2020-11-12T12:54",
+            "2020-11-12T12:54:07Z",
+            "2020-02-30T00:00:00",
+            "+12020-11-12T12:54:07",
+            "12/11/2020 12:54:07",
+            "",
+        ] {
+            let chrono = chrono::NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%S")
+                .or_else(|_| chrono::NaiveDateTime::parse_from_str(date, "%Y-%m-%d %H:%M:%S"))
+                .ok();
+            assert_eq!(
+                super::super::text::parse_local_seconds(date),
+                chrono,
+                "{date}"
+            );
+        }
     }
 }
