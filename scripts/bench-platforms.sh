@@ -32,7 +32,7 @@ for name in twitter_v1.jsonl bluesky_jetstream.jsonl bluesky_jetstream_posts.jso
       -o "$work/out" 2> "$work/time.txt"
     wall=$(grep 'Elapsed (wall clock)' "$work/time.txt" | awk '{print $NF}')
     peak=$(grep 'Maximum resident set size' "$work/time.txt" | awk '{print $NF}')
-    parse=$(grep 'ingest: read and parse' "$work/time.txt" | awk '{print $(NF-1)}')
+    parse=$(grep 'ingest: read and parse' "$work/time.txt" | awk '{print $5}')
     results+=("$wall $peak $parse")
   done
   posts=$(python3 -c "import json;print(json.load(open('$work/out/ingest_report.json'))['posts'])")
