@@ -8,10 +8,11 @@
 //! simulator file) and otherwise touches only what changes. The polars plan copied the
 //! whole table three times, a second of the ingest of a million posts.
 
-use foldhash::{HashMap, HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet};
 use polars::prelude::*;
 use polars_arrow::array::{Array, ListArray, MutableBinaryViewArray, Utf8ViewArray};
 use polars_arrow::bitmap::{Bitmap, MutableBitmap};
+use polars_arrow::datatypes::ArrowDataType;
 use polars_arrow::offset::OffsetsBuffer;
 use rayon::prelude::*;
 
@@ -67,23 +68,52 @@ fn source_file_column(file_indices: &[u32], paths: &[String]) -> Result<Column, 
     )
 }
 
+/// A string column as one Arrow array, for O(1) access by row (polars' `get` finds the
+/// chunk on every call, and its iterators were most of these passes' time).
+fn string_array(posts: &DataFrame, name: &str) -> Result<Utf8ViewArray, IngestError> {
+    let column = posts.column(name)?.str()?.rechunk();
+    Ok(column
+        .downcast_iter()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| Utf8ViewArray::new_empty(ArrowDataType::Utf8View)))
+}
+
 /// Which rows to keep so that each `(platform, post_id)` appears once, first seen first;
-/// `None` when there are no duplicates.
+/// `None` when there are no duplicates. Keys are split by hash into one shard per thread,
+/// each shard's rows met in row order, so the first of each key is kept whatever the
+/// thread count.
 fn first_occurrences(posts: &DataFrame) -> Result<Option<BooleanChunked>, IngestError> {
-    let platform = posts.column("platform")?.str()?;
-    let post_id = posts.column("post_id")?.str()?;
-    let mut seen = HashSet::with_capacity(posts.height());
-    let mut duplicates = false;
-    let keep: Vec<bool> = platform
-        .iter()
-        .zip(post_id.iter())
-        .map(|key| {
-            let first = seen.insert(key);
-            duplicates |= !first;
-            first
+    use std::hash::BuildHasher;
+    let platform = string_array(posts, "platform")?;
+    let post_id = string_array(posts, "post_id")?;
+    let key = |row: usize| (platform.get(row), post_id.get(row));
+    let state = foldhash::fast::RandomState::default();
+    let shards = rayon::current_num_threads().max(1) as u64;
+    let shard_of: Vec<u8> = (0..posts.height())
+        .into_par_iter()
+        .map(|row| (state.hash_one(key(row)) % shards) as u8)
+        .collect();
+    let duplicates: Vec<usize> = (0..shards as u8)
+        .into_par_iter()
+        .flat_map_iter(|shard| {
+            let mut seen = HashSet::default();
+            shard_of
+                .iter()
+                .enumerate()
+                .filter(move |&(_, &s)| s == shard)
+                .filter_map(move |(row, _)| (!seen.insert(key(row))).then_some(row))
+                .collect::<Vec<usize>>()
         })
         .collect();
-    Ok(duplicates.then(|| BooleanChunked::from_slice("keep".into(), &keep)))
+    if duplicates.is_empty() {
+        return Ok(None);
+    }
+    let mut keep = vec![true; posts.height()];
+    for row in duplicates {
+        keep[row] = false;
+    }
+    Ok(Some(BooleanChunked::from_slice("keep".into(), &keep)))
 }
 
 /// Fills `parent_author_id` and `parent_created_at` where a post names its parent but not
@@ -160,10 +190,15 @@ fn time_order(posts: &DataFrame) -> Result<Option<Vec<IdxSize>>, IngestError> {
         .iter()
         .map(|t| t.unwrap_or(i64::MIN))
         .collect();
-    let platform: Vec<Option<&str>> = posts.column("platform")?.str()?.iter().collect();
-    let post_id: Vec<Option<&str>> = posts.column("post_id")?.str()?.iter().collect();
-    let key = |row: usize| (created_at[row], platform[row], post_id[row]);
-    if (1..posts.height()).all(|row| key(row - 1) <= key(row)) {
+    // Platform and id are read only where times are equal.
+    let platform = string_array(posts, "platform")?;
+    let post_id = string_array(posts, "post_id")?;
+    let tail = |row: usize| (platform.get(row), post_id.get(row));
+    let in_order = (1..posts.height()).into_par_iter().all(|row| {
+        let (before, here) = (created_at[row - 1], created_at[row]);
+        before < here || (before == here && tail(row - 1) <= tail(row))
+    });
+    if in_order {
         return Ok(None);
     }
     // By time first, on (time, row) pairs in one array (comparing keys gathered from three
@@ -179,7 +214,7 @@ fn time_order(posts: &DataFrame) -> Result<Option<Vec<IdxSize>>, IngestError> {
         let time = by_time[start].0;
         let end = start + by_time[start..].partition_point(|&(t, _)| t == time);
         if end - start > 1 {
-            by_time[start..end].sort_unstable_by_key(|&(_, row)| (key(row as usize), row));
+            by_time[start..end].sort_unstable_by_key(|&(_, row)| (tail(row as usize), row));
         }
         start = end;
     }
