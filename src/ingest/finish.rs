@@ -89,7 +89,7 @@ fn first_occurrences(posts: &DataFrame) -> Result<Option<BooleanChunked>, Ingest
     let post_id = string_array(posts, "post_id")?;
     let key = |row: usize| (platform.get(row), post_id.get(row));
     let state = foldhash::fast::RandomState::default();
-    let shards = rayon::current_num_threads().max(1) as u64;
+    let shards = rayon::current_num_threads().clamp(1, 64) as u64;
     let shard_of: Vec<u8> = (0..posts.height())
         .into_par_iter()
         .map(|row| (state.hash_one(key(row)) % shards) as u8)
@@ -97,7 +97,8 @@ fn first_occurrences(posts: &DataFrame) -> Result<Option<BooleanChunked>, Ingest
     let duplicates: Vec<usize> = (0..shards as u8)
         .into_par_iter()
         .flat_map_iter(|shard| {
-            let mut seen = HashSet::default();
+            let expected = shard_of.len() / shards as usize + 1;
+            let mut seen = HashSet::with_capacity_and_hasher(expected, Default::default());
             shard_of
                 .iter()
                 .enumerate()
@@ -374,6 +375,34 @@ mod tests {
         let parent_times = times(&posts, "parent_created_at");
         assert_eq!(parent_times[4], Some(10_000));
         assert_eq!(parent_times[1], None, "parent not collected");
+    }
+
+    /// The first copy of each key is kept whatever the number of threads (one hash shard
+    /// per thread): the same rows with 1, 2 and 7 threads, and the same as one set would.
+    #[test]
+    fn first_copies_whatever_the_thread_count() {
+        let ids: Vec<String> = (0..5_000)
+            .map(|i| format!("p{}", (i * 7919) % 1_500))
+            .collect();
+        let platforms: Vec<&str> = (0..5_000).map(|i| ["a", "b"][i % 2]).collect();
+        let posts = df!("platform" => platforms.clone(), "post_id" => ids.clone()).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        let expected: Vec<bool> = platforms
+            .iter()
+            .zip(&ids)
+            .map(|(p, id)| seen.insert((*p, id.as_str())))
+            .collect();
+        for threads in [1, 2, 7] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let keep = pool.install(|| first_occurrences(&posts)).unwrap().unwrap();
+            let keep: Vec<bool> = keep.iter().map(|k| k == Some(true)).collect();
+            assert_eq!(keep, expected, "{threads} threads");
+        }
+        let unique = df!("platform" => ["a", "b", "a"], "post_id" => ["1", "1", "2"]).unwrap();
+        assert!(first_occurrences(&unique).unwrap().is_none());
     }
 
     /// take_rows gathers list columns (with null, empty and sliced lists) and the others
