@@ -425,6 +425,14 @@ fn split_records<C>(
         }
     };
     let mut line = 1u64;
+    // As csv-core does on its first read: a UTF-8 byte-order mark at the very start (what
+    // Excel's "CSV UTF-8" writes) is not part of the header; its bytes count toward the
+    // header's size.
+    let mut bom_bytes = 0u64;
+    if fill(&mut input).is_ok_and(|start| start.starts_with(b"\xef\xbb\xbf")) {
+        input.consume(3);
+        bom_bytes = 3;
+    }
     loop {
         // Line ends before the record are not part of it (see line_ends): they start no
         // run of records.
@@ -451,7 +459,7 @@ fn split_records<C>(
         }
         let record_line = line;
         let record_start = batch.bytes.len();
-        let mut record_bytes = 0u64;
+        let mut record_bytes = std::mem::take(&mut bom_bytes);
         let mut too_large = false;
         let mut scanner = RecordScanner::default();
         while read_error.is_none() {

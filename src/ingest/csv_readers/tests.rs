@@ -18,6 +18,38 @@ fn list_cells_in_every_encoding() {
     assert!(list_cell(None, &[]).is_empty());
 }
 
+/// A UTF-8 byte-order mark before the header (Excel's "CSV UTF-8") is not part of the first
+/// column's name, and a quoted first name is still quoted; a BOM inside the data is text.
+#[test]
+fn byte_order_mark_before_the_header_is_skipped() {
+    let csv = "\u{feff}\"id\",text\n1,\"a\nb\"\n\u{feff}2,c\n";
+    let filter = RecordFilter::new(&[], None, None);
+    for batch in [1, u64::MAX] {
+        let seen = std::sync::Mutex::new(Vec::new());
+        read_rows_batched(
+            Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
+            "t.csv",
+            (1 << 20, batch),
+            &filter,
+            0,
+            |header| Ok(header.clone()),
+            |header, row, line, _| {
+                let id = header.get(row, "id").unwrap().to_string();
+                let text = header.get(row, "text").unwrap().to_string();
+                seen.lock().unwrap().push((id, text, line));
+            },
+        )
+        .unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_by_key(|(_, _, line)| *line);
+        let expected = [
+            ("1".to_string(), "a\nb".to_string(), 2),
+            ("\u{feff}2".to_string(), "c".to_string(), 4),
+        ];
+        assert_eq!(seen, expected, "batch {batch}");
+    }
+}
+
 /// Each row is reported on the line its first cell is on, whatever ends the lines
 /// before it (`\r\n`, `\n`, a lone `\r`, empty lines, quoted cells with line ends),
 /// with any batch size. (Rows after a `\r\n` used to be one line early.)
