@@ -17,6 +17,7 @@ use crate::account_index::AccountIndex;
 
 use anyhow::Result;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use sweep::{Action, SweepConfig};
 
@@ -339,17 +340,14 @@ fn build_actions<'a>(
     let handle = posts.column("author_handle")?.str()?;
     let mut accounts = Accounts::default();
     let mut id_of_rank = vec![u32::MAX; index.len()];
-    let mut objects: BTreeMap<ObjectKind, ObjectActions> = kinds
-        .iter()
-        .map(|k| (*k, ObjectActions::default()))
-        .collect();
-    let mut row_labels = Vec::new();
+    // Each row's acting account (numbered in order of first action), or u32::MAX.
+    let mut account_of_row = vec![u32::MAX; labels.times.len()];
     for (i, &time) in labels.times.iter().enumerate() {
-        let (Some(_), Some(rank), Some(t)) = (labels.platform.get(i), index.rank_of_row[i], time)
+        let (Some(_), Some(rank), Some(_)) = (labels.platform.get(i), index.rank_of_row[i], time)
         else {
             continue;
         };
-        let account = match id_of_rank[rank as usize] {
+        account_of_row[i] = match id_of_rank[rank as usize] {
             u32::MAX => {
                 let id = accounts.keys.len() as u32;
                 id_of_rank[rank as usize] = id;
@@ -359,13 +357,32 @@ fn build_actions<'a>(
             }
             id => id,
         };
-        for (&object_kind, actions) in objects.iter_mut() {
-            labels.of_row(object_kind, i, &mut row_labels);
-            for (position, label) in row_labels.iter().enumerate() {
-                actions.push(account, label, (i as u32, position as u32), t);
-            }
-        }
     }
+    // Each kind's objects and actions on its own thread, rows in order: the same tables
+    // as one pass over the rows for every kind (the pass was one core's work, 14 s at 10M).
+    let kinds: Vec<ObjectKind> = kinds
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let objects = kinds
+        .into_par_iter()
+        .map(|object_kind| {
+            let mut actions = ObjectActions::default();
+            let mut row_labels = Vec::new();
+            for (i, &account) in account_of_row.iter().enumerate() {
+                let (true, Some(t)) = (account != u32::MAX, labels.times[i]) else {
+                    continue;
+                };
+                labels.of_row(object_kind, i, &mut row_labels);
+                for (position, label) in row_labels.iter().enumerate() {
+                    actions.push(account, label, (i as u32, position as u32), t);
+                }
+            }
+            (object_kind, actions)
+        })
+        .collect();
     Ok((accounts, objects))
 }
 
