@@ -159,13 +159,17 @@ fn count(sorted: &[f64], period: f64) -> (u64, u64, f64) {
         }
         k += 1.0;
     }
+    (hits, flanks, refined_period(ratios, period))
+}
+
+/// The median of the hits' d/k, or `period` itself when nothing hit.
+fn refined_period(mut ratios: Vec<f64>, period: f64) -> f64 {
     ratios.sort_by(f64::total_cmp);
-    let refined = if ratios.is_empty() {
+    if ratios.is_empty() {
         period
     } else {
         median(&ratios)
-    };
-    (hits, flanks, refined)
+    }
 }
 
 /// Evidence of posting on a fixed period; `None` with fewer than `min_gaps` gaps.
@@ -263,13 +267,7 @@ mod tests {
                 flanks += 1;
             }
         }
-        ratios.sort_by(f64::total_cmp);
-        let refined = if ratios.is_empty() {
-            period
-        } else {
-            median(&ratios)
-        };
-        (hits, flanks, refined)
+        (hits, flanks, refined_period(ratios, period))
     }
 
     /// Binary-searched windows count what the pass counts, bit for bit: random gaps
