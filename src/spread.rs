@@ -328,7 +328,9 @@ pub fn compute(
             .map(|(k, _)| (k.platform.as_str(), k.account_id.as_str()))
             .collect()
     });
-    let mut bins: BTreeMap<(&str, i64), Bin> = BTreeMap::new();
+    // Hashed: only looked up by key and scanned for platforms and the time range (a
+    // B-tree compared platform strings on every row).
+    let mut bins: HashMap<(&str, i64), Bin> = HashMap::new();
     let mut seen_accounts: foldhash::HashSet<(&str, &str)> = Default::default();
     let mut suspicious_total = 0u64;
     for row in &rows {
@@ -408,7 +410,8 @@ pub fn compute(
         let half = platform_rows
             .get(platform_rows.len().saturating_sub(1) / 2)
             .map(|r| r.time_ms);
-        let accounts: BTreeSet<&str> = platform_rows.iter().filter_map(|r| r.author).collect();
+        let accounts: foldhash::HashSet<&str> =
+            platform_rows.iter().filter_map(|r| r.author).collect();
         volumes.push(PlatformVolume {
             platform: p.to_string(),
             posts: platform_rows.len() as u64,
@@ -504,15 +507,17 @@ pub fn compute(
         }
     });
 
-    // URLs seen on two or more platforms, first seen on each.
-    let mut url_seen: BTreeMap<String, (BTreeMap<String, i64>, u64)> = BTreeMap::new();
+    // URLs seen on two or more platforms, first seen on each: counted in a hash map (a
+    // B-tree of every URL, with a platform string made per occurrence, was a fifth of the
+    // stage); the order is set by the sort below, a total order (URLs are unique).
+    let mut url_seen: foldhash::HashMap<String, (BTreeMap<&str, i64>, u64)> = Default::default();
     for (i, &time) in times.iter().enumerate() {
         let (Some(p), Some(t)) = (platform.get(i), time) else {
             continue;
         };
         for url in urls.row(i) {
             let entry = url_seen.entry(normalise_url(url)).or_default();
-            let first = entry.0.entry(p.to_string()).or_insert(t);
+            let first = entry.0.entry(p).or_insert(t);
             *first = (*first).min(t);
             entry.1 += 1;
         }
@@ -524,7 +529,7 @@ pub fn compute(
             url,
             first_seen: platforms
                 .into_iter()
-                .map(|(p, t)| (p, iso_seconds(t).unwrap_or_default()))
+                .map(|(p, t)| (p.to_string(), iso_seconds(t).unwrap_or_default()))
                 .collect(),
             posts,
         })
