@@ -647,14 +647,7 @@ pub fn check(dir: &Path, run: &Path, options: &ReduceOptions) -> Result<Vec<Tabl
     shaped.rechunk_mut();
     let path = run.join("graph").join("edges.csv");
     let local = read_csv(&path)?;
-    let columns = [
-        "source",
-        "target",
-        "layer",
-        "count",
-        "first_time",
-        "last_time",
-    ];
+    let columns = crate::export::gephi::EDGES_CSV_COLUMNS;
     checks.push(compare(
         "graph_edges",
         &path,

@@ -330,7 +330,7 @@ pub fn compute(
     });
     // Hashed: only looked up by key and scanned for platforms and the time range (a
     // B-tree compared platform strings on every row).
-    let mut bins: HashMap<(&str, i64), Bin> = HashMap::new();
+    let mut bins: foldhash::HashMap<(&str, i64), Bin> = Default::default();
     let mut seen_accounts: foldhash::HashSet<(&str, &str)> = Default::default();
     let mut suspicious_total = 0u64;
     for row in &rows {

@@ -371,8 +371,9 @@ fn build_actions<'a>(
         .map(|object_kind| {
             let mut actions = ObjectActions::default();
             let mut row_labels = Vec::new();
-            for (i, &account) in account_of_row.iter().enumerate() {
-                let (true, Some(t)) = (account != u32::MAX, labels.times[i]) else {
+            for (i, (&account, &time)) in account_of_row.iter().zip(&labels.times).enumerate() {
+                // Every acting row has a time (the pass above numbered only those).
+                let (true, Some(t)) = (account != u32::MAX, time) else {
                     continue;
                 };
                 labels.of_row(object_kind, i, &mut row_labels);

@@ -398,6 +398,16 @@ pub fn write_gexf<W: Write>(
     Ok(())
 }
 
+/// The columns of `graph/edges.csv`, in order (also what the distributed check compares).
+pub const EDGES_CSV_COLUMNS: [&str; 6] = [
+    "source",
+    "target",
+    "layer",
+    "count",
+    "first_time",
+    "last_time",
+];
+
 /// Writes every edge of every given layer as CSV with header
 /// `source,target,layer,count,first_time,last_time`; `source` is the amplifier, `target`
 /// the amplified account (ids from `node_ids`), times ISO-8601 UTC. Rows follow the layer
@@ -418,14 +428,7 @@ pub fn write_edges_csv<W: Write>(
         );
     }
     let mut w = csv::Writer::from_writer(writer);
-    w.write_record([
-        "source",
-        "target",
-        "layer",
-        "count",
-        "first_time",
-        "last_time",
-    ])?;
+    w.write_record(EDGES_CSV_COLUMNS)?;
     for layer in layers {
         let name = layer.layer.to_string();
         for (s, t, e) in layer.edges() {

@@ -81,8 +81,8 @@ const BATCHES_IN_FLIGHT: usize = 4;
 /// [`RecordScanner`] (the rules of csv-core, the `csv` crate's parser, with its defaults:
 /// quoted fields may hold newlines, so records cannot be cut at line ends) and sends their
 /// bytes on in batches of about [`BATCH_BYTES`]; rayon workers cut each batch's records
-/// into fields by the same rules and turn them into a piece with its own collector; pieces are put back in file
-/// order, so outputs and counts are those of one pass. (The splitter only scans: building
+/// into fields by the same rules and turn them into a piece with its own collector; pieces
+/// are put back in file order, so outputs and counts are those of one pass. (The splitter only scans: building
 /// every record there held CSV reading to one core's speed.) A record longer than
 /// `max_record_bytes` is discarded as it streams past and counted as `record too large`,
 /// never held whole; rows with bad UTF-8 are counted as skipped. `on_header` checks the
@@ -278,6 +278,15 @@ enum Span {
     Scratch(usize, usize),
 }
 
+/// Where the field from `at` ends (its comma or line end, or the end of `input`), and
+/// whether the record ends there too.
+fn field_end(input: &[u8], at: usize) -> (usize, bool) {
+    match memchr::memchr3(b',', b'\n', b'\r', &input[at..]) {
+        Some(length) => (at + length, input[at + length] != b','),
+        None => (input.len(), true),
+    }
+}
+
 /// Cuts the record at the start of `input` (no line end before it, see [`line_ends`]) into
 /// fields, as csv-core reads them: quotes around a field removed, `""` inside them read as
 /// `"`, text after a closing quote kept. Returns how many bytes the record took (its line
@@ -289,50 +298,41 @@ fn next_record(input: &[u8], scratch: &mut Vec<u8>, spans: &mut Vec<Span>) -> us
     spans.clear();
     let mut at = 0;
     loop {
-        if input.get(at) != Some(&b'"') {
-            let Some(length) = memchr::memchr3(b',', b'\n', b'\r', &input[at..]) else {
-                spans.push(Span::Input(at, input.len()));
-                return input.len();
-            };
-            let stop = at + length;
+        let (stop, last) = if input.get(at) != Some(&b'"') {
+            let (stop, last) = field_end(input, at);
             spans.push(Span::Input(at, stop));
-            at = stop + 1;
-            if input[stop] != b',' {
-                return at;
-            }
-            continue;
-        }
-        let start = scratch.len();
-        at += 1;
-        // Inside quotes: up to each quote; `""` is a quote, any other ends the quoting.
-        loop {
-            let Some(length) = memchr::memchr(b'"', &input[at..]) else {
-                scratch.extend_from_slice(&input[at..]);
-                spans.push(Span::Scratch(start, scratch.len()));
-                return input.len();
-            };
-            scratch.extend_from_slice(&input[at..at + length]);
-            at += length + 1;
-            if input.get(at) == Some(&b'"') {
+            (stop, last)
+        } else {
+            let start = scratch.len();
+            at += 1;
+            // Inside quotes: up to each quote; `""` is a quote, any other ends the quoting.
+            let closed = loop {
+                let Some(length) = memchr::memchr(b'"', &input[at..]) else {
+                    break false;
+                };
+                scratch.extend_from_slice(&input[at..at + length]);
+                at += length + 1;
+                if input.get(at) != Some(&b'"') {
+                    break true;
+                }
                 scratch.push(b'"');
                 at += 1;
+            };
+            // After the closing quote, text up to the field's end is the field's too; a
+            // quote never closed runs to the end of the input.
+            let (stop, last) = if closed {
+                field_end(input, at)
             } else {
-                break;
-            }
-        }
-        // After the closing quote, text up to the field's end is the field's too.
-        let Some(length) = memchr::memchr3(b',', b'\n', b'\r', &input[at..]) else {
-            scratch.extend_from_slice(&input[at..]);
+                (input.len(), true)
+            };
+            scratch.extend_from_slice(&input[at..stop]);
             spans.push(Span::Scratch(start, scratch.len()));
-            return input.len();
+            (stop, last)
         };
-        let stop = at + length;
-        scratch.extend_from_slice(&input[at..stop]);
-        spans.push(Span::Scratch(start, scratch.len()));
-        at = stop + 1;
-        if input[stop] != b',' {
-            return at;
+        if last {
+            return (stop + 1).min(input.len());
         }
+        at = stop + 1;
     }
 }
 

@@ -251,20 +251,20 @@ pub fn iso_seconds(ms: i64) -> Option<String> {
     // graph stage's samples on a million posts).
     static LAYOUT: LazyLock<Vec<Vec<Item<'static>>>> =
         LazyLock::new(|| layouts(&["%Y-%m-%dT%H:%M:%SZ"]));
-    let time = chrono::DateTime::from_timestamp_millis(ms)?;
-    Some(if four_digit_year(&time) {
-        time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    } else {
-        time.format_with_items(LAYOUT[0].iter()).to_string()
-    })
+    iso_utc(ms, chrono::SecondsFormat::Secs, &LAYOUT[0])
 }
 
-/// Years 0000–9999, which chrono's RFC 3339 writer writes as the layouts here do (and
-/// several times faster than a layout: the edge lists and Gephi files format millions of
-/// times). Other years keep the layout's signed form.
-fn four_digit_year(time: &chrono::DateTime<chrono::Utc>) -> bool {
+/// Unix ms in UTC as `layout` writes it, which for years 0000–9999 is chrono's RFC 3339
+/// form to `precision` (written several times faster than a layout: the edge lists and
+/// Gephi files format millions of times); other years keep the layout's signed form.
+fn iso_utc(ms: i64, precision: chrono::SecondsFormat, layout: &[Item<'static>]) -> Option<String> {
     use chrono::Datelike;
-    (0..=9999).contains(&time.year())
+    let time = chrono::DateTime::from_timestamp_millis(ms)?;
+    Some(if (0..=9999).contains(&time.year()) {
+        time.to_rfc3339_opts(precision, true)
+    } else {
+        time.format_with_items(layout.iter()).to_string()
+    })
 }
 
 /// The UTC day of Unix ms as ISO 8601 (`2017-05-05`); `None` outside chrono's range.
@@ -280,12 +280,7 @@ pub fn iso_date(ms: i64) -> Option<String> {
 pub fn iso_millis(ms: i64) -> Option<String> {
     static LAYOUT: LazyLock<Vec<Vec<Item<'static>>>> =
         LazyLock::new(|| layouts(&["%Y-%m-%dT%H:%M:%S%.3fZ"]));
-    let time = chrono::DateTime::from_timestamp_millis(ms)?;
-    Some(if four_digit_year(&time) {
-        time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-    } else {
-        time.format_with_items(LAYOUT[0].iter()).to_string()
-    })
+    iso_utc(ms, chrono::SecondsFormat::Millis, &LAYOUT[0])
 }
 
 /// Layouts of [`parse_any_time`] with dashes, parsed once (what
