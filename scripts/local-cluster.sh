@@ -9,12 +9,18 @@
 #   PROFILE=release scripts/local-cluster.sh # release binaries (default: debug)
 #   KEEP=1 ...                               # keep the work folder
 #   SIM=target/bench-scale/sim-1000000 ...   # an existing `tagscope simulate` folder
+#   DATA="exports/ more.jsonl.gz" ARGS="--tag MacronLeaks" OUT=out scripts/local-cluster.sh
+#                                            # your own data instead: OUT/run (tagscope run),
+#                                            # OUT/reduced (the cluster's tables, checked)
 #
 # Environment: PORT (scheduler, default 50050; executors use PORT+1..PORT+4), POSTS
-# (simulated posts, 0 = demo only), SIM (a simulated folder to use instead), WORK (work folder, default a new temporary one),
+# (simulated posts, 0 = demo only), SIM (a simulated folder to use instead), DATA (inputs of
+# your own, space-separated; then ARGS are extra `tagscope run` options and OUT, default
+# `out`, keeps the results), WORK (work folder, default a new temporary one),
 # PROFILE (debug or release), CONCURRENT_TASKS (per executor, default 1).
 set -euo pipefail
 
+caller=$PWD # DATA and OUT are read from where the script was started
 cd "$(dirname "$0")/.."
 PORT=${PORT:-50050}
 POSTS=${POSTS:-100000}
@@ -87,26 +93,44 @@ fi
 echo "ready: scheduler and two executors"
 
 failed=0
+# check NAME RUN_DIR REDUCED_DIR RUN_ARGS...: `tagscope run` into RUN_DIR, then the
+# reductions on the cluster into REDUCED_DIR, each compared with the run.
 check() {
-    local name=$1
-    shift
+    local name=$1 run=$2 reduced=$3
+    shift 3
     echo "== $name: single-machine run"
-    "$bin/tagscope" -q run "$@" --force -o "$WORK/$name-run"
+    "$bin/tagscope" -q run "$@" --force -o "$run"
     echo "== $name: reductions on the cluster, compared with the run"
     if ! /usr/bin/time -f "$name reduce: %e s wall, client peak %M KB" \
-        "$bin/tagscope" reduce "$WORK/$name-run" --engine "df://127.0.0.1:$PORT" \
-        -o "$WORK/$name-reduced" --check; then
+        "$bin/tagscope" reduce "$run" --engine "df://127.0.0.1:$PORT" \
+        -o "$reduced" --check; then
         failed=1
     fi
 }
 
-check demo data/demo --tag MacronLeaks
-if [ -n "${SIM:-}" ]; then
-    check "sim" "$SIM/twitter_v1" "$SIM/4chan" --tag MacronLeaks
+if [ -n "${DATA:-}" ]; then
+    OUT=${OUT:-out}
+    [[ "$OUT" = /* ]] || OUT="$caller/$OUT"
+    read -r -a data <<< "$DATA"
+    for i in "${!data[@]}"; do
+        [[ "${data[$i]}" = /* ]] || data[$i]="$caller/${data[$i]}"
+    done
+    read -r -a args <<< "${ARGS:-}"
+    check data "$OUT/run" "$OUT/reduced" "${data[@]}" "${args[@]}"
+    echo "results: $OUT/run (single machine), $OUT/reduced (the cluster's tables, check.json)"
+else
+    check demo "$WORK/demo-run" "$WORK/demo-reduced" data/demo --tag MacronLeaks
+fi
+if [ -n "${DATA:-}" ]; then
+    :
+elif [ -n "${SIM:-}" ]; then
+    check sim "$WORK/sim-run" "$WORK/sim-reduced" "$SIM/twitter_v1" "$SIM/4chan" \
+        --tag MacronLeaks
 elif [ "$POSTS" -gt 0 ]; then
     echo "== simulating $POSTS posts"
     "$bin/tagscope" -q simulate -o "$WORK/sim" --seed 5 --posts "$POSTS" --no-gzip
-    check "sim-$POSTS" "$WORK/sim/twitter_v1" "$WORK/sim/4chan" --tag MacronLeaks
+    check "sim-$POSTS" "$WORK/sim-$POSTS-run" "$WORK/sim-$POSTS-reduced" \
+        "$WORK/sim/twitter_v1" "$WORK/sim/4chan" --tag MacronLeaks
 fi
 
 for n in 1 2; do

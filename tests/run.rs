@@ -158,6 +158,22 @@ fn run_writes_every_output_deterministically() {
     let csv = std::fs::read_to_string(one.join("coordination/edges.csv")).unwrap();
     assert_eq!(csv.lines().count() - 1, significant);
     assert!(csv.lines().skip(1).all(|l| l.ends_with(",true")));
+    // Edges too weak to pass the test whatever the null counts are not run through it: their
+    // significance columns are null, and they are never significant.
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(one.join("summary.json")).unwrap()).unwrap();
+    let sweeps = summary["coordination"]["details"]["sweeps"]
+        .as_array()
+        .unwrap();
+    let tested: u64 = sweeps
+        .iter()
+        .map(|s| s["tested_edges"].as_u64().unwrap())
+        .sum();
+    let p_values = candidates.column("p_value").unwrap();
+    assert_eq!(p_values.len() - p_values.null_count(), tested as usize);
+    assert!(tested > 0);
+    let untested = p_values.is_null();
+    assert!(!(flags & &untested).any());
 
     // A Gephi limit below the graph's size: the top accounts by PageRank only, every
     // metric and the full tables unchanged, the limit stated in the summary and report.

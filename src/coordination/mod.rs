@@ -74,6 +74,11 @@ pub enum NullModel {
 
 /// Window of the hashtag-sequence object: the same sequence within a day (Pacheco et al.).
 pub const HASHTAG_SEQUENCE_WINDOW_S: f64 = 86_400.0;
+/// An edge is run through the null model when its smallest possible p-value
+/// ([`sweep::smallest_p_value`]) is within this factor of the Bonferroni threshold: the
+/// factor only guards the skip against rounding in the Poisson tail (the p-value grows with
+/// the expected count, so an edge skipped at 2× the threshold is far from passing it).
+const UNTESTED_MARGIN: f64 = 2.0;
 /// Co-tweets need this many words: short texts ("bump", "so true") coincide by chance.
 pub const MIN_COTWEET_WORDS: usize = 5;
 
@@ -145,6 +150,9 @@ pub struct SweepSummary {
     pub candidate_pairs: usize,
     /// Pairs that co-acted on at least `min_coactions` distinct objects.
     pub edges: usize,
+    /// Edges run through the null model: those with enough co-actions to pass its
+    /// Bonferroni-corrected test if the null never produced one (the others are not tested).
+    pub tested_edges: usize,
     /// Edges that pass the null model's Bonferroni-corrected test.
     pub significant_edges: usize,
     /// Actions whose window held more than `max_accounts_in_window` earlier actions, so
@@ -456,7 +464,26 @@ pub fn detect_streaming(
             let report = sweep::sweep(&object_actions.actions, &config)?;
             phase(&format!("{} {window_s} s sweep", kind.as_str()), began);
             let began = std::time::Instant::now();
-            let significance = if report.edges.is_empty() {
+            let threshold = options.alpha / report.distinct_pairs.max(1) as f64;
+            // Edges whose co-actions are too few to pass the Bonferroni threshold even if
+            // the null never produced one are not run through it (at 10 M posts nearly all
+            // hashtag-sequence edges): the same edges are significant, and their
+            // significance columns are null ("not tested").
+            let mut tested = Vec::with_capacity(report.edges.len());
+            for edge in &report.edges {
+                tested.push(
+                    sweep::smallest_p_value(edge.coactions, options.shuffles)?
+                        <= UNTESTED_MARGIN * threshold,
+                );
+            }
+            let to_test: Vec<sweep::PairStats> = report
+                .edges
+                .iter()
+                .zip(&tested)
+                .filter(|(_, t)| **t)
+                .map(|(e, _)| *e)
+                .collect();
+            let significance = if to_test.is_empty() {
                 Vec::new()
             } else {
                 let null = match options.null {
@@ -466,16 +493,19 @@ pub fn detect_streaming(
                 null(
                     &object_actions.actions,
                     &config,
-                    &report.edges,
+                    &to_test,
                     options.shuffles,
                     options.seed,
                 )?
             };
             phase(&format!("{} {window_s} s null model", kind.as_str()), began);
-            let threshold = options.alpha / report.distinct_pairs.max(1) as f64;
+            let mut significance = significance.iter();
             let mut significant = 0;
-            for (edge, sig) in report.edges.iter().zip(&significance) {
-                let keep = edge.coactions >= options.min_coactions && sig.p_value <= threshold;
+            for (edge, &tested) in report.edges.iter().zip(&tested) {
+                let sig = if tested { significance.next() } else { None };
+                let keep = sig.is_some_and(|sig| {
+                    edge.coactions >= options.min_coactions && sig.p_value <= threshold
+                });
                 significant += usize::from(keep);
                 edge_rows.push(kind, window_s, edge, sig, keep);
                 if keep {
@@ -498,6 +528,7 @@ pub fn detect_streaming(
                 objects: object_actions.origins.len(),
                 candidate_pairs: report.distinct_pairs,
                 edges: report.edges.len(),
+                tested_edges: to_test.len(),
                 significant_edges: significant,
                 truncated_windows: report.truncated_windows,
             });
@@ -571,9 +602,9 @@ struct EdgeRows {
     symmetry: Vec<f64>,
     min_dt_s: Vec<f64>,
     median_dt_s: Vec<f64>,
-    expected: Vec<f64>,
-    z: Vec<f64>,
-    p_value: Vec<f64>,
+    expected: Vec<Option<f64>>,
+    z: Vec<Option<f64>>,
+    p_value: Vec<Option<f64>>,
     significant: Vec<bool>,
 }
 
@@ -583,7 +614,7 @@ impl EdgeRows {
         kind: ObjectKind,
         window_s: f64,
         edge: &sweep::PairStats,
-        sig: &sweep::EdgeSignificance,
+        sig: Option<&sweep::EdgeSignificance>,
         keep: bool,
     ) {
         self.window_s.push(window_s);
@@ -596,9 +627,9 @@ impl EdgeRows {
         self.symmetry.push(rounded(edge.symmetry()));
         self.min_dt_s.push(edge.min_dt_ms as f64 / 1000.0);
         self.median_dt_s.push(edge.median_dt_ms as f64 / 1000.0);
-        self.expected.push(rounded(sig.expected));
-        self.z.push(rounded(sig.z));
-        self.p_value.push(sig.p_value);
+        self.expected.push(sig.map(|s| rounded(s.expected)));
+        self.z.push(sig.map(|s| rounded(s.z)));
+        self.p_value.push(sig.map(|s| s.p_value));
         self.significant.push(keep);
     }
 

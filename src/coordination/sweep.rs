@@ -673,6 +673,19 @@ fn tally(counts: &[u32], observed: &[PairStats], sum: &mut [u64], at_least_obser
     }
 }
 
+/// The smallest Poisson p-value any null model can give an edge with `coactions` co-actions
+/// over `shuffles` shuffles: the one at the floor mean `0.5 / shuffles` (the upper tail
+/// `P(X ≥ coactions)` only grows with the mean). An edge whose smallest p-value is above a
+/// test's threshold cannot pass it, whatever the null model counts, so it need not be run.
+pub fn smallest_p_value(coactions: u32, shuffles: u32) -> Result<f64> {
+    if coactions == 0 {
+        return Ok(1.0);
+    }
+    Ok(Poisson::new(0.5 / f64::from(shuffles.max(1)))
+        .context("Poisson mean")?
+        .sf(u64::from(coactions) - 1))
+}
+
 /// Expected counts, z and p-values from the co-action counts summed over `shuffles` null
 /// datasets (`sum`) and how many null datasets reached the observed count.
 fn significance_from_counts(

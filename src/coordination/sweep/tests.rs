@@ -492,3 +492,39 @@ fn clusters_are_ordered_by_size_then_smallest_member() {
     assert!(clusters(5, &edges, &[true; 5]).is_err());
     assert!(clusters(10, &edges, &[true]).is_err());
 }
+
+#[test]
+fn smallest_p_value_bounds_every_edge_p_value() {
+    let actions = planted_campaign();
+    let cfg = SweepConfig::default();
+    let report = sweep(&actions, &cfg).unwrap();
+    for shuffles in [1, 20, 200] {
+        for null in [null_model, shift_null_model] {
+            let sig = null(&actions, &cfg, &report.edges, shuffles, 7).unwrap();
+            for (e, s) in report.edges.iter().zip(&sig) {
+                let floor = smallest_p_value(e.coactions, shuffles).unwrap();
+                assert!(s.p_value >= floor, "{e:?} {s:?} {floor}");
+            }
+        }
+    }
+    // Falls with the co-actions, and equals the p-value of an edge the null never meets.
+    let p: Vec<f64> = (1..8).map(|c| smallest_p_value(c, 20).unwrap()).collect();
+    assert!(p.windows(2).all(|w| w[1] < w[0]), "{p:?}");
+    assert_eq!(smallest_p_value(0, 20).unwrap(), 1.0);
+}
+
+#[test]
+fn null_models_give_an_edge_the_same_result_whatever_else_is_tested() {
+    let actions = planted_campaign();
+    let cfg = SweepConfig::default();
+    let report = sweep(&actions, &cfg).unwrap();
+    // Every third edge, as when the stage leaves out edges that cannot pass the test.
+    let subset: Vec<PairStats> = report.edges.iter().step_by(3).copied().collect();
+    assert!(subset.len() > 10);
+    for null in [null_model, shift_null_model] {
+        let all = null(&actions, &cfg, &report.edges, 20, 3).unwrap();
+        let some = null(&actions, &cfg, &subset, 20, 3).unwrap();
+        let expected: Vec<EdgeSignificance> = all.iter().step_by(3).copied().collect();
+        assert_eq!(some, expected);
+    }
+}
