@@ -39,7 +39,10 @@ use polars::prelude::{
     ParquetReader, SerReader, col, lit,
 };
 
-use crate::coordination::{CoordOptions, HASHTAG_SEQUENCE_WINDOW_S, MIN_COTWEET_WORDS, ObjectKind};
+use crate::coordination::{
+    CoordOptions, HASHTAG_SEQUENCE_WINDOW_S, MIN_COTWEET_WORDS, MIN_HASHTAG_SEQUENCE_TAGS,
+    ObjectKind,
+};
 use crate::ingest::text::iso_millis;
 use crate::spread::effective_bin_ms;
 
@@ -236,8 +239,8 @@ fn accounts_sql() -> String {
 /// stage makes them (`coordination::Labels::of_row`): the retweeted post; each URL,
 /// normalised as `ingest::text::normalise_url` does; the text normalised as
 /// `ingest::text::normalise_text` does (words starting `http://`, `https://` or `@` removed,
-/// lower case, at least five words); the hashtag sequence of a post with two tags or more
-/// and its UTC day. Only retweets make co-retweet objects, and only other posts the rest.
+/// lower case, at least five words); the hashtag sequence of a post with
+/// [`MIN_HASHTAG_SEQUENCE_TAGS`] tags or more and its UTC day. Only retweets make co-retweet objects, and only other posts the rest.
 fn labels_sql(kind: ObjectKind) -> String {
     // Parenthesised: sqlparser binds IS DISTINCT FROM looser than AND.
     const NOT_RETWEET: &str = "(kind IS DISTINCT FROM 'retweet')";
@@ -250,7 +253,7 @@ fn labels_sql(kind: ObjectKind) -> String {
         ObjectKind::HashtagSequence => format!(
             "SELECT platform, author_id, t, \
              array_to_string(hashtags, ' ') || ' @' || to_char(created_at, '%Y-%m-%d') AS label \
-             FROM p WHERE {NOT_RETWEET} AND array_length(hashtags) >= 2"
+             FROM p WHERE {NOT_RETWEET} AND array_length(hashtags) >= {MIN_HASHTAG_SEQUENCE_TAGS}"
         ),
         ObjectKind::CoTweet => format!(
             // Tokens are set two spaces apart so that each removed token has a space of its
