@@ -154,7 +154,7 @@ fn run_writes_every_output_deterministically() {
     .unwrap();
     let flags = candidates.column("significant").unwrap().bool().unwrap();
     let significant = flags.sum().unwrap_or(0) as usize;
-    assert!(significant > 0 && significant < candidates.height());
+    assert!(significant > 0 && significant <= candidates.height());
     let csv = std::fs::read_to_string(one.join("coordination/edges.csv")).unwrap();
     assert_eq!(csv.lines().count() - 1, significant);
     assert!(csv.lines().skip(1).all(|l| l.ends_with(",true")));
@@ -174,6 +174,23 @@ fn run_writes_every_output_deterministically() {
     assert!(tested > 0);
     let untested = p_values.is_null();
     assert!(!(flags & &untested).any());
+
+    // Pairs with two shared objects are candidates too with `--min-coactions 2`: the
+    // Parquet file then holds edges that are not significant, some too weak to be tested.
+    let loose = work.path().join("loose");
+    run(sim.path(), &loose, "2", &["--min-coactions", "2"]);
+    let candidates = polars::prelude::ParquetReader::new(
+        std::fs::File::open(loose.join("coordination/edges.parquet")).unwrap(),
+    )
+    .finish()
+    .unwrap();
+    let flags = candidates.column("significant").unwrap().bool().unwrap();
+    let significant = flags.sum().unwrap_or(0) as usize;
+    assert!(significant > 0 && significant < candidates.height());
+    let untested = candidates.column("p_value").unwrap().is_null();
+    assert!(untested.any() && !(flags & &untested).any());
+    let csv = std::fs::read_to_string(loose.join("coordination/edges.csv")).unwrap();
+    assert_eq!(csv.lines().count() - 1, significant);
 
     // A Gephi limit below the graph's size: the top accounts by PageRank only, every
     // metric and the full tables unchanged, the limit stated in the summary and report.

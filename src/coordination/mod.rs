@@ -811,7 +811,7 @@ mod tests {
                 .iter()
                 .map(|tags| Series::new("".into(), tags.to_vec()))
                 .collect();
-            Series::new("hashtags".into(), rows)
+            Column::from(Series::new("hashtags".into(), rows))
         };
         let mut posts = df! {
             "platform" => ["twitter"; 4],
@@ -828,6 +828,9 @@ mod tests {
         posts
             .with_column(list(&[&[], &[], &[], &[]]).with_name("urls".into()))
             .unwrap();
+        let utc = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+        let times = posts.column("created_at").unwrap().cast(&utc).unwrap();
+        posts.with_column(times).unwrap();
         let labels = Labels::new(&posts).unwrap();
         let mut out = Vec::new();
         let mut of_row = |i| {
