@@ -195,7 +195,8 @@ fn main() -> anyhow::Result<()> {
     );
 
     let t = Instant::now();
-    let result = spread::compute(&posts, 600_000, None)?;
+    let index = tagscope::account_index::AccountIndex::build(&posts)?;
+    let result = spread::compute(&posts, &index, 600_000, None)?;
     println!(
         "spread (10 min bins): {:.1} s, {} rows; peak RSS {:.0} MB",
         t.elapsed().as_secs_f64(),

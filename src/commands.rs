@@ -321,7 +321,8 @@ fn run_timeline(args: &TimelineArgs, quiet: bool) -> Result<()> {
         scores,
         threshold: args.figures.threshold,
     });
-    let mut result = spread::compute(&posts, bin_ms, suspicion.as_ref())?;
+    let index = tagscope::account_index::AccountIndex::build(&posts)?;
+    let mut result = spread::compute(&posts, &index, bin_ms, suspicion.as_ref())?;
     let staged = Staged::begin(&args.out, true)?;
     export::write_csv(&mut result.bins, &staged.path().join("spread.csv"))?;
     export::write_json(&result.summary, &staged.path().join("spread.json"))?;
@@ -334,6 +335,7 @@ fn run_timeline(args: &TimelineArgs, quiet: bool) -> Result<()> {
     }
     let mut languages = tagscope::languages::compute(
         &posts,
+        &index,
         spread::effective_bin_ms_of(&result),
         figures::figure_bin_ms(&result)?,
         suspicion.as_ref(),

@@ -250,7 +250,9 @@ pub fn identify(text: &str) -> String {
 
 struct Post<'a> {
     platform: &'a str,
-    author: Option<&'a str>,
+    /// The author's rank in the posts' [`AccountIndex`](crate::account_index::AccountIndex)
+    /// (one per platform and author id): accounts are counted on integers, not strings.
+    account: Option<u32>,
     time_ms: i64,
     lang: String,
     country: Option<&'a str>,
@@ -280,15 +282,15 @@ fn totals<'a>(
     name: impl Fn(&str) -> String,
 ) -> Vec<GroupTotal> {
     // Per value: posts, accounts, suspicious posts.
-    type Tally<'p> = (u64, HashSet<(&'p str, &'p str)>, u64);
+    type Tally = (u64, HashSet<u32>, u64);
     let mut by: BTreeMap<String, Tally> = BTreeMap::new();
     let mut all = 0u64;
     for (post, value) in posts {
         let entry = by.entry(value).or_default();
         entry.0 += 1;
         all += 1;
-        if let Some(author) = post.author {
-            entry.1.insert((post.platform, author));
+        if let Some(account) = post.account {
+            entry.1.insert(account);
         }
         entry.2 += u64::from(post.suspicious);
     }
@@ -409,28 +411,23 @@ fn switch(platform: &str, from: String, to: String, at: i64, bin_ms: i64) -> Maj
 
 /// Computes the language and origin tables from the posts (any order). `figure_bin_ms` is
 /// the bin of the figure and the summary series (see `figures::display_bin_ms`); the CSV
-/// uses `bin_ms`, the timeline's bin.
+/// uses `bin_ms`, the timeline's bin; `index` numbers the posts' authors
+/// ([`AccountIndex::build`](crate::account_index::AccountIndex::build) of the same table).
 pub fn compute(
     posts: &DataFrame,
+    index: &crate::account_index::AccountIndex<'_>,
     bin_ms: i64,
     figure_bin_ms: i64,
     suspicion: Option<&Suspicion<'_>>,
     options: &LanguageOptions,
 ) -> Result<Languages> {
     let platform = posts.column("platform")?.str()?;
-    let author = posts.column("author_id")?.str()?;
     let lang = posts.column("lang")?.str()?;
     let kind = posts.column("kind")?.str()?;
     let text = posts.column("text")?.str()?;
     let country = posts.column("country")?.str()?;
     let times = crate::columns::times_ms(posts, "created_at")?;
-    let suspicious_accounts: Option<HashSet<(&str, &str)>> = suspicion.map(|s| {
-        s.scores
-            .iter()
-            .filter(|(_, score)| **score >= s.threshold)
-            .map(|(k, _)| (k.platform.as_str(), k.account_id.as_str()))
-            .collect()
-    });
+    let suspicious_accounts: Option<Vec<bool>> = suspicion.map(|s| s.flags(index));
     // (language, identified from text) per row; identification in parallel, in row order.
     let languages: Vec<(String, bool)> = (0..posts.height())
         .into_par_iter()
@@ -440,20 +437,17 @@ pub fn compute(
         })
         .collect();
     // Each account's language: the majority over its own (non-retweet) posts.
-    let mut own: HashMap<(&str, &str), HashMap<&str, u64>> = HashMap::new();
+    let mut own: HashMap<u32, HashMap<&str, u64>> = HashMap::new();
     for (i, (l, _)) in languages.iter().enumerate() {
-        if let (Some(p), Some(a), false) = (
+        if let (Some(_), Some(a), false) = (
             platform.get(i),
-            author.get(i),
+            index.rank_of_row[i],
             kind.get(i) == Some(RETWEET) || l == UND,
         ) {
-            *own.entry((p, a))
-                .or_default()
-                .entry(l.as_str())
-                .or_default() += 1;
+            *own.entry(a).or_default().entry(l.as_str()).or_default() += 1;
         }
     }
-    let account_language: HashMap<(&str, &str), String> = own
+    let account_language: HashMap<u32, String> = own
         .into_iter()
         .map(|(key, counts)| (key, most_common(&counts).to_string()))
         .collect();
@@ -472,19 +466,19 @@ pub fn compute(
         } else {
             from_export += 1;
         }
-        let a = author.get(i);
+        let a = index.rank_of_row[i];
         let lang = match (kind.get(i), a) {
-            (Some(RETWEET), Some(a)) => account_language.get(&(p, a)).cloned().unwrap_or(lang),
+            (Some(RETWEET), Some(a)) => account_language.get(&a).cloned().unwrap_or(lang),
             _ => lang,
         };
         rows.push(Post {
             platform: p,
-            author: a,
+            account: a,
             time_ms: t,
             lang,
             country: country.get(i).filter(|c| !c.is_empty()),
             suspicious: match (&suspicious_accounts, a) {
-                (Some(set), Some(a)) => set.contains(&(p, a)),
+                (Some(flags), Some(a)) => flags[a as usize],
                 _ => false,
             },
         });
@@ -493,20 +487,22 @@ pub fn compute(
     let scored = suspicion.is_some();
 
     // languages.csv: per bin, platform, dimension and value.
-    type Cell<'a> = (u64, HashSet<&'a str>, u64);
-    let mut cells: BTreeMap<(i64, &str, &str, &str), Cell> = BTreeMap::new();
+    // Hashed per row, sorted once at the end (a B-tree compared the key's strings about
+    // ten times per post).
+    type Cell = (u64, HashSet<u32>, u64);
+    let mut cells: HashMap<(i64, &str, &str, &str), Cell> = HashMap::new();
     for r in &rows {
         let bin = r.time_ms.div_euclid(bin_ms) * bin_ms;
-        let mut keys: Vec<(&str, &str)> = vec![("language", r.lang.as_str())];
-        if let Some(c) = r.country {
-            keys.push(("country", c));
-        }
-        for (dimension, value) in keys {
+        let keys = [
+            Some(("language", r.lang.as_str())),
+            r.country.map(|c| ("country", c)),
+        ];
+        for (dimension, value) in keys.into_iter().flatten() {
             let cell = cells
                 .entry((bin, r.platform, dimension, value))
                 .or_default();
             cell.0 += 1;
-            if let Some(a) = r.author {
+            if let Some(a) = r.account {
                 cell.1.insert(a);
             }
             cell.2 += u64::from(r.suspicious);
@@ -523,6 +519,8 @@ pub fn compute(
         Vec::new(),
         Vec::new(),
     );
+    let mut cells: Vec<_> = cells.into_iter().collect();
+    cells.sort_unstable_by(|x, y| x.0.cmp(&y.0));
     for ((bin, p, dimension, value), (n, accounts, suspicious)) in &cells {
         table.0.push(*bin);
         table.1.push(*p);
@@ -588,10 +586,10 @@ pub fn compute(
         });
         // Early amplifiers: the first accounts to post, each with its majority language
         // over all its posts (ties: the alphabetically first).
-        let mut by_account: HashMap<&str, HashMap<&str, u64>> = HashMap::new();
-        let mut order: Vec<&str> = Vec::new();
+        let mut by_account: HashMap<u32, HashMap<&str, u64>> = HashMap::new();
+        let mut order: Vec<u32> = Vec::new();
         for r in &own {
-            if let Some(a) = r.author {
+            if let Some(a) = r.account {
                 let langs = by_account.entry(a).or_default();
                 if langs.is_empty() {
                     order.push(a);
@@ -737,7 +735,7 @@ mod tests {
     fn post(t: i64, lang: &str) -> Post<'static> {
         Post {
             platform: "twitter",
-            author: Some("a"),
+            account: Some(0),
             time_ms: t,
             lang: lang.to_string(),
             country: None,

@@ -378,10 +378,14 @@ fn run_stages<'scope>(
         scores: &score_by_account,
         threshold: options.threshold,
     };
-    let mut spread = spread::compute(&posts, options.bin_ms, Some(&suspicion))?;
+    // Authors numbered again (the coordination and features index was dropped to keep the
+    // graph stage's peak lower), once for both stages.
+    let index = AccountIndex::build(&posts)?;
+    let mut spread = spread::compute(&posts, &index, options.bin_ms, Some(&suspicion))?;
     export::write_csv(&mut spread.bins, &dir.join("spread.csv"))?;
     let mut languages = languages::compute(
         &posts,
+        &index,
         spread::effective_bin_ms_of(&spread),
         figures::figure_bin_ms(&spread)?,
         Some(&suspicion),

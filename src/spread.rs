@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
+use crate::account_index::AccountIndex;
 use crate::ingest::record::RETWEET;
 use crate::ingest::text::{iso_seconds, normalise_url};
 
@@ -83,6 +84,22 @@ pub struct Suspicion<'a> {
     pub scores: &'a HashMap<crate::account_index::AccountKey, f64>,
     /// Accounts scoring at or above this count as suspicious.
     pub threshold: f64,
+}
+
+impl Suspicion<'_> {
+    /// Whether each account of `index` (by rank) scores at or above the threshold.
+    pub fn flags(&self, index: &AccountIndex<'_>) -> Vec<bool> {
+        let mut flags = vec![false; index.len()];
+        for (key, score) in self.scores {
+            let key = (key.platform.as_str(), key.account_id.as_str());
+            if *score >= self.threshold
+                && let Ok(rank) = index.keys.binary_search(&key)
+            {
+                flags[rank] = true;
+            }
+        }
+        flags
+    }
 }
 
 /// The earliest post of one platform in the data.
@@ -253,14 +270,15 @@ pub fn early_window(first_ms: &[i64], data_end_ms: i64) -> Option<(i64, i64, i64
 
 struct Row<'a> {
     platform: &'a str,
-    author: Option<&'a str>,
+    /// The author's rank in the posts' [`AccountIndex`]: accounts are counted on integers.
+    account: Option<u32>,
     time_ms: i64,
 }
 
 #[derive(Default, Clone)]
-struct Bin<'a> {
+struct Bin {
     posts: u64,
-    accounts: foldhash::HashSet<&'a str>,
+    accounts: foldhash::HashSet<u32>,
     new_accounts: u64,
     suspicious: u64,
 }
@@ -287,9 +305,11 @@ fn lagged_correlation(a: &[f64], b: &[f64], lag: i64) -> Option<f64> {
     (va > 0.0 && vb > 0.0).then(|| cov / (va * vb).sqrt())
 }
 
-/// Computes the spread tables from the posts (sorted by time, as ingest writes them).
+/// Computes the spread tables from the posts (sorted by time, as ingest writes them);
+/// `index` numbers their authors ([`AccountIndex::build`] of the same table).
 pub fn compute(
     posts: &DataFrame,
+    index: &AccountIndex<'_>,
     bin_ms: i64,
     suspicion: Option<&Suspicion<'_>>,
 ) -> Result<Spread> {
@@ -307,7 +327,7 @@ pub fn compute(
         .filter_map(|i| {
             Some(Row {
                 platform: platform.get(i)?,
-                author: author.get(i),
+                account: index.rank_of_row[i],
                 time_ms: times[i]?,
             })
         })
@@ -320,30 +340,23 @@ pub fn compute(
     let bin_of = |t: i64| t.div_euclid(bin_ms) * bin_ms;
 
     // Per platform, per bin.
-    // Suspicion looked up by borrowed ids: one set from the owned keys, built once.
-    let suspicious_accounts: Option<foldhash::HashSet<(&str, &str)>> = suspicion.map(|s| {
-        s.scores
-            .iter()
-            .filter(|(_, score)| **score >= s.threshold)
-            .map(|(k, _)| (k.platform.as_str(), k.account_id.as_str()))
-            .collect()
-    });
+    let suspicious_accounts: Option<Vec<bool>> = suspicion.map(|s| s.flags(index));
     // Hashed: only looked up by key and scanned for platforms and the time range (a
     // B-tree compared platform strings on every row).
     let mut bins: foldhash::HashMap<(&str, i64), Bin> = Default::default();
-    let mut seen_accounts: foldhash::HashSet<(&str, &str)> = Default::default();
+    let mut seen_accounts = vec![false; index.len()];
     let mut suspicious_total = 0u64;
     for row in &rows {
         let bin = bins.entry((row.platform, bin_of(row.time_ms))).or_default();
         bin.posts += 1;
-        if let Some(author) = row.author {
-            bin.accounts.insert(author);
-            if seen_accounts.insert((row.platform, author)) {
+        if let Some(account) = row.account {
+            bin.accounts.insert(account);
+            if !std::mem::replace(&mut seen_accounts[account as usize], true) {
                 bin.new_accounts += 1;
             }
             if suspicious_accounts
                 .as_ref()
-                .is_some_and(|set| set.contains(&(row.platform, author)))
+                .is_some_and(|flags| flags[account as usize])
             {
                 bin.suspicious += 1;
                 suspicious_total += 1;
@@ -410,8 +423,8 @@ pub fn compute(
         let half = platform_rows
             .get(platform_rows.len().saturating_sub(1) / 2)
             .map(|r| r.time_ms);
-        let accounts: foldhash::HashSet<&str> =
-            platform_rows.iter().filter_map(|r| r.author).collect();
+        let accounts: foldhash::HashSet<u32> =
+            platform_rows.iter().filter_map(|r| r.account).collect();
         volumes.push(PlatformVolume {
             platform: p.to_string(),
             posts: platform_rows.len() as u64,
