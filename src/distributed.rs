@@ -421,6 +421,22 @@ pub async fn reduce(
         } else {
             options.window_ms
         };
+        // A kind without labelled posts (none with five hashtags, say) is left out: Ballista
+        // 55 did not finish writing the empty result of its window functions.
+        let labelled = scalar_i64(
+            &context,
+            &format!(
+                "WITH p AS ({AUTHORED}) SELECT CAST(count(*) AS BIGINT) FROM ({})",
+                labels_sql(kind)
+            ),
+        )
+        .await?
+        .unwrap_or(0);
+        // (The last kind still runs when every other was empty: the union needs a part.)
+        let last = kind == ObjectKind::ALL[ObjectKind::ALL.len() - 1];
+        if labelled == 0 && !(parts.is_empty() && last) {
+            continue;
+        }
         let actions = tmp.join(format!("actions_{}.parquet", kind.as_str()));
         write_table(
             &context,
