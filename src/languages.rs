@@ -423,6 +423,12 @@ pub fn compute(
 ) -> Result<Languages> {
     let platform = posts.column("platform")?.str()?;
     let lang = posts.column("lang")?.str()?;
+    anyhow::ensure!(
+        index.rank_of_row.len() == posts.height(),
+        "the account index has {} rows, the posts table {}: build it from the same table",
+        index.rank_of_row.len(),
+        posts.height()
+    );
     let kind = posts.column("kind")?.str()?;
     let text = posts.column("text")?.str()?;
     let country = posts.column("country")?.str()?;

@@ -317,6 +317,12 @@ pub fn compute(
     let author = posts.column("author_id")?.str()?;
     let handle = posts.column("author_handle")?.str()?;
     let post_id = posts.column("post_id")?.str()?;
+    anyhow::ensure!(
+        index.rank_of_row.len() == posts.height(),
+        "the account index has {} rows, the posts table {}: build it from the same table",
+        index.rank_of_row.len(),
+        posts.height()
+    );
     let kind = posts.column("kind")?.str()?;
     let parent = posts.column("parent_post_id")?.str()?;
     let text = posts.column("text")?.str()?;
