@@ -32,6 +32,13 @@ const OUTPUTS: &[&str] = &[
     "manifest.json",
 ];
 
+fn read_parquet(path: &Path) -> polars::prelude::DataFrame {
+    use polars::prelude::SerReader;
+    polars::prelude::ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
 fn run(sim: &Path, out: &Path, threads: &str, extra: &[&str]) {
     tagscope()
         .env("RAYON_NUM_THREADS", threads)
@@ -146,12 +153,7 @@ fn run_writes_every_output_deterministically() {
     assert_eq!(gephi["max_nodes"], 5000);
 
     // Coordination: every candidate edge in Parquet, only the significant ones in CSV.
-    use polars::prelude::SerReader;
-    let candidates = polars::prelude::ParquetReader::new(
-        std::fs::File::open(one.join("coordination/edges.parquet")).unwrap(),
-    )
-    .finish()
-    .unwrap();
+    let candidates = read_parquet(&one.join("coordination/edges.parquet"));
     let flags = candidates.column("significant").unwrap().bool().unwrap();
     let significant = flags.sum().unwrap_or(0) as usize;
     assert!(significant > 0 && significant <= candidates.height());
@@ -179,11 +181,7 @@ fn run_writes_every_output_deterministically() {
     // Parquet file then holds edges that are not significant, some too weak to be tested.
     let loose = work.path().join("loose");
     run(sim.path(), &loose, "2", &["--min-coactions", "2"]);
-    let candidates = polars::prelude::ParquetReader::new(
-        std::fs::File::open(loose.join("coordination/edges.parquet")).unwrap(),
-    )
-    .finish()
-    .unwrap();
+    let candidates = read_parquet(&loose.join("coordination/edges.parquet"));
     let flags = candidates.column("significant").unwrap().bool().unwrap();
     let significant = flags.sum().unwrap_or(0) as usize;
     assert!(significant > 0 && significant < candidates.height());
