@@ -34,11 +34,9 @@ pub fn apply_coordination(
 ) {
     let degree = Signal::CoordinationDegree as usize;
     let size = Signal::CoordinationClusterSize as usize;
+    let found_by_key = crate::coordination::borrowed_keys(coordination);
     for account in features.iter_mut().filter(|a| a.posts >= 2) {
-        let found = coordination.get(&crate::account_index::AccountKey::new(
-            account.platform.clone(),
-            account.account_id.clone(),
-        ));
+        let found = found_by_key.get(&(account.platform.as_str(), account.account_id.as_str()));
         account.values[degree] = Some(found.map_or(0.0, |c| f64::from(c.degree)));
         account.values[size] = Some(found.and_then(|c| c.cluster_size).map_or(1.0, f64::from));
     }
@@ -65,10 +63,10 @@ pub struct AccountFeatures {
     pub values: Vec<Option<f64>>,
 }
 
-/// Profile fields needed from `accounts`.
-#[derive(Debug, Clone, Default)]
-struct Profile {
-    handle: Option<String>,
+/// Profile fields needed from `accounts`, of one account.
+#[derive(Debug, Clone, Copy, Default)]
+struct Profile<'a> {
+    handle: Option<&'a str>,
     created_ms: Option<i64>,
     observed_ms: Option<i64>,
     followers: Option<i64>,
@@ -78,43 +76,96 @@ struct Profile {
     default_profile_image: Option<bool>,
 }
 
-fn profiles(accounts: &DataFrame) -> Result<HashMap<crate::account_index::AccountKey, Profile>> {
-    let platform = strs(accounts, "platform")?;
-    let id = strs(accounts, "account_id")?;
-    let handle = strs(accounts, "handle")?;
-    let created = times_ms(accounts, "account_created_at")?;
-    let observed = times_ms(accounts, "profile_observed_at")?;
-    let int = |name: &str| -> Result<Vec<Option<i64>>> {
-        Ok(accounts.column(name)?.i64()?.iter().collect())
-    };
-    let boolean = |name: &str| -> Result<Vec<Option<bool>>> {
-        Ok(accounts.column(name)?.bool()?.iter().collect())
-    };
-    let followers = int("followers")?;
-    let friends = int("friends")?;
-    let statuses = int("statuses_count")?;
-    let default_profile = boolean("default_profile")?;
-    let default_image = boolean("default_profile_image")?;
-    let mut map = HashMap::with_capacity(accounts.height());
-    for i in 0..accounts.height() {
-        let (Some(p), Some(a)) = (platform[i], id[i]) else {
-            continue;
+/// The profile columns of `accounts` and, per [`AccountIndex`] rank, the row of its
+/// account: found by merging the two (platform, account_id) orders, with no string hashed
+/// or copied (a hash map of every account's strings was built and probed before: two
+/// string copies per account at 10M posts).
+struct Profiles<'a> {
+    row_of_rank: Vec<Option<u32>>,
+    handle: Vec<Option<&'a str>>,
+    created: Vec<Option<i64>>,
+    observed: Vec<Option<i64>>,
+    followers: Vec<Option<i64>>,
+    friends: Vec<Option<i64>>,
+    statuses: Vec<Option<i64>>,
+    default_profile: Vec<Option<bool>>,
+    default_image: Vec<Option<bool>>,
+}
+
+impl<'a> Profiles<'a> {
+    fn read(accounts: &'a DataFrame, index: &AccountIndex) -> Result<Self> {
+        let int = |name: &str| -> Result<Vec<Option<i64>>> {
+            Ok(accounts.column(name)?.i64()?.iter().collect())
         };
-        map.insert(
-            crate::account_index::AccountKey::new(p, a),
-            Profile {
-                handle: handle[i].map(str::to_string),
-                created_ms: created[i],
-                observed_ms: observed[i],
-                followers: followers[i],
-                friends: friends[i],
-                statuses: statuses[i],
-                default_profile: default_profile[i],
-                default_profile_image: default_image[i],
-            },
-        );
+        let boolean = |name: &str| -> Result<Vec<Option<bool>>> {
+            Ok(accounts.column(name)?.bool()?.iter().collect())
+        };
+        Ok(Profiles {
+            row_of_rank: rows_by_rank(
+                &strs(accounts, "platform")?,
+                &strs(accounts, "account_id")?,
+                &index.keys,
+            ),
+            handle: strs(accounts, "handle")?,
+            created: times_ms(accounts, "account_created_at")?,
+            observed: times_ms(accounts, "profile_observed_at")?,
+            followers: int("followers")?,
+            friends: int("friends")?,
+            statuses: int("statuses_count")?,
+            default_profile: boolean("default_profile")?,
+            default_image: boolean("default_profile_image")?,
+        })
     }
-    Ok(map)
+
+    /// The profile of the account of rank `rank`, if `accounts` has it.
+    fn get(&self, rank: u32) -> Option<Profile<'a>> {
+        let i = self.row_of_rank[rank as usize]? as usize;
+        Some(Profile {
+            handle: self.handle[i],
+            created_ms: self.created[i],
+            observed_ms: self.observed[i],
+            followers: self.followers[i],
+            friends: self.friends[i],
+            statuses: self.statuses[i],
+            default_profile: self.default_profile[i],
+            default_profile_image: self.default_image[i],
+        })
+    }
+}
+
+/// For each of `keys` (sorted, distinct), the row of `platform`/`account_id` with that key;
+/// of several such rows, the last. Rows without a platform or id match none. The accounts
+/// table is written sorted by key, so it is merged as it is; any other order is sorted
+/// first (stably, so that the last duplicate stays last).
+fn rows_by_rank(
+    platform: &[Option<&str>],
+    account_id: &[Option<&str>],
+    keys: &[(&str, &str)],
+) -> Vec<Option<u32>> {
+    let mut rows: Vec<(&str, &str, u32)> = platform
+        .iter()
+        .zip(account_id)
+        .enumerate()
+        .filter_map(|(i, (p, a))| Some(((*p)?, (*a)?, i as u32)))
+        .collect();
+    if !rows
+        .windows(2)
+        .all(|w| (w[0].0, w[0].1) <= (w[1].0, w[1].1))
+    {
+        rows.par_sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    }
+    let mut found = vec![None; keys.len()];
+    let mut next = 0;
+    for (rank, key) in keys.iter().enumerate() {
+        while next < rows.len() && (rows[next].0, rows[next].1) < *key {
+            next += 1;
+        }
+        while next < rows.len() && (rows[next].0, rows[next].1) == *key {
+            found[rank] = Some(rows[next].2);
+            next += 1;
+        }
+    }
+    found
 }
 
 /// Per-post columns the signals need, sorted by (platform, author, time).
@@ -148,6 +199,72 @@ type CascadeRow<'a> = (Option<&'a str>, &'a str, Option<i64>, Option<&'a str>, u
 /// [`EARLY_RETWEET_MIN_CASCADE`] retweets. `kind`, `time_ms` and the id columns are the
 /// posts table's rows.
 fn early_retweet_flags(
+    platform: &[Option<&str>],
+    post_id: &[Option<&str>],
+    parent_post_id: &[Option<&str>],
+    time_ms: &[Option<i64>],
+    is_retweet: &[bool],
+) -> Vec<Option<bool>> {
+    early_retweet_flags_in_table_order(platform, post_id, parent_post_id, time_ms, is_retweet)
+        .unwrap_or_else(|| {
+            early_retweet_flags_sorted(platform, post_id, parent_post_id, time_ms, is_retweet)
+        })
+}
+
+/// [`early_retweet_flags`] when the table already lists each cascade in its order (time,
+/// then post id, then row), as ingest writes it (sorted by time and id): one pass counts the
+/// cascades, a second ranks their retweets, with no sort of string keys (which took most of
+/// the features stage's sort at 10M posts). `None` as soon as a cascade is out of order.
+fn early_retweet_flags_in_table_order(
+    platform: &[Option<&str>],
+    post_id: &[Option<&str>],
+    parent_post_id: &[Option<&str>],
+    time_ms: &[Option<i64>],
+    is_retweet: &[bool],
+) -> Option<Vec<Option<bool>>> {
+    const NONE: u32 = u32::MAX;
+    let mut cascade_of: foldhash::HashMap<(Option<&str>, &str), u32> = Default::default();
+    // Per cascade: its size and its last retweet's (time, post id).
+    let mut size: Vec<u32> = Vec::new();
+    let mut last: Vec<(Option<i64>, Option<&str>)> = Vec::new();
+    let mut cascade_of_row = vec![NONE; platform.len()];
+    for i in 0..platform.len() {
+        let Some(parent) = parent_post_id[i].filter(|_| is_retweet[i]) else {
+            continue;
+        };
+        let next = size.len() as u32;
+        let cascade = *cascade_of.entry((platform[i], parent)).or_insert(next);
+        let place = (time_ms[i], post_id[i]);
+        if cascade == next {
+            size.push(0);
+            last.push(place);
+        } else if place < last[cascade as usize] {
+            return None;
+        }
+        size[cascade as usize] += 1;
+        last[cascade as usize] = place;
+        cascade_of_row[i] = cascade;
+    }
+    drop(cascade_of);
+    let mut seen = vec![0u32; size.len()];
+    Some(
+        cascade_of_row
+            .into_iter()
+            .map(|cascade| {
+                let cascade = cascade as usize;
+                if cascade == NONE as usize || size[cascade] < EARLY_RETWEET_MIN_CASCADE {
+                    return None;
+                }
+                seen[cascade] += 1;
+                Some(seen[cascade] <= EARLY_RETWEET_RANK)
+            })
+            .collect(),
+    )
+}
+
+/// [`early_retweet_flags`] by sorting every retweet on (platform, original, time, post id,
+/// row): for tables in any order.
+fn early_retweet_flags_sorted(
     platform: &[Option<&str>],
     post_id: &[Option<&str>],
     parent_post_id: &[Option<&str>],
@@ -264,7 +381,7 @@ fn creation_cohorts(created_days: &[Option<i64>]) -> Vec<Option<f64>> {
 fn account_signals(
     sorted: &SortedPosts,
     range: std::ops::Range<usize>,
-    profile: Option<&Profile>,
+    profile: Option<Profile<'_>>,
     received: u32,
 ) -> AccountFeatures {
     let times = &sorted.time_ms[range.clone()];
@@ -389,14 +506,18 @@ fn account_signals(
         }
     }
 
-    let handle = profile.and_then(|p| p.handle.clone()).or_else(|| {
-        sorted.handle[range.clone()]
-            .iter()
-            .rev()
-            .flatten()
-            .next()
-            .map(|h| h.to_string())
-    });
+    let handle = profile
+        .as_ref()
+        .and_then(|p| p.handle)
+        .or_else(|| {
+            sorted.handle[range.clone()]
+                .iter()
+                .rev()
+                .flatten()
+                .next()
+                .copied()
+        })
+        .map(str::to_string);
     if let Some(profile) = profile {
         let age_at_snapshot = match (profile.created_ms, profile.observed_ms) {
             (Some(created), Some(observed)) => {
@@ -480,7 +601,7 @@ pub fn compute_indexed(
 ) -> Result<Vec<AccountFeatures>> {
     let began = std::time::Instant::now();
     let phase = |name: &str, since| crate::measure::stage_timing("features", name, since);
-    let profiles = profiles(accounts).context("reading account profiles")?;
+    let profiles = Profiles::read(accounts, index).context("reading account profiles")?;
     let sorted = sorted_view(posts, index).context("sorting posts by author and time")?;
     phase("sort", began);
     let began = std::time::Instant::now();
@@ -505,7 +626,7 @@ pub fn compute_indexed(
         .map(|range| {
             let key = sorted.key(range.start);
             let got = received.get(&key).copied().unwrap_or(0);
-            let profile = profiles.get(&crate::account_index::AccountKey::new(key.0, key.1));
+            let profile = profiles.get(sorted.account[range.start]);
             let created_day = profile
                 .and_then(|p| p.created_ms)
                 .map(|ms| ms.div_euclid(DAY_MS as i64));

@@ -14,6 +14,8 @@
 //! [`crate::score`] mixes the two suspicions: `(1 − population_share) · published +
 //! population_share · population`.
 
+use rayon::prelude::*;
+
 use crate::features::stats::median as median_in_place;
 use crate::features::{Family, SIGNALS, SignalSpec};
 
@@ -94,8 +96,9 @@ pub fn judged(spec: &SignalSpec) -> Option<bool> {
 /// values; `None` for signals not judged, with fewer than [`MIN_ACCOUNTS`] values, or
 /// without spread.
 pub fn scales(accounts: &[&[Option<f64>]]) -> Vec<Option<PopulationScale>> {
+    // One signal per task: each sorts its own values.
     SIGNALS
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(index, spec)| {
             let log = judged(spec)?;

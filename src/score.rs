@@ -17,6 +17,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::features::{AccountFeatures, SIGNALS, SignalSpec};
 use crate::population::{self, PopulationScale};
@@ -277,8 +278,9 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
     let share = weights.population_share();
     let rows: Vec<&[Option<f64>]> = features.iter().map(|a| a.values.as_slice()).collect();
     let scales = population::scales(&rows);
+    // Each account on its own (order kept by the collect), so in parallel.
     let mut scored: Vec<ScoredAccount> = features
-        .into_iter()
+        .into_par_iter()
         .map(|features| {
             let suspicions: Vec<Option<f64>> = SIGNALS
                 .iter()
@@ -331,7 +333,8 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
             }
         })
         .collect();
-    scored.sort_by(|a, b| {
+    // (platform, account_id) is unique, so the order is total and an unstable sort stable.
+    scored.par_sort_unstable_by(|a, b| {
         b.score
             .total_cmp(&a.score)
             .then_with(|| a.features.platform.cmp(&b.features.platform))
@@ -348,12 +351,13 @@ pub fn attach_clusters(
         crate::coordination::AccountCoordination,
     >,
 ) {
+    let found_by_key = crate::coordination::borrowed_keys(coordination);
     for account in scored {
-        let key = crate::account_index::AccountKey::new(
-            account.features.platform.clone(),
-            account.features.account_id.clone(),
+        let key = (
+            account.features.platform.as_str(),
+            account.features.account_id.as_str(),
         );
-        account.cluster_id = coordination.get(&key).and_then(|c| c.cluster_id);
+        account.cluster_id = found_by_key.get(&key).and_then(|c| c.cluster_id);
     }
 }
 
@@ -412,7 +416,7 @@ pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
         Column::new(
             "reasons".into(),
             scored
-                .iter()
+                .par_iter()
                 .map(|s| {
                     s.reasons
                         .iter()
@@ -430,7 +434,7 @@ pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
         Column::new(
             "all_reasons".into(),
             scored
-                .iter()
+                .par_iter()
                 .map(|s| s.reasons.join("; "))
                 .collect::<Vec<_>>(),
         ),

@@ -83,3 +83,108 @@ fn every_signal_has_increasing_knots() {
         );
     }
 }
+
+/// Random retweet tables: in time order the one-pass ranking is taken and equals the sort;
+/// shuffled, it gives up (or agrees) and the result is still the sort's.
+#[test]
+fn early_retweets_ranked_in_table_order_equal_the_sort() {
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+    for case in 0..60 {
+        let n = rng.random_range(0..400);
+        let parents = ["a", "b", "c", "d"];
+        let ids: Vec<String> = (0..n)
+            .map(|i| format!("{}", rng.random_range(0..n.max(1) * 2) + i))
+            .collect();
+        // (platform, post id, original, time, is a retweet)
+        type Row<'a> = (
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<i64>,
+            bool,
+        );
+        let mut rows: Vec<Row> = (0..n)
+            .map(|i| {
+                let platform = if rng.random_bool(0.8) {
+                    Some("twitter")
+                } else {
+                    None
+                };
+                let parent = rng
+                    .random_bool(0.95)
+                    .then(|| parents[rng.random_range(0..parents.len())]);
+                let time = rng.random_bool(0.97).then(|| rng.random_range(0..50));
+                let id = rng.random_bool(0.97).then_some(ids[i].as_str());
+                (platform, id, parent, time, rng.random_bool(0.9))
+            })
+            .collect();
+        // As ingest writes it: by time (nulls first), then post id.
+        rows.sort_by(|a, b| (a.3, a.1).cmp(&(b.3, b.1)));
+        for shuffled in [false, true] {
+            if shuffled {
+                rows.shuffle(&mut rng);
+            }
+            let platform: Vec<_> = rows.iter().map(|r| r.0).collect();
+            let post_id: Vec<_> = rows.iter().map(|r| r.1).collect();
+            let parent: Vec<_> = rows.iter().map(|r| r.2).collect();
+            let time: Vec<_> = rows.iter().map(|r| r.3).collect();
+            let is_retweet: Vec<_> = rows.iter().map(|r| r.4).collect();
+            let sorted =
+                early_retweet_flags_sorted(&platform, &post_id, &parent, &time, &is_retweet);
+            let one_pass = early_retweet_flags_in_table_order(
+                &platform,
+                &post_id,
+                &parent,
+                &time,
+                &is_retweet,
+            );
+            if !shuffled {
+                assert_eq!(one_pass.as_ref(), Some(&sorted), "case {case}");
+            } else if let Some(one_pass) = one_pass {
+                assert_eq!(one_pass, sorted, "case {case}, shuffled");
+            }
+            assert_eq!(
+                early_retweet_flags(&platform, &post_id, &parent, &time, &is_retweet),
+                sorted
+            );
+        }
+    }
+}
+
+/// Profiles are found by merging key orders: sorted or not, the last duplicate wins, and rows
+/// without a platform or id match nothing.
+#[test]
+fn profile_rows_by_rank_merge_any_order() {
+    let keys = [
+        ("4chan", "z"),
+        ("twitter", "a"),
+        ("twitter", "b"),
+        ("twitter", "c"),
+    ];
+    let sorted_platform = [
+        Some("4chan"),
+        Some("twitter"),
+        Some("twitter"),
+        Some("twitter"),
+        None,
+    ];
+    let sorted_id = [Some("z"), Some("a"), Some("a"), Some("c"), Some("b")];
+    assert_eq!(
+        rows_by_rank(&sorted_platform, &sorted_id, &keys),
+        vec![Some(0), Some(2), None, Some(3)]
+    );
+    let platform = [
+        Some("twitter"),
+        Some("twitter"),
+        Some("4chan"),
+        Some("twitter"),
+        Some("twitter"),
+    ];
+    let id = [Some("c"), Some("a"), Some("y"), Some("a"), None];
+    assert_eq!(
+        rows_by_rank(&platform, &id, &keys),
+        vec![None, Some(3), None, Some(0)]
+    );
+}
