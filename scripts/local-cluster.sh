@@ -93,8 +93,8 @@ fi
 echo "ready: scheduler and two executors"
 
 failed=0
-# check NAME RUN_DIR REDUCED_DIR RUN_ARGS...: `tagscope run` into RUN_DIR, then the
-# reductions on the cluster into REDUCED_DIR, each compared with the run.
+# check NAME RUN_DIR OUT_DIR RUN_ARGS...: `tagscope run` into RUN_DIR, then the
+# reductions on the cluster into OUT_DIR/reduced, each compared with the run.
 check() {
     local name=$1 run=$2 reduced=$3
     shift 3
@@ -116,7 +116,7 @@ if [ -n "${DATA:-}" ]; then
         [[ "${data[$i]}" = /* ]] || data[$i]="$caller/${data[$i]}"
     done
     read -r -a args <<< "${ARGS:-}"
-    check data "$OUT/run" "$OUT/reduced" "${data[@]}" "${args[@]}"
+    check data "$OUT/run" "$OUT" "${data[@]}" "${args[@]}"
     echo "results: $OUT/run (single machine), $OUT/reduced (the cluster's tables, check.json)"
 else
     check demo "$WORK/demo-run" "$WORK/demo-reduced" data/demo --tag MacronLeaks

@@ -571,6 +571,11 @@ fn run_reduce(args: &crate::cli::ReduceArgs, quiet: bool) -> Result<()> {
             Ok(())
         })?;
     }
+    // The executors' intermediate tables (per-kind actions and pairs) are not results.
+    let tmp = staged.path().join("tmp");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).with_context(|| format!("removing {}", tmp.display()))?;
+    }
     staged.commit()?;
     if !differ.is_empty() {
         bail!(

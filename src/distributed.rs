@@ -348,7 +348,8 @@ fn pairs_sql(kind: ObjectKind, window: i64, cap: u32, min_coactions: u32) -> Str
 
 /// Runs every reduction on the cluster at `url` over the tables in `tables`, writing
 /// `reduced/NAME.parquet` for each of [`TABLES`] (and intermediate tables under
-/// `reduced/tmp/`); `reduced` must be a path every executor can write.
+/// `reduced/tmp/`, which `tagscope reduce` removes once done); `reduced` must be a path
+/// every executor can write.
 pub async fn reduce(
     url: &str,
     tables: &Path,
