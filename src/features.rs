@@ -300,6 +300,8 @@ fn early_retweet_flags_sorted(
 /// integer sort on each account's rank among the distinct (platform, author) pairs, so no
 /// string is compared more than once per account. Posts without an author are left out.
 fn sorted_view<'a>(posts: &'a DataFrame, index: &'a AccountIndex<'a>) -> Result<SortedPosts<'a>> {
+    let phase = |name: &str, since| crate::measure::stage_timing("features", name, since);
+    let began = std::time::Instant::now();
     let time = times_ms(posts, "created_at")?;
     let is_retweet: Vec<bool> = posts
         .column("kind")?
@@ -314,6 +316,8 @@ fn sorted_view<'a>(posts: &'a DataFrame, index: &'a AccountIndex<'a>) -> Result<
         &time,
         &is_retweet,
     );
+    phase("sort: early retweets", began);
+    let began = std::time::Instant::now();
     // Null times sort first, as in polars.
     let mut order: Vec<(u32, i64, u32)> = index
         .rank_of_row
@@ -322,6 +326,8 @@ fn sorted_view<'a>(posts: &'a DataFrame, index: &'a AccountIndex<'a>) -> Result<
         .filter_map(|(i, rank)| Some(((*rank)?, time[i].unwrap_or(i64::MIN), i as u32)))
         .collect();
     order.par_sort_unstable();
+    phase("sort: order", began);
+    let began = std::time::Instant::now();
     let parent_ms = times_ms(posts, "parent_created_at")?;
     let handle = strs(posts, "author_handle")?;
     let parent_author = strs(posts, "parent_author_id")?;
@@ -334,7 +340,7 @@ fn sorted_view<'a>(posts: &'a DataFrame, index: &'a AccountIndex<'a>) -> Result<
             _ => None,
         })
         .collect();
-    Ok(SortedPosts {
+    let sorted = SortedPosts {
         account: order.iter().map(|&(rank, _, _)| rank).collect(),
         keys: &index.keys,
         handle: rows().map(|i| handle[i]).collect(),
@@ -343,7 +349,9 @@ fn sorted_view<'a>(posts: &'a DataFrame, index: &'a AccountIndex<'a>) -> Result<
         latency_s,
         parent_author: rows().map(|i| parent_author[i]).collect(),
         early_retweet: rows().map(|i| early[i]).collect(),
-    })
+    };
+    phase("sort: gather", began);
+    Ok(sorted)
 }
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -602,6 +610,7 @@ pub fn compute_indexed(
     let began = std::time::Instant::now();
     let phase = |name: &str, since| crate::measure::stage_timing("features", name, since);
     let profiles = Profiles::read(accounts, index).context("reading account profiles")?;
+    phase("sort: profiles", began);
     let sorted = sorted_view(posts, index).context("sorting posts by author and time")?;
     phase("sort", began);
     let began = std::time::Instant::now();

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use polars::prelude::DataFrame;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -259,6 +260,43 @@ fn write_all(dir: &Path, options: &RunOptions, progress: &dyn Progress) -> Resul
     })
 }
 
+/// The `posts` columns read by the stages after ingest (coordination: platform, kind,
+/// parent, text, hashtags, urls, created_at, author_handle; features: post and parent ids
+/// and times, author handle, parent author; graph: mentions, parent author, handles; spread:
+/// post ids, text, urls; languages: lang, country, text). The other columns (source app and
+/// file, counts, 4chan thread and board, client time) only go to `posts.parquet`: a fifth of
+/// the table's memory at 1M simulated posts (104 of 468 MB as Arrow).
+const AFTER_INGEST: &[&str] = &[
+    "platform",
+    "post_id",
+    "author_id",
+    "author_handle",
+    "created_at",
+    "kind",
+    "parent_post_id",
+    "parent_author_id",
+    "parent_created_at",
+    "text",
+    "hashtags",
+    "urls",
+    "mentions",
+    "lang",
+    "country",
+];
+/// Dropped after coordination, which alone reads the hashtags.
+const ONLY_COORDINATION: &[&str] = &["hashtags"];
+/// Dropped after features, which alone reads the parents' times.
+const ONLY_FEATURES: &[&str] = &["parent_created_at"];
+/// Dropped after the graph, which alone reads mentions and parents' authors.
+const ONLY_GRAPH: &[&str] = &["mentions", "parent_author_id"];
+
+/// Drops the columns `done` of `posts` that are present.
+fn drop_columns(posts: &mut DataFrame, done: &[&str]) {
+    for name in done {
+        let _ = posts.drop_in_place(name);
+    }
+}
+
 /// The stages in order. The canonical tables are written on a background thread while
 /// the analysis goes on (they are read-only from here; writing them was 1.2 s of one core
 /// per million posts).
@@ -283,7 +321,7 @@ fn run_stages<'scope>(
     let began = Instant::now();
     let read = |now: ingest::IngestProgress| progress.ingest(now);
     let ingested = ingest::ingest_with_progress(&options.inputs, &options.ingest, &read)?;
-    let (posts, accounts, ingest_report) = (ingested.posts, ingested.accounts, ingested.report);
+    let (mut posts, accounts, ingest_report) = (ingested.posts, ingested.accounts, ingested.report);
     progress.counts(posts.height(), accounts.height());
     export::write_json(&ingest_report, &dir.join("ingest_report.json"))?;
     // Shallow copies (columns are shared) for the writer thread.
@@ -292,6 +330,9 @@ fn run_stages<'scope>(
         export::write_parquet(&mut posts_out, &dir.join("posts.parquet"))?;
         export::write_parquet(&mut accounts_out, &dir.join("accounts.parquet"))
     });
+    // From here on only the columns the stages read: the others are freed as soon as the
+    // writer thread has written them.
+    posts = posts.select(AFTER_INGEST.iter().copied())?;
     timed("ingest", began);
 
     progress.stage("coordination");
@@ -312,6 +353,7 @@ fn run_stages<'scope>(
     let phase = |name: &str, since: Instant| crate::measure::stage_timing("features", name, since);
     let mut account_features = features::compute_indexed(&posts, &accounts, &index)?;
     drop(index);
+    drop_columns(&mut posts, ONLY_COORDINATION);
     phase("signals", began);
     let since = Instant::now();
     features::apply_coordination(&mut account_features, &found.by_account);
@@ -328,22 +370,20 @@ fn run_stages<'scope>(
         }
         None => None,
     };
-    let mut all = score::table(&scored)?;
+    // The method reads the signal values, which the table then takes from the accounts.
+    let method = score::method(&options.weights, &scored);
+    let mut all = score::table_releasing_signals(&mut scored)?;
     export::write_parquet(&mut all, &dir.join("features.parquet"))?;
     let mut suspicious = score::listed_table(&all, &scored, options.min_posts, options.top)?;
     drop(all);
     export::write_csv(&mut suspicious, &dir.join("suspicious_accounts.csv"))?;
     drop(suspicious);
-    export::write_json(
-        &score::method(&options.weights, &scored),
-        &dir.join("signals.json"),
-    )?;
+    export::write_json(&method, &dir.join("signals.json"))?;
     phase("tables", since);
-    timed("features and scores", began);
-
-    progress.stage("graph");
-    let began = Instant::now();
-    let network = graph::build(&posts, &accounts, &options.graph)?;
+    // What the later stages need of the scores; the scored accounts (about 1 KB each:
+    // strings, signal values, suspicions, reasons) are freed before the graph is built.
+    let score_summary = report::score_summary(&scored, options.threshold, &options.weights);
+    let scores: Vec<f64> = scored.iter().map(|s| s.score).collect();
     let score_by_account: HashMap<crate::account_index::AccountKey, f64> = scored
         .iter()
         .map(|s| {
@@ -356,21 +396,30 @@ fn run_stages<'scope>(
             )
         })
         .collect();
+    drop(scored);
+    timed("features and scores", began);
+    drop_columns(&mut posts, ONLY_FEATURES);
+
+    progress.stage("graph");
+    let began = Instant::now();
+    let network = graph::build(&posts, &accounts, &options.graph)?;
     let cluster_by_account: HashMap<crate::account_index::AccountKey, u32> = found
         .by_account
         .iter()
         .filter_map(|(k, c)| c.cluster_id.map(|id| (k.clone(), id)))
         .collect();
     let extra = graph::ExtraAttributes {
-        score: score_by_account.clone(),
+        score: score_by_account,
         cluster: cluster_by_account,
     };
     let gephi = export::write_graph(&network, Some(&extra), &options.graph, &dir.join("graph"))?;
     let mut graph_summary = graph::summary(&network, 20);
     graph_summary.gephi = Some(gephi);
-    drop((network, extra));
+    drop(network);
+    let score_by_account = extra.score;
     found.by_account = HashMap::new();
     timed("graph", began);
+    drop_columns(&mut posts, ONLY_GRAPH);
 
     progress.stage("spread and figures");
     let began = Instant::now();
@@ -400,7 +449,6 @@ fn run_stages<'scope>(
             .collect::<Vec<_>>()
             .join(" "),
     };
-    let scores: Vec<f64> = scored.iter().map(|s| s.score).collect();
     for (name, png) in figures::render(&spread, Some(&scores), &subject, &options.style)? {
         export::write_bytes(&png, &dir.join(name))?;
     }
@@ -416,9 +464,7 @@ fn run_stages<'scope>(
         subject: &subject,
         options: options.recorded(),
         ingest: &ingest_report,
-        scored: &scored,
-        threshold: options.threshold,
-        weights: &options.weights,
+        scores: score_summary,
         coordination: &found.summary,
         clusters: &found.clusters,
         graph: graph_summary,

@@ -293,12 +293,8 @@ pub struct Parts<'a> {
     pub options: RecordedOptions,
     /// The ingest report.
     pub ingest: &'a IngestReport,
-    /// Every scored account, highest score first (the order `score::score` returns).
-    pub scored: &'a [ScoredAccount],
-    /// Score at or above which an account counts as suspicious.
-    pub threshold: f64,
-    /// The weights the accounts were scored with.
-    pub weights: &'a crate::score::Weights,
+    /// The scores' summary ([`score_summary`]).
+    pub scores: ScoreSummary,
     /// The coordination stage's summary.
     pub coordination: &'a CoordSummary,
     /// The clusters table (`clusters.csv`), largest cluster first.
@@ -311,6 +307,42 @@ pub struct Parts<'a> {
     pub languages: LanguageSummary,
     /// The calibration report, with `--calibrate` only.
     pub calibration: Option<&'a crate::calibrate::CalibrationReport>,
+}
+
+/// The scores' part of the summary: counts and the 20 highest-scored accounts of `scored`
+/// (highest score first, the order `score::score` returns). Built as soon as the scores
+/// are, so that `run` can free the scored accounts before the graph stage.
+pub fn score_summary(
+    scored: &[ScoredAccount],
+    threshold: f64,
+    weights: &crate::score::Weights,
+) -> ScoreSummary {
+    ScoreSummary {
+        accounts_scored: scored.len(),
+        threshold,
+        accounts_at_or_above_threshold: scored.iter().filter(|s| s.score >= threshold).count(),
+        weights: weights.0.clone(),
+        top_accounts: scored
+            .iter()
+            .take(20)
+            .enumerate()
+            .map(|(i, s)| TopAccount {
+                rank: i + 1,
+                platform: s.features.platform.clone(),
+                account_id: s.features.account_id.clone(),
+                handle: s.features.handle.clone(),
+                score: rounded(s.score),
+                posts: s.features.posts,
+                reasons: s
+                    .reasons
+                    .iter()
+                    .take(crate::score::MAX_REASONS)
+                    .cloned()
+                    .collect(),
+                cluster_id: s.cluster_id,
+            })
+            .collect(),
+    }
 }
 
 fn rounded(value: f64) -> f64 {
@@ -364,37 +396,7 @@ pub fn summarise(parts: Parts<'_>) -> Result<Summary> {
         },
         spread: parts.spread,
         languages: parts.languages,
-        scores: ScoreSummary {
-            accounts_scored: parts.scored.len(),
-            threshold: parts.threshold,
-            accounts_at_or_above_threshold: parts
-                .scored
-                .iter()
-                .filter(|s| s.score >= parts.threshold)
-                .count(),
-            weights: parts.weights.0.clone(),
-            top_accounts: parts
-                .scored
-                .iter()
-                .take(20)
-                .enumerate()
-                .map(|(i, s)| TopAccount {
-                    rank: i + 1,
-                    platform: s.features.platform.clone(),
-                    account_id: s.features.account_id.clone(),
-                    handle: s.features.handle.clone(),
-                    score: rounded(s.score),
-                    posts: s.features.posts,
-                    reasons: s
-                        .reasons
-                        .iter()
-                        .take(crate::score::MAX_REASONS)
-                        .cloned()
-                        .collect(),
-                    cluster_id: s.cluster_id,
-                })
-                .collect(),
-        },
+        scores: parts.scores,
         coordination: CoordinationSummary {
             clusters: parts.coordination.clusters,
             accounts_in_clusters: parts.coordination.accounts_in_clusters,

@@ -17,6 +17,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
+use polars_arrow::array::PrimitiveArray;
+use polars_arrow::bitmap::{Bitmap, MutableBitmap};
+use polars_arrow::datatypes::ArrowDataType;
 use rayon::prelude::*;
 
 use crate::features::{AccountFeatures, SIGNALS, SignalSpec};
@@ -370,6 +373,88 @@ fn rounded(value: f64) -> f64 {
 /// score, reasons and cluster. `rank` follows the score order. When calibrated
 /// (`--calibrate`), a `probability` column follows `score`.
 pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
+    let mut signals = SignalColumns::new(scored.len());
+    for account in scored {
+        signals.push(&account.features.values, &account.suspicions);
+    }
+    assemble(scored, signals)
+}
+
+/// [`table`], freeing each account's signal values and suspicions as they are copied into
+/// the table: about 1 KB per account, the largest part of the scored accounts (2 GB of
+/// 1.97 M accounts at 10 M simulated posts), which `run` no longer needs once the table,
+/// [`method`] (which reads the values: call it first) and the calibration are made.
+/// Afterwards every account's `features.values` and `suspicions` are empty.
+pub fn table_releasing_signals(scored: &mut [ScoredAccount]) -> Result<DataFrame> {
+    let mut signals = SignalColumns::new(scored.len());
+    for account in scored.iter_mut() {
+        signals.push(&account.features.values, &account.suspicions);
+        account.features.values = Vec::new();
+        account.suspicions = Vec::new();
+    }
+    assemble(scored, signals)
+}
+
+/// The table: [`leading_columns`] of `scored`, then the signal columns.
+fn assemble(scored: &[ScoredAccount], signals: SignalColumns) -> Result<DataFrame> {
+    let mut columns = leading_columns(scored)?;
+    columns.extend(signals.into_columns());
+    Ok(DataFrame::new(scored.len(), columns)?)
+}
+
+/// Every signal's value and suspicion columns, filled one account at a time (a pass per
+/// column walked every account's heap-allocated values once per column: 0.9 s for 200,000
+/// accounts), straight into Arrow buffers: 8 bytes and a validity bit per value, where
+/// `Vec<Option<f64>>` columns took 16 and were copied again into the table.
+struct SignalColumns {
+    columns: Vec<(Vec<f64>, MutableBitmap)>,
+}
+
+impl SignalColumns {
+    fn new(rows: usize) -> Self {
+        SignalColumns {
+            columns: (0..2 * SIGNALS.len())
+                .map(|_| (Vec::with_capacity(rows), MutableBitmap::with_capacity(rows)))
+                .collect(),
+        }
+    }
+
+    /// One account's values and suspicions, in [`SIGNALS`] order, rounded for output.
+    fn push(&mut self, values: &[Option<f64>], suspicions: &[Option<f64>]) {
+        for (i, (value, suspicion)) in values.iter().zip(suspicions).enumerate() {
+            for (column, v) in [(2 * i, value), (2 * i + 1, suspicion)] {
+                let (data, validity) = &mut self.columns[column];
+                data.push(v.map_or(0.0, rounded));
+                validity.push(v.is_some());
+            }
+        }
+    }
+
+    /// `NAME` and `NAME_suspicion` per signal; a column without nulls has no validity
+    /// bitmap, as polars builds it from options.
+    fn into_columns(self) -> Vec<Column> {
+        self.columns
+            .into_iter()
+            .enumerate()
+            .map(|(i, (data, validity))| {
+                let spec = &SIGNALS[i / 2];
+                let name = if i % 2 == 0 {
+                    spec.name.to_string()
+                } else {
+                    format!("{}_suspicion", spec.name)
+                };
+                let validity: Bitmap = validity.into();
+                let validity = (validity.unset_bits() > 0).then_some(validity);
+                let array =
+                    PrimitiveArray::<f64>::new(ArrowDataType::Float64, data.into(), validity);
+                Float64Chunked::with_chunk(name.into(), array).into_column()
+            })
+            .collect()
+    }
+}
+
+/// The identity, score, reason, cluster and count columns of [`table`], before the signals.
+fn leading_columns(scored: &[ScoredAccount]) -> Result<Vec<Column>> {
     let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
     let mut columns = vec![
         Column::new("rank".into(), (1..=scored.len() as u32).collect::<Vec<_>>()),
@@ -462,33 +547,7 @@ pub fn table(scored: &[ScoredAccount]) -> Result<DataFrame> {
         )
         .cast(&datetime)?,
     ]);
-    // One pass over the accounts for all signal columns: a pass per column walked every
-    // account's heap-allocated values once per column (0.9 s for 200,000 accounts).
-    type ValuesAndSuspicions = (Vec<Option<f64>>, Vec<Option<f64>>);
-    let mut signal_columns: Vec<ValuesAndSuspicions> = SIGNALS
-        .iter()
-        .map(|_| {
-            (
-                Vec::with_capacity(scored.len()),
-                Vec::with_capacity(scored.len()),
-            )
-        })
-        .collect();
-    for account in scored {
-        let pairs = account.features.values.iter().zip(&account.suspicions);
-        for ((value, suspicion), (values, suspicions)) in pairs.zip(&mut signal_columns) {
-            values.push(value.map(rounded));
-            suspicions.push(suspicion.map(rounded));
-        }
-    }
-    for (spec, (values, suspicions)) in SIGNALS.iter().zip(signal_columns) {
-        columns.push(Column::new(spec.name.into(), values));
-        columns.push(Column::new(
-            format!("{}_suspicion", spec.name).into(),
-            suspicions,
-        ));
-    }
-    Ok(DataFrame::new(scored.len(), columns)?)
+    Ok(columns)
 }
 
 /// `suspicious_accounts.csv`: the rows of `all` (the [`table`] of `scored`) of accounts with
@@ -690,6 +749,53 @@ mod tests {
         assert!(all.starts_with(&short));
         // The strongest contribution first: the retweet latency (weight 2.5) leads.
         assert!(short.starts_with("retweet_latency_median_s"), "{short}");
+    }
+
+    /// The signal columns filled straight into Arrow buffers equal columns built from
+    /// options (nulls where a value is missing, rounded values, no validity bitmap when a
+    /// column has no null), and the releasing table equals the table and empties the
+    /// accounts' signals.
+    #[test]
+    fn signal_columns_equal_columns_from_options_and_release_the_signals() {
+        let mut scored = score(
+            vec![
+                account(&[("posts_per_day", 400.123_456_789), ("retweet_share", 1.0)]),
+                account(&[("posts_per_day", 3.0)]),
+                account(&[]),
+            ],
+            &Weights::defaults(),
+        );
+        let built = table(&scored).unwrap();
+        for (i, spec) in SIGNALS.iter().enumerate() {
+            let values: Vec<Option<f64>> = scored
+                .iter()
+                .map(|s| s.features.values[i].map(rounded))
+                .collect();
+            let suspicions: Vec<Option<f64>> = scored
+                .iter()
+                .map(|s| s.suspicions[i].map(rounded))
+                .collect();
+            let expected = Column::new(spec.name.into(), values);
+            let column = built.column(spec.name).unwrap();
+            assert!(column.equals_missing(&expected), "{}", spec.name);
+            assert_eq!(column.null_count(), expected.null_count(), "{}", spec.name);
+            let name = format!("{}_suspicion", spec.name);
+            let expected = Column::new(name.as_str().into(), suspicions);
+            assert!(
+                built.column(&name).unwrap().equals_missing(&expected),
+                "{name}"
+            );
+        }
+        let posts_per_day = built.column("posts_per_day").unwrap();
+        assert_eq!(posts_per_day.null_count(), 1);
+        assert_eq!(posts_per_day.f64().unwrap().get(0), Some(400.123457));
+        let released = table_releasing_signals(&mut scored).unwrap();
+        assert!(released.equals_missing(&built));
+        assert!(
+            scored
+                .iter()
+                .all(|s| s.features.values.is_empty() && s.suspicions.is_empty())
+        );
     }
 
     fn account(values: &[(&str, f64)]) -> AccountFeatures {

@@ -187,10 +187,11 @@ impl<W: Write> ParquetStream<W> {
     /// would copy a table of many small chunks whole (and its Arrow conversion a second
     /// time), which was 2.5 GB of transient memory for 3 M posts.
     pub fn write(&mut self, df: &mut DataFrame) -> Result<()> {
-        // Row groups converted at a time: each is a copy of its rows in Arrow's large types
-        // (a window of 2 × threads held a million-post table's text whole, ~400 MB); their
-        // columns are encoded in parallel, enough tasks for every thread.
-        let window = rayon::current_num_threads().clamp(1, 2);
+        // One row group converted at a time: each is a copy of its rows in Arrow's large
+        // types (a window of 2 × threads held a million-post table's text whole, ~400 MB,
+        // and a window of two row groups twice this copy); its columns are encoded in
+        // parallel, enough tasks for both threads.
+        let window = 1;
         let mut pending = Vec::with_capacity(window);
         for_each_row_group(df, self.row_group_rows, |group| {
             // Converted to Arrow's large types chunk by chunk, as they are written, the
