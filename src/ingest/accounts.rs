@@ -5,6 +5,7 @@
 use foldhash::HashMap;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 #[cfg(doc)]
 use super::record::TWITTER;
@@ -304,13 +305,23 @@ pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
         .into_values()
         .flat_map(HashMap::into_values)
         .collect();
-    rows.sort_by(|a, b| (a.platform, &a.account_id).cmp(&(b.platform, &b.account_id)));
+    // (platform, id) is unique in the map, so an unstable sort gives one order.
+    rows.par_sort_unstable_by(|a, b| (a.platform, &a.account_id).cmp(&(b.platform, &b.account_id)));
     let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
     macro_rules! col {
         ($name:literal, $field:ident) => {
             Column::new(
                 $name.into(),
-                rows.iter().map(|r| r.$field.clone()).collect::<Vec<_>>(),
+                rows.iter().map(|r| r.$field).collect::<Vec<_>>(),
+            )
+        };
+    }
+    // Strings are copied once, into the column, not cloned first.
+    macro_rules! text {
+        ($name:literal, $field:ident) => {
+            Column::new(
+                $name.into(),
+                rows.iter().map(|r| r.$field.as_deref()).collect::<Vec<_>>(),
             )
         };
     }
@@ -319,9 +330,14 @@ pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
             "platform".into(),
             rows.iter().map(|r| r.platform).collect::<Vec<_>>(),
         ),
-        col!("account_id", account_id),
-        col!("handle", handle),
-        col!("display_name", display_name),
+        Column::new(
+            "account_id".into(),
+            rows.iter()
+                .map(|r| r.account_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        text!("handle", handle),
+        text!("display_name", display_name),
         col!("account_created_at", account_created_at_ms).cast(&datetime)?,
         col!("followers", followers),
         col!("friends", friends),
@@ -331,8 +347,8 @@ pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
         col!("verified", verified),
         col!("default_profile", default_profile),
         col!("default_profile_image", default_profile_image),
-        col!("description", description),
-        col!("location", location),
+        text!("description", description),
+        text!("location", location),
         col!("bot", bot),
         col!("profile_observed_at", observed_at_ms).cast(&datetime)?,
     ];

@@ -9,6 +9,11 @@ use unicode_normalization::UnicodeNormalization;
 /// Canonical form of a hashtag: NFKC (so full-width `＃ＭａｃｒｏｎＬｅａｋｓ` folds to ASCII),
 /// lower case, without the leading `#`. One campaign tag then has one spelling.
 pub fn normalise_hashtag(tag: &str) -> String {
+    // ASCII is its own NFKC form and lower-cases byte by byte: most tags, and NFKC of
+    // every tag was 5% of the ingest of simulated v1.1 tweets.
+    if tag.is_ascii() {
+        return tag.trim_start_matches('#').to_ascii_lowercase();
+    }
     let folded: String = tag.nfkc().collect::<String>().to_lowercase();
     folded.trim_start_matches('#').to_string()
 }
@@ -518,6 +523,28 @@ mod tests {
             "MACRONLEAKS",
         ] {
             assert_eq!(normalise_hashtag(variant), "macronleaks", "{variant}");
+        }
+    }
+
+    /// The ASCII fast path gives what NFKC, lower case and trimming give.
+    #[test]
+    fn ascii_hashtags_fold_as_nfkc_does() {
+        let every_ascii: String = (0u8..128).map(char::from).collect();
+        for tag in [
+            "#MacronLeaks",
+            "##Two#Hashes",
+            "",
+            "#",
+            "MiXeD_123",
+            " #spaced ",
+            every_ascii.as_str(),
+        ] {
+            let slow: String = tag.nfkc().collect::<String>().to_lowercase();
+            assert_eq!(
+                normalise_hashtag(tag),
+                slow.trim_start_matches('#'),
+                "{tag:?}"
+            );
         }
     }
 
