@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Scaling benchmark of `tagscope run`: simulated campaigns of 100k, 1M and 3M posts (10M with
 # --10m), each run once with GNU time; prints a Markdown table with wall time, peak RSS,
-# bytes of peak RSS per kept post and every stage's time, resident memory at its end and
-# the process's peak so far (manifest.json), plus coordination's candidate and significant
-# edges and the sizes of the coordination and Gephi files.
+# bytes of peak RSS per kept post and every stage's time, resident memory at its end, its
+# own peak (sampled every 20 ms) and the process's peak so far (manifest.json), plus
+# coordination's candidate and significant edges and the sizes of the coordination and
+# Gephi files.
 #
 #   scripts/bench-scale.sh                  # 100k, 1M, 3M
 #   scripts/bench-scale.sh --10m            # also 10M (32.7 GB of JSONL, ~20 GB peak before
@@ -80,14 +81,16 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 stages = [s['stage'] for s in rows[0]['stages']]
 mb = lambda b: f"{b / 1e6:,.0f}"
 print('| posts kept | accounts | input GB | wall s | peak RSS MB | bytes/post | '
-      + ' | '.join(f'{s} s (RSS at end / peak so far, MB)' for s in stages) + ' |')
+      + ' | '.join(f'{s} s (RSS at end / stage peak / peak so far, MB)' for s in stages) + ' |')
 print('|' + '---|' * (6 + len(stages)))
 for r in rows:
     cells = []
     for s in r['stages']:
         cell = f"{s['seconds']:.1f}"
         if 'rss_mb' in s:
-            cell += f" ({s['rss_mb']:,.0f} / {s['peak_rss_mb']:,.0f})"
+            stage_peak = s.get('stage_peak_rss_mb')
+            stage_peak = f"{stage_peak:,.0f}" if stage_peak is not None else '–'
+            cell += f" ({s['rss_mb']:,.0f} / {stage_peak} / {s['peak_rss_mb']:,.0f})"
         cells.append(cell)
     print(f"| {r['posts']:,} | {r['accounts'] or 0:,} | {r['input_bytes'] / 1e9:.2f} | {r['wall_s']:.1f} "
           f"| {r['peak_rss_mb']:,.0f} | {r['peak_rss_mb'] * 1048576 / r['posts']:,.0f} | "

@@ -125,6 +125,10 @@ pub struct StageTiming {
     /// peak when it is higher than at the end of the previous stage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_rss_mb: Option<f64>,
+    /// Highest resident memory sampled during this stage (every 20 ms, MB; Linux only): the
+    /// stage's own peak, even below an earlier stage's (see `measure::PeakSampler`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage_peak_rss_mb: Option<f64>,
 }
 
 /// `manifest.json`: what produced this folder. The only output that differs between two
@@ -307,6 +311,7 @@ fn run_stages<'scope>(
     background: &'scope std::thread::Scope<'scope, '_>,
 ) -> Result<(report::Summary, ingest::IngestReport, Vec<StageTiming>)> {
     let mut timings = Vec::new();
+    let sampler = crate::measure::PeakSampler::start();
     let mut timed = |stage: &'static str, began: Instant| {
         let (rss_mb, peak_rss_mb) = crate::measure::resident_mb();
         timings.push(StageTiming {
@@ -314,6 +319,7 @@ fn run_stages<'scope>(
             seconds: (began.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
             rss_mb,
             peak_rss_mb,
+            stage_peak_rss_mb: sampler.as_ref().and_then(|s| s.take()),
         })
     };
 
