@@ -105,14 +105,15 @@ mod tests {
     use super::*;
 
     /// A period's peak includes an allocation made and freed within it, and the next
-    /// period's does not.
+    /// period's does not. Resident memory is the whole test process's, which other tests
+    /// change as they run: 1 GB and wide margins keep their small tables out of the result.
     #[test]
     fn each_period_has_its_own_peak() {
         let Some(sampler) = PeakSampler::start() else {
             return; // no /proc: nothing to sample
         };
         let before = sampler.take().unwrap();
-        let big: Vec<u8> = vec![1; 256 << 20];
+        let big: Vec<u8> = vec![1; 1 << 30];
         std::hint::black_box(&big);
         std::thread::sleep(PeakSampler::INTERVAL * 5);
         drop(big);
@@ -120,9 +121,9 @@ mod tests {
         std::thread::sleep(PeakSampler::INTERVAL * 5);
         let after = sampler.take().unwrap();
         assert!(
-            with_big >= before + 200.0,
+            with_big >= before + 700.0,
             "{before} MB, then {with_big} MB"
         );
-        assert!(after < with_big - 128.0, "{with_big} MB, then {after} MB");
+        assert!(after < with_big - 500.0, "{with_big} MB, then {after} MB");
     }
 }
