@@ -135,29 +135,46 @@ impl AccountRecord {
 /// Latest snapshot per account, merged field by field; keyed by platform, then account id
 /// (so that a borrowed id can be looked up before any snapshot is built). Hashed with
 /// foldhash (randomly seeded, like std's SipHash, but faster: SipHash on ids was ~4% of
-/// ingest time).
+/// ingest time). Records are boxed: a hash table keeps a quarter or more of its slots
+/// empty, and a slot holding the ~300-byte record made the table of 2M accounts 1.4 GB,
+/// twice over while it grew (10M-post ingest); a boxed slot is 32 bytes.
 #[derive(Debug, Default)]
-pub struct AccountMap(pub HashMap<&'static str, HashMap<String, AccountRecord>>);
+pub struct AccountMap(pub HashMap<&'static str, HashMap<String, Box<AccountRecord>>>);
+
+/// Adds a snapshot to one platform's map, merging it into any held for the same account.
+fn add_to(by_id: &mut HashMap<String, Box<AccountRecord>>, account: Box<AccountRecord>) {
+    match by_id.get_mut(&account.account_id) {
+        Some(existing) => existing.merge(*account),
+        None => {
+            by_id.insert(account.account_id.clone(), account);
+        }
+    }
+}
 
 impl AccountMap {
     /// Adds a snapshot, merging it into any held for the same account (see
     /// [`AccountRecord::merge`]).
-    pub fn add(&mut self, account: AccountRecord) {
+    pub fn add(&mut self, account: Box<AccountRecord>) {
         let by_id = self.0.entry(account.platform).or_default();
-        match by_id.get_mut(&account.account_id) {
-            Some(existing) => existing.merge(account),
-            None => {
-                by_id.insert(account.account_id.clone(), account);
-            }
-        }
+        add_to(by_id, account);
     }
 
-    /// Merges every account of `other` into this map.
+    /// Merges every account of `other` into this map. Per platform, the smaller map is
+    /// merged into the larger (merging is order-independent, see [`AccountRecord::merge`]),
+    /// and a platform only one side has is moved whole: the accounts of a 10M-post file
+    /// going into the empty map of the run were a second copy of its table.
     pub fn absorb(&mut self, other: AccountMap) {
-        for (_, by_id) in other.0 {
-            for (_, account) in by_id {
-                self.add(account);
+        for (platform, theirs) in other.0 {
+            let mine = self.0.entry(platform).or_default();
+            let (mut larger, smaller) = if theirs.len() > mine.len() {
+                (theirs, std::mem::take(mine))
+            } else {
+                (std::mem::take(mine), theirs)
+            };
+            for (_, account) in smaller {
+                add_to(&mut larger, account);
             }
+            *mine = larger;
         }
     }
 
@@ -195,7 +212,7 @@ impl SharedAccountMap {
     /// Merges every account of `other`, locking each shard once.
     pub fn absorb(&self, other: AccountMap) {
         use std::hash::BuildHasher;
-        let mut by_shard: Vec<Vec<AccountRecord>> = vec![Vec::new(); self.shards.len()];
+        let mut by_shard: Vec<Vec<Box<AccountRecord>>> = vec![Vec::new(); self.shards.len()];
         for account in other.0.into_values().flat_map(HashMap::into_values) {
             let shard = self.hasher.hash_one(&account.account_id) as usize % self.shards.len();
             by_shard[shard].push(account);
@@ -213,13 +230,29 @@ impl SharedAccountMap {
         }
     }
 
-    /// The merged map (shards hold disjoint accounts, so they are simply joined).
+    /// The merged map (shards hold disjoint accounts, so they are simply joined, into maps
+    /// sized once: no table is held twice while growing).
     pub fn into_map(self) -> AccountMap {
+        let shards: Vec<AccountMap> = self
+            .shards
+            .into_iter()
+            .map(|shard| {
+                shard
+                    .into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            })
+            .collect();
+        let mut sizes: HashMap<&'static str, usize> = HashMap::default();
+        for (platform, by_id) in shards.iter().flat_map(|shard| shard.0.iter()) {
+            *sizes.entry(platform).or_default() += by_id.len();
+        }
         let mut joined = AccountMap::default();
-        for shard in self.shards {
-            let shard = shard
-                .into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (platform, size) in sizes {
+            joined
+                .0
+                .insert(platform, HashMap::with_capacity_and_hasher(size, Default::default()));
+        }
+        for shard in shards {
             for (platform, by_id) in shard.0 {
                 joined.0.entry(platform).or_default().extend(by_id);
             }
@@ -259,11 +292,11 @@ impl AccountOffers<'_> {
         };
         let by_id = self.map.0.entry(platform).or_default();
         match by_id.get_mut(account_id) {
-            Some(existing) if existing.id_only => *existing = stamped(),
+            Some(existing) if existing.id_only => **existing = stamped(),
             Some(existing) if !existing.would_take(stamp, has_profile_flags) => {}
             Some(existing) => existing.merge(stamped()),
             None => {
-                by_id.insert(account_id.to_string(), stamped());
+                by_id.insert(account_id.to_string(), Box::new(stamped()));
             }
         }
     }
@@ -284,14 +317,14 @@ impl AccountOffers<'_> {
             None => {
                 by_id.insert(
                     account_id.to_string(),
-                    AccountRecord {
+                    Box::new(AccountRecord {
                         platform,
                         account_id: account_id.to_string(),
                         observed_at_ms: stamp.0,
                         input_order: stamp.1,
                         id_only: true,
                         ..AccountRecord::default()
-                    },
+                    }),
                 );
             }
         }
@@ -300,10 +333,13 @@ impl AccountOffers<'_> {
 
 /// The canonical accounts table, sorted by platform and id for stable output.
 pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
-    let mut rows: Vec<AccountRecord> = accounts
+    let started = std::time::Instant::now();
+    // Sorted by reference: the records are not moved (nor held twice) to be sorted.
+    let mut rows: Vec<&AccountRecord> = accounts
         .0
-        .into_values()
-        .flat_map(HashMap::into_values)
+        .values()
+        .flat_map(HashMap::values)
+        .map(|record| &**record)
         .collect();
     // (platform, id) is unique in the map, so an unstable sort gives one order.
     rows.par_sort_unstable_by(|a, b| (a.platform, &a.account_id).cmp(&(b.platform, &b.account_id)));
@@ -352,5 +388,6 @@ pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
         col!("bot", bot),
         col!("profile_observed_at", observed_at_ms).cast(&datetime)?,
     ];
+    super::timing("accounts table", started);
     DataFrame::new_infer_height(columns)
 }

@@ -13,6 +13,7 @@ use polars::prelude::DataFrame;
 
 use super::IngestError;
 use super::json::RECORD_TOO_LARGE;
+use super::in_order::InOrder;
 use super::record::{AccountMap, Collector, Counts, RecordFilter, SharedAccountMap};
 
 /// How input is cut: bytes per block handed to the parsers, the smallest piece of a
@@ -147,7 +148,7 @@ where
         let _ = recycle.try_send(Vec::new());
     }
     let accounts = SharedAccountMap::new(64);
-    let parsed: Mutex<Vec<(usize, Result<PieceOutput, IngestError>)>> = Mutex::default();
+    let in_order: Mutex<InOrder<Result<PieceOutput, IngestError>>> = Mutex::default();
     let mut unreadable = None;
     std::thread::scope(|threads| {
         threads.spawn(move || cut_blocks(reader, sender, recycled, cutting));
@@ -166,10 +167,10 @@ where
                             counts: collector.counts,
                             blank_lines: 0,
                         };
-                        parsed
+                        in_order
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
-                            .push((sequence, Ok(output)));
+                            .push(sequence, None, Ok(output));
                         sequence += 1;
                         continue;
                     }
@@ -191,11 +192,11 @@ where
                 for piece in pieces {
                     let first_line = block_first_line + piece.lines_before;
                     let block = Arc::clone(&block);
-                    let (accounts, parsed, parse_line) = (&accounts, &parsed, &parse_line);
+                    let (accounts, in_order, parse_line) = (&accounts, &in_order, &parse_line);
                     let piece_number = sequence;
                     sequence += 1;
                     parsers.spawn(move |_| {
-                        let output = parse_piece(
+                        let parsed = parse_piece(
                             &block.bytes[piece.start..piece.end],
                             first_line..first_line + piece.lines,
                             filter,
@@ -205,21 +206,29 @@ where
                             accounts,
                         );
                         drop(block);
-                        parsed
+                        let (frame, rest) = match parsed {
+                            Ok(mut output) => (output.frame.take(), Ok(output)),
+                            Err(error) => (None, Err(error)),
+                        };
+                        in_order
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
-                            .push((piece_number, output));
+                            .push(piece_number, frame, rest);
                     });
                 }
             }
         });
     });
-    let mut parsed = parsed.into_inner().unwrap_or_else(PoisonError::into_inner);
-    parsed.sort_unstable_by_key(|(number, _)| *number);
-    let mut output = FileOutput::default();
-    for (_, piece) in parsed {
+    let (frames, pieces) = in_order
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .finish()?;
+    let mut output = FileOutput {
+        frames,
+        ..FileOutput::default()
+    };
+    for piece in pieces {
         let piece = piece?;
-        output.frames.extend(piece.frame);
         output.counts.absorb(piece.counts);
         output.blank_lines += piece.blank_lines;
     }

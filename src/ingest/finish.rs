@@ -25,6 +25,7 @@ pub fn finish_posts(frames: Vec<DataFrame>, paths: &[String]) -> Result<DataFram
         Some(first) => first,
         None => super::record::PostColumns::default().into_dataframe()?,
     };
+    let started = std::time::Instant::now();
     for frame in frames {
         posts.vstack_mut_owned(frame)?;
     }
@@ -36,14 +37,21 @@ pub fn finish_posts(frames: Vec<DataFrame>, paths: &[String]) -> Result<DataFram
         .collect();
     posts.with_column(source_file_column(&file_indices, paths)?)?;
     drop(file_indices);
+    super::timing("finish: concatenate", started);
 
+    let started = std::time::Instant::now();
     if let Some(keep) = first_occurrences(&posts)? {
         posts = kept_rows(posts, &keep)?;
     }
+    super::timing("finish: deduplicate", started);
+    let started = std::time::Instant::now();
     fill_parents(&mut posts)?;
+    super::timing("finish: parents", started);
+    let started = std::time::Instant::now();
     if let Some(order) = time_order(&posts)? {
         posts = take_rows(posts, &order)?;
     }
+    super::timing("finish: sort by time", started);
     Ok(posts)
 }
 

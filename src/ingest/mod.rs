@@ -14,6 +14,7 @@ pub mod csv_readers;
 mod csv_split;
 mod finish;
 pub mod fourchan;
+mod in_order;
 pub mod json;
 pub mod mastodon;
 pub mod record;

@@ -30,7 +30,7 @@ fn merge_takes_each_field_from_its_latest_provider_in_any_order() {
     for order in orders {
         let mut map = AccountMap::default();
         for s in order {
-            map.add(s);
+            map.add(Box::new(s));
         }
         let merged = &map.0[TWITTER]["1"];
         assert_eq!(merged.followers, Some(30), "latest snapshot wins");
@@ -51,4 +51,55 @@ fn merge_takes_each_field_from_its_latest_provider_in_any_order() {
     only_v2.merge(v1_newer);
     assert_eq!(only_v2.default_profile, Some(false));
     assert_eq!(only_v2.followers, Some(30));
+}
+
+/// Absorbing merges the smaller map into the larger and moves a platform only one side
+/// has: whichever side is larger, the merged accounts are the same.
+#[test]
+fn absorb_gives_the_same_accounts_whichever_map_is_larger() {
+    let account = |id: &str, followers: i64, time: i64, flags: Option<bool>| AccountRecord {
+        account_id: id.into(),
+        ..snapshot(followers, time, flags)
+    };
+    let small = || {
+        let mut map = AccountMap::default();
+        map.add(Box::new(account("1", 30, 3, None)));
+        map
+    };
+    let large = || {
+        let mut map = AccountMap::default();
+        map.add(Box::new(account("1", 20, 2, Some(false))));
+        map.add(Box::new(account("2", 5, 1, Some(true))));
+        map.add(Box::new(AccountRecord {
+            platform: FOURCHAN,
+            ..account("x", 1, 1, None)
+        }));
+        map
+    };
+    let summary = |map: &AccountMap| {
+        let mut rows: Vec<_> = map
+            .0
+            .values()
+            .flat_map(|by_id| by_id.values())
+            .map(|a| (a.platform, a.account_id.clone(), a.followers, a.default_profile))
+            .collect();
+        rows.sort();
+        rows
+    };
+    let mut into_small = small();
+    into_small.absorb(large());
+    let mut into_large = large();
+    into_large.absorb(small());
+    let mut into_empty = AccountMap::default();
+    into_empty.absorb(large());
+    assert_eq!(summary(&into_small), summary(&into_large));
+    assert_eq!(summary(&into_empty), summary(&large()));
+    assert_eq!(
+        summary(&into_small),
+        vec![
+            (FOURCHAN, "x".to_string(), Some(1), None),
+            (TWITTER, "1".to_string(), Some(30), Some(false)),
+            (TWITTER, "2".to_string(), Some(5), Some(true)),
+        ]
+    );
 }
