@@ -181,49 +181,45 @@ impl<W: Write> ParquetStream<W> {
         })
     }
 
-    /// Appends the rows of `df` in polars' row groups: a few row groups at a time, every
-    /// column chunk of them encoded and compressed in parallel, then written in order. Row
-    /// groups are gathered from `df`'s chunks one by one: polars' `chunk_df_for_writing`
-    /// would copy a table of many small chunks whole (and its Arrow conversion a second
-    /// time), which was 2.5 GB of transient memory for 3 M posts.
+    /// Appends the rows of `df` in polars' row groups, one row group at a time, its column
+    /// chunks encoded and compressed in parallel, then written in order. Row groups are
+    /// gathered from `df`'s chunks one by one: polars' `chunk_df_for_writing` would copy a
+    /// table of many small chunks whole (and its Arrow conversion a second time), which was
+    /// 2.5 GB of transient memory for 3 M posts.
     pub fn write(&mut self, df: &mut DataFrame) -> Result<()> {
-        // One row group converted at a time: each is a copy of its rows in Arrow's large
-        // types (a window of 2 × threads held a million-post table's text whole, ~400 MB,
-        // and a window of two row groups twice this copy); its columns are encoded in
-        // parallel, enough tasks for both threads.
-        let window = 1;
-        let mut pending = Vec::with_capacity(window);
         for_each_row_group(df, self.row_group_rows, |group| {
-            // Converted to Arrow's large types chunk by chunk, as they are written, the
-            // columns of a chunk in parallel (one after another, the string copies were a
-            // core's work while the other waited: a third of writing a CSV's posts).
-            for batch in group.iter_chunks(CompatLevel::oldest(), true) {
-                if !batch.is_empty() {
-                    pending.push(batch);
-                }
-                if pending.len() >= window {
-                    self.write_batches(&pending)?;
-                    pending.clear();
+            let lengths: Vec<usize> = match group.columns().first() {
+                Some(column) => column.as_materialized_series().chunk_lengths().collect(),
+                None => Vec::new(),
+            };
+            for (chunk, &rows) in lengths.iter().enumerate() {
+                if rows > 0 {
+                    self.write_row_group(&group, chunk, rows)?;
                 }
             }
             Ok(())
-        })?;
-        self.write_batches(&pending)
+        })
     }
 
-    fn write_batches(&mut self, batches: &[polars_arrow::record_batch::RecordBatch]) -> Result<()> {
+    /// Writes chunk `chunk` of `group`'s columns as one row group. Each column is converted
+    /// to Arrow's large types (a copy of its strings) inside its own encoding task and freed
+    /// once encoded: converting the whole row group first (polars' `iter_chunks`, as
+    /// before) held a copy of all its columns at once, a quarter of a million posts' text
+    /// and lists, beside the analysis. The bytes written are the same.
+    fn write_row_group(&mut self, group: &DataFrame, chunk: usize, rows: usize) -> Result<()> {
         use polars_parquet::parquet::error::{ParquetError, ParquetResult};
         use polars_parquet::write::{CompressedPage, Compressor, array_to_columns};
         use rayon::prelude::*;
 
-        let width = self.arrow_schema.len();
         let (parquet_schema, options, encodings) =
             (&self.parquet_schema, self.options, &self.encodings);
-        let encode = |task: usize| -> Result<Vec<Vec<CompressedPage>>> {
-            let (batch, column) = (&batches[task / width], task % width);
+        let encode = |column: usize| -> Result<Vec<Vec<CompressedPage>>> {
+            let array = group.columns()[column]
+                .as_materialized_series()
+                .to_arrow(chunk, CompatLevel::oldest());
             let mut leaves = Vec::new();
             for pages in array_to_columns(
-                &batch.columns()[column],
+                &array,
                 parquet_schema.fields()[column].clone(),
                 options,
                 &encodings[column],
@@ -237,17 +233,14 @@ impl<W: Write> ParquetStream<W> {
             }
             Ok(leaves)
         };
-        let mut encoded = (0..batches.len() * width)
+        let row_group: Vec<Vec<CompressedPage>> = (0..self.arrow_schema.len())
             .into_par_iter()
             .map(encode)
             .collect::<Result<Vec<_>>>()?
-            .into_iter();
-        for batch in batches {
-            let row_group: Vec<Vec<CompressedPage>> =
-                encoded.by_ref().take(width).flatten().collect();
-            self.batched
-                .write_row_group(batch.len() as u64, &row_group)?;
-        }
+            .into_iter()
+            .flatten()
+            .collect();
+        self.batched.write_row_group(rows as u64, &row_group)?;
         Ok(())
     }
 

@@ -248,9 +248,10 @@ impl SharedAccountMap {
         }
         let mut joined = AccountMap::default();
         for (platform, size) in sizes {
-            joined
-                .0
-                .insert(platform, HashMap::with_capacity_and_hasher(size, Default::default()));
+            joined.0.insert(
+                platform,
+                HashMap::with_capacity_and_hasher(size, Default::default()),
+            );
         }
         for shard in shards {
             for (platform, by_id) in shard.0 {

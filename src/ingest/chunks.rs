@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use polars::prelude::DataFrame;
 
 use super::IngestError;
-use super::json::RECORD_TOO_LARGE;
 use super::in_order::InOrder;
+use super::json::RECORD_TOO_LARGE;
 use super::record::{AccountMap, Collector, Counts, RecordFilter, SharedAccountMap};
 
 /// How input is cut: bytes per block handed to the parsers, the smallest piece of a

@@ -142,7 +142,13 @@ mod tests {
             for frame in &frames[1..] {
                 all.vstack_mut(frame).unwrap();
             }
-            let n: Vec<i64> = all.column("n").unwrap().i64().unwrap().into_no_null_iter().collect();
+            let n: Vec<i64> = all
+                .column("n")
+                .unwrap()
+                .i64()
+                .unwrap()
+                .into_no_null_iter()
+                .collect();
             assert_eq!(n, (0..first).collect::<Vec<_>>());
             assert_eq!(
                 all.column("label").unwrap().str().unwrap().get(80_001),

@@ -81,7 +81,14 @@ fn absorb_gives_the_same_accounts_whichever_map_is_larger() {
             .0
             .values()
             .flat_map(|by_id| by_id.values())
-            .map(|a| (a.platform, a.account_id.clone(), a.followers, a.default_profile))
+            .map(|a| {
+                (
+                    a.platform,
+                    a.account_id.clone(),
+                    a.followers,
+                    a.default_profile,
+                )
+            })
             .collect();
         rows.sort();
         rows
