@@ -170,7 +170,7 @@ where
                         in_order
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
-                            .push(sequence, None, Ok(output));
+                            .push(sequence, None::<DataFrame>, Ok(output));
                         sequence += 1;
                         continue;
                     }

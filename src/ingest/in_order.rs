@@ -22,7 +22,7 @@ pub const RUN_ROWS: usize = 1 << 16;
 /// back besides its frame.
 pub struct InOrder<R> {
     next: usize,
-    waiting: BTreeMap<usize, (Option<DataFrame>, R)>,
+    waiting: BTreeMap<usize, (Vec<DataFrame>, R)>,
     rest: Vec<R>,
     run: Vec<DataFrame>,
     run_rows: usize,
@@ -45,13 +45,15 @@ impl<R> Default for InOrder<R> {
 }
 
 impl<R> InOrder<R> {
-    /// Takes piece `number`; every piece now next in file order is taken in.
-    pub fn push(&mut self, number: usize, frame: Option<DataFrame>, rest: R) {
-        self.waiting.insert(number, (frame, rest));
-        while let Some((frame, rest)) = self.waiting.remove(&self.next) {
+    /// Takes piece `number` (its frames, none or more, in order); every piece now next in
+    /// file order is taken in.
+    pub fn push(&mut self, number: usize, frames: impl IntoIterator<Item = DataFrame>, rest: R) {
+        self.waiting
+            .insert(number, (frames.into_iter().collect(), rest));
+        while let Some((frames, rest)) = self.waiting.remove(&self.next) {
             self.next += 1;
             self.rest.push(rest);
-            if let Some(frame) = frame {
+            for frame in frames {
                 self.run_rows += frame.height();
                 self.run.push(frame);
             }
