@@ -7,7 +7,7 @@
 
 use std::io::Read;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync_channel};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use polars::prelude::DataFrame;
 
@@ -167,10 +167,7 @@ where
                             counts: collector.counts,
                             blank_lines: 0,
                         };
-                        in_order
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push(sequence, None::<DataFrame>, Ok(output));
+                        InOrder::push_shared(&in_order, sequence, None::<DataFrame>, Ok(output));
                         sequence += 1;
                         continue;
                     }
@@ -210,19 +207,13 @@ where
                             Ok(mut output) => (output.frame.take(), Ok(output)),
                             Err(error) => (None, Err(error)),
                         };
-                        in_order
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push(piece_number, frame, rest);
+                        InOrder::push_shared(in_order, piece_number, frame, rest);
                     });
                 }
             }
         });
     });
-    let (frames, pieces) = in_order
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-        .finish()?;
+    let (frames, pieces) = InOrder::finish_shared(in_order)?;
     let mut output = FileOutput {
         frames,
         ..FileOutput::default()

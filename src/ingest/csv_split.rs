@@ -5,7 +5,7 @@
 
 use foldhash::HashMap;
 use std::io::{BufRead, Read};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use super::IngestError;
 use super::chunks::FileOutput;
@@ -158,10 +158,7 @@ pub(super) fn read_rows_batched<C: Send + Sync>(
                     Ok(()) => (std::mem::take(&mut piece.frames), Ok(piece)),
                     Err(error) => (Vec::new(), Err(error)),
                 };
-                in_order
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(index, frames, rest);
+                InOrder::push_shared(&in_order, index, frames, rest);
             });
         let split = splitter.join().unwrap_or_else(|_| {
             Err(IngestError::Format {
@@ -172,10 +169,7 @@ pub(super) fn read_rows_batched<C: Send + Sync>(
         (split, in_order)
     });
     split?;
-    let (frames, pieces) = pieces
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-        .finish()?;
+    let (frames, pieces) = InOrder::finish_shared(pieces)?;
     let mut output = FileOutput {
         frames,
         ..FileOutput::default()

@@ -11,6 +11,7 @@
 //! system when the last concatenation frees them. The rows, and their order, are the same.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
 
 use polars::prelude::{DataFrame, PolarsResult};
 
@@ -61,6 +62,27 @@ impl<R> InOrder<R> {
                 self.close_run();
             }
         }
+    }
+
+    /// [`InOrder::push`] through the lock the parsing threads share.
+    pub fn push_shared(
+        shared: &Mutex<Self>,
+        number: usize,
+        frames: impl IntoIterator<Item = DataFrame>,
+        rest: R,
+    ) {
+        shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(number, frames, rest);
+    }
+
+    /// [`InOrder::finish`] once the parsing threads are done.
+    pub fn finish_shared(shared: Mutex<Self>) -> PolarsResult<(Vec<DataFrame>, Vec<R>)> {
+        shared
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .finish()
     }
 
     /// The frames (runs, in file order) and the rest of every piece, in file order.
