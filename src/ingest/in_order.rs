@@ -20,7 +20,7 @@ use polars::prelude::{DataFrame, PolarsResult};
 pub const RUN_ROWS: usize = 1 << 16;
 
 /// Pieces numbered from 0 in file order, received in any order; `R` is what a piece hands
-/// back besides its frame.
+/// back besides its frames.
 pub struct InOrder<R> {
     next: usize,
     waiting: BTreeMap<usize, (Vec<DataFrame>, R)>,
@@ -88,9 +88,9 @@ impl<R> InOrder<R> {
     /// The frames (runs, in file order) and the rest of every piece, in file order.
     pub fn finish(mut self) -> PolarsResult<(Vec<DataFrame>, Vec<R>)> {
         debug_assert!(self.waiting.is_empty(), "a piece number was never pushed");
-        for (_, (frame, rest)) in std::mem::take(&mut self.waiting) {
+        for (_, (frames, rest)) in std::mem::take(&mut self.waiting) {
             self.rest.push(rest);
-            self.run.extend(frame);
+            self.run.extend(frames);
         }
         self.close_run();
         match self.error {
