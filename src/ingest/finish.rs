@@ -20,15 +20,12 @@ use super::IngestError;
 
 /// Concatenates the pieces, names source files, deduplicates, fills parents and sorts.
 pub fn finish_posts(frames: Vec<DataFrame>, paths: &[String]) -> Result<DataFrame, IngestError> {
+    let started = std::time::Instant::now();
     let mut frames = frames.into_iter();
     let mut posts = match frames.next() {
-        Some(first) => first,
+        Some(first) => super::in_order::stacked(first, frames)?,
         None => super::record::PostColumns::default().into_dataframe()?,
     };
-    let started = std::time::Instant::now();
-    for frame in frames {
-        posts.vstack_mut_owned(frame)?;
-    }
     posts.rechunk_mut_par();
     let file_indices: Vec<u32> = posts
         .column("source_file")?

@@ -99,30 +99,36 @@ impl<R> InOrder<R> {
         }
     }
 
+    /// The run as one frame, each column in one chunk (rechunked on this thread: it holds
+    /// the lock, and the other thread is parsing).
     fn close_run(&mut self) {
-        let frames = std::mem::take(&mut self.run);
+        let mut frames = std::mem::take(&mut self.run).into_iter();
         self.run_rows = 0;
-        if frames.is_empty() || self.error.is_some() {
+        let Some(first) = frames.next() else {
+            return;
+        };
+        if self.error.is_some() {
             return;
         }
-        match concatenated(frames) {
-            Ok(frame) => self.frames.push(frame),
+        match stacked(first, frames) {
+            Ok(mut joined) => {
+                joined.rechunk_mut();
+                self.frames.push(joined);
+            }
             Err(error) => self.error = Some(error),
         }
     }
 }
 
-/// The frames one after another, each column in one chunk.
-fn concatenated(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
-    let mut frames = frames.into_iter();
-    let Some(mut joined) = frames.next() else {
-        return Ok(DataFrame::empty());
-    };
-    for frame in frames {
-        joined.vstack_mut_owned(frame)?;
+/// `first` with the rows of `rest` after it, their chunks appended (not yet rechunked).
+pub(super) fn stacked(
+    mut first: DataFrame,
+    rest: impl IntoIterator<Item = DataFrame>,
+) -> PolarsResult<DataFrame> {
+    for frame in rest {
+        first.vstack_mut_owned(frame)?;
     }
-    joined.rechunk_mut();
-    Ok(joined)
+    Ok(first)
 }
 
 #[cfg(test)]
