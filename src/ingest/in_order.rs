@@ -99,8 +99,9 @@ impl<R> InOrder<R> {
         }
     }
 
-    /// The run as one frame, each column in one chunk (rechunked on this thread: it holds
-    /// the lock, and the other thread is parsing).
+    /// The run as one frame, each column in one chunk and each string column's bytes in one
+    /// exact buffer ([`super::compact`]; done on this thread: it holds the lock, and the
+    /// other thread is parsing).
     fn close_run(&mut self) {
         let mut frames = std::mem::take(&mut self.run).into_iter();
         self.run_rows = 0;
@@ -113,7 +114,10 @@ impl<R> InOrder<R> {
         match stacked(first, frames) {
             Ok(mut joined) => {
                 joined.rechunk_mut();
-                self.frames.push(joined);
+                match super::compact::compacted(joined) {
+                    Ok(compacted) => self.frames.push(compacted),
+                    Err(error) => self.error = Some(error),
+                }
             }
             Err(error) => self.error = Some(error),
         }

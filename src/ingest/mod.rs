@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod bluesky;
 pub mod chunks;
+mod compact;
 pub mod csv_readers;
 mod csv_split;
 mod finish;
