@@ -325,10 +325,10 @@ pub struct Calibrated {
 fn row(account: &ScoredAccount, signals: &[usize]) -> Vec<f64> {
     let mut out = Vec::with_capacity(2 * signals.len());
     for &i in signals {
-        out.push(account.suspicions[i].unwrap_or(0.0));
+        out.push(account.suspicions.get(i).unwrap_or(0.0));
     }
     for &i in signals {
-        out.push(f64::from(u8::from(account.suspicions[i].is_some())));
+        out.push(f64::from(u8::from(account.suspicions.get(i).is_some())));
     }
     out
 }

@@ -19,9 +19,11 @@ use crate::ingest::record::RETWEET;
 
 mod signals;
 pub(crate) mod stats;
+mod values;
 
 pub use signals::*;
 use stats::{mean_sd, median, memory_coefficient, normalised_entropy, uniformity_p};
+pub use values::SignalValues;
 
 /// Adds the coordination signals from [`crate::coordination::detect`]; accounts with fewer
 /// than two posts keep them null.
@@ -37,8 +39,10 @@ pub fn apply_coordination(
     let found_by_key = crate::coordination::borrowed_keys(coordination);
     for account in features.iter_mut().filter(|a| a.posts >= 2) {
         let found = found_by_key.get(&(account.platform.as_str(), account.account_id.as_str()));
-        account.values[degree] = Some(found.map_or(0.0, |c| f64::from(c.degree)));
-        account.values[size] = Some(found.and_then(|c| c.cluster_size).map_or(1.0, f64::from));
+        let degree_value = found.map_or(0.0, |c| f64::from(c.degree));
+        let size_value = found.and_then(|c| c.cluster_size).map_or(1.0, f64::from);
+        account.values.set(degree, Some(degree_value));
+        account.values.set(size, Some(size_value));
     }
 }
 
@@ -60,7 +64,7 @@ pub struct AccountFeatures {
     /// Time of its last post in the data, in ms since the Unix epoch.
     pub last_post_ms: i64,
     /// One value per [`SIGNALS`] entry; `None` = insufficient data or unavailable.
-    pub values: Vec<Option<f64>>,
+    pub values: SignalValues,
 }
 
 /// Profile fields needed from `accounts`, of one account.
@@ -398,10 +402,8 @@ fn account_signals(
     let retweets = retweet_rows.len() as u32;
     let first = times[0];
     let last = *times.last().unwrap_or(&first);
-    let mut values = vec![None; SIGNALS.len()];
-    let mut set = |signal: Signal, value: Option<f64>| {
-        values[signal as usize] = value.filter(|v| v.is_finite());
-    };
+    let mut values = SignalValues::absent(SIGNALS.len());
+    let mut set = |signal: Signal, value: Option<f64>| values.set(signal as usize, value);
 
     let span_days = ((last - first) as f64 / DAY_MS).max(1.0);
     set(
@@ -644,7 +646,7 @@ pub fn compute_indexed(
         .unzip();
     let cohort = Signal::CreationCohortRatio as usize;
     for (account, ratio) in features.iter_mut().zip(creation_cohorts(&created_days)) {
-        account.values[cohort] = ratio;
+        account.values.set(cohort, ratio);
     }
     phase("per-account signals", began);
     Ok(features)

@@ -17,7 +17,7 @@
 use rayon::prelude::*;
 
 use crate::features::stats::median as median_in_place;
-use crate::features::{Family, SIGNALS, SignalSpec};
+use crate::features::{Family, SIGNALS, SignalSpec, SignalValues};
 
 /// Robust z at which the population suspicion starts, is half and is full: 3.5 is
 /// Iglewicz & Hoaglin's outlier cut-off for the modified z-score.
@@ -95,7 +95,7 @@ pub fn judged(spec: &SignalSpec) -> Option<bool> {
 /// The population scale of every signal ([`SIGNALS`] order) over the accounts' signal
 /// values; `None` for signals not judged, with fewer than [`MIN_ACCOUNTS`] values, or
 /// without spread.
-pub fn scales(accounts: &[&[Option<f64>]]) -> Vec<Option<PopulationScale>> {
+pub fn scales(accounts: &[&SignalValues]) -> Vec<Option<PopulationScale>> {
     // One signal per task: each sorts its own values.
     SIGNALS
         .par_iter()
@@ -106,7 +106,7 @@ pub fn scales(accounts: &[&[Option<f64>]]) -> Vec<Option<PopulationScale>> {
             let transform = |v: f64| if log { (1.0 + v.max(0.0)).log10() } else { v };
             let mut values: Vec<f64> = accounts
                 .iter()
-                .filter_map(|a| a[index])
+                .filter_map(|a| a.get(index))
                 .filter(|v| v.is_finite())
                 .map(transform)
                 .collect();
@@ -139,15 +139,15 @@ mod tests {
 
     fn scales_of(signal: &str, values: &[f64]) -> Vec<Option<PopulationScale>> {
         let index = signal_index(signal).unwrap();
-        let rows: Vec<Vec<Option<f64>>> = values
+        let rows: Vec<SignalValues> = values
             .iter()
             .map(|&v| {
-                let mut row = vec![None; SIGNALS.len()];
-                row[index] = Some(v);
+                let mut row = SignalValues::absent(SIGNALS.len());
+                row.set(index, Some(v));
                 row
             })
             .collect();
-        let slices: Vec<&[Option<f64>]> = rows.iter().map(Vec::as_slice).collect();
+        let slices: Vec<&SignalValues> = rows.iter().collect();
         scales(&slices)
     }
 

@@ -22,7 +22,7 @@ use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 use polars_arrow::datatypes::ArrowDataType;
 use rayon::prelude::*;
 
-use crate::features::{AccountFeatures, SIGNALS, SignalSpec};
+use crate::features::{AccountFeatures, SIGNALS, SignalSpec, SignalValues};
 use crate::population::{self, PopulationScale};
 
 /// Share of the total weight that the denominator never falls below.
@@ -229,7 +229,7 @@ pub struct ScoredAccount {
     /// The account's identity, counts and signal values.
     pub features: AccountFeatures,
     /// 0–1 suspicion per signal, in [`SIGNALS`] order; `None` where the signal has no value.
-    pub suspicions: Vec<Option<f64>>,
+    pub suspicions: SignalValues,
     /// The combined score (0–1): a ranking, not a probability.
     pub score: f64,
     /// Every rule at suspicion ≥ [`REASON_THRESHOLD`], strongest contribution first.
@@ -242,10 +242,10 @@ pub struct ScoredAccount {
 
 /// The strongest suspicion among schedule tests at p ≤ [`DECISIVE_P`] with a weight > 0
 /// (0 when none).
-fn decisive(values: &[Option<f64>], suspicions: &[Option<f64>], decisive_signals: &[usize]) -> f64 {
+fn decisive(values: &SignalValues, suspicions: &SignalValues, decisive_signals: &[usize]) -> f64 {
     decisive_signals
         .iter()
-        .filter_map(|&i| match (values[i], suspicions[i]) {
+        .filter_map(|&i| match (values.get(i), suspicions.get(i)) {
             (Some(p), Some(s)) if p <= DECISIVE_P => Some(s),
             _ => None,
         })
@@ -279,15 +279,15 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
         .collect();
     let total_weight: f64 = weight.iter().sum();
     let share = weights.population_share();
-    let rows: Vec<&[Option<f64>]> = features.iter().map(|a| a.values.as_slice()).collect();
+    let rows: Vec<&SignalValues> = features.iter().map(|a| &a.values).collect();
     let scales = population::scales(&rows);
     // Each account on its own (order kept by the collect), so in parallel.
     let mut scored: Vec<ScoredAccount> = features
         .into_par_iter()
         .map(|features| {
-            let suspicions: Vec<Option<f64>> = SIGNALS
+            let suspicions: SignalValues = SIGNALS
                 .iter()
-                .zip(&features.values)
+                .zip(features.values.iter())
                 .zip(&scales)
                 .map(|((spec, value), scale)| {
                     value.map(|v| mixed_suspicion(spec, v, scale.as_ref(), share))
@@ -298,8 +298,8 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
             let mut fired: Vec<(f64, String)> = Vec::new();
             for ((((spec, value), s), scale), &w) in SIGNALS
                 .iter()
-                .zip(&features.values)
-                .zip(&suspicions)
+                .zip(features.values.iter())
+                .zip(suspicions.iter())
                 .zip(&scales)
                 .zip(&weight)
             {
@@ -308,10 +308,10 @@ pub fn score(features: Vec<AccountFeatures>, weights: &Weights) -> Vec<ScoredAcc
                 };
                 weighted += w * s;
                 available += w;
-                if w > 0.0 && *s >= REASON_THRESHOLD {
-                    let mut why = reason(spec, *value);
+                if w > 0.0 && s >= REASON_THRESHOLD {
+                    let mut why = reason(spec, value);
                     if let Some(scale) = scale.as_ref().filter(|_| share > 0.0) {
-                        let z = scale.z(*value);
+                        let z = scale.z(value);
                         if z >= population::Z_KNOTS[0].0 {
                             why.push_str(&format!(" [robust z {z:.1} in this dataset]"));
                         }
@@ -389,8 +389,8 @@ pub fn table_releasing_signals(scored: &mut [ScoredAccount]) -> Result<DataFrame
     let mut signals = SignalColumns::new(scored.len());
     for account in scored.iter_mut() {
         signals.push(&account.features.values, &account.suspicions);
-        account.features.values = Vec::new();
-        account.suspicions = Vec::new();
+        account.features.values = SignalValues::default();
+        account.suspicions = SignalValues::default();
     }
     assemble(scored, signals)
 }
@@ -420,8 +420,8 @@ impl SignalColumns {
     }
 
     /// One account's values and suspicions, in [`SIGNALS`] order, rounded for output.
-    fn push(&mut self, values: &[Option<f64>], suspicions: &[Option<f64>]) {
-        for (i, (value, suspicion)) in values.iter().zip(suspicions).enumerate() {
+    fn push(&mut self, values: &SignalValues, suspicions: &SignalValues) {
+        for (i, (value, suspicion)) in values.iter().zip(suspicions.iter()).enumerate() {
             for (column, v) in [(2 * i, value), (2 * i + 1, suspicion)] {
                 let (data, validity) = &mut self.columns[column];
                 data.push(v.map_or(0.0, rounded));
@@ -634,10 +634,7 @@ pub struct SignalEntry {
 
 /// What `signals.json` records for these weights and the scored accounts' population.
 pub fn method(weights: &Weights, scored: &[ScoredAccount]) -> ScoringMethod {
-    let rows: Vec<&[Option<f64>]> = scored
-        .iter()
-        .map(|s| s.features.values.as_slice())
-        .collect();
+    let rows: Vec<&SignalValues> = scored.iter().map(|s| &s.features.values).collect();
     let scales = population::scales(&rows);
     ScoringMethod {
         combination: "score = max(Σ weight·suspicion over available signals / max(Σ available weights, coverage_floor · Σ all weights), the highest suspicion among schedule_tests with weight > 0 at p ≤ decisive_p); a ranking, not a probability. A signal with a `population` entry has suspicion = (1 − population.share)·published + population.share·population, where published follows its knots and population follows z_knots of its robust z in this dataset",
@@ -769,11 +766,11 @@ mod tests {
         for (i, spec) in SIGNALS.iter().enumerate() {
             let values: Vec<Option<f64>> = scored
                 .iter()
-                .map(|s| s.features.values[i].map(rounded))
+                .map(|s| s.features.values.get(i).map(rounded))
                 .collect();
             let suspicions: Vec<Option<f64>> = scored
                 .iter()
-                .map(|s| s.suspicions[i].map(rounded))
+                .map(|s| s.suspicions.get(i).map(rounded))
                 .collect();
             let expected = Column::new(spec.name.into(), values);
             let column = built.column(spec.name).unwrap();
@@ -799,9 +796,9 @@ mod tests {
     }
 
     fn account(values: &[(&str, f64)]) -> AccountFeatures {
-        let mut all = vec![None; SIGNALS.len()];
+        let mut all = SignalValues::absent(SIGNALS.len());
         for (name, v) in values {
-            all[signal_index(name).unwrap()] = Some(*v);
+            all.set(signal_index(name).unwrap(), Some(*v));
         }
         AccountFeatures {
             platform: "twitter".into(),
