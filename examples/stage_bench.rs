@@ -196,7 +196,7 @@ fn main() -> anyhow::Result<()> {
 
     let t = Instant::now();
     let index = tagscope::account_index::AccountIndex::build(&posts)?;
-    let result = spread::compute(&posts, &index, 600_000, None)?;
+    let result = spread::compute(&posts, &index, 600_000, None, spread::first_posts(&posts)?)?;
     println!(
         "spread (10 min bins): {:.1} s, {} rows; peak RSS {:.0} MB",
         t.elapsed().as_secs_f64(),

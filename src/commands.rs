@@ -322,7 +322,8 @@ fn run_timeline(args: &TimelineArgs, quiet: bool) -> Result<()> {
         threshold: args.figures.threshold,
     });
     let index = tagscope::account_index::AccountIndex::build(&posts)?;
-    let mut result = spread::compute(&posts, &index, bin_ms, suspicion.as_ref())?;
+    let first_posts = spread::first_posts(&posts)?;
+    let mut result = spread::compute(&posts, &index, bin_ms, suspicion.as_ref(), first_posts)?;
     let staged = Staged::begin(&args.out, true)?;
     export::write_csv(&mut result.bins, &staged.path().join("spread.csv"))?;
     export::write_json(&result.summary, &staged.path().join("spread.json"))?;
@@ -340,6 +341,7 @@ fn run_timeline(args: &TimelineArgs, quiet: bool) -> Result<()> {
         figures::figure_bin_ms(&result)?,
         suspicion.as_ref(),
         &tagscope::languages::LanguageOptions::default(),
+        &tagscope::languages::PostLanguages::identify(&posts)?,
     )?;
     export::write_csv(&mut languages.bins, &staged.path().join("languages.csv"))?;
     export::write_json(&languages.summary, &staged.path().join("languages.json"))?;

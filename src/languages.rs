@@ -24,11 +24,14 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 
 use anyhow::Result;
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use crate::ingest::record::RETWEET;
 use crate::ingest::text::iso_seconds;
 use crate::spread::Suspicion;
+
+mod post_languages;
+
+pub use post_languages::PostLanguages;
 
 /// Letters a text needs before its language is identified from it: below this, trigram
 /// identification of tweets is unreliable (Lui & Baldwin, "Accurate language identification
@@ -254,7 +257,7 @@ struct Post<'a> {
     /// (one per platform and author id): accounts are counted on integers, not strings.
     account: Option<u32>,
     time_ms: i64,
-    lang: String,
+    lang: &'a str,
     country: Option<&'a str>,
     suspicious: bool,
 }
@@ -341,7 +344,7 @@ fn majority_switch(posts: &[&Post<'_>], min_posts: u64) -> Option<(String, Strin
         .map(|p| match codes.iter().position(|c| *c == p.lang) {
             Some(i) => i,
             None => {
-                codes.push(p.lang.as_str());
+                codes.push(p.lang);
                 codes.len() - 1
             }
         })
@@ -420,9 +423,15 @@ pub fn compute(
     figure_bin_ms: i64,
     suspicion: Option<&Suspicion<'_>>,
     options: &LanguageOptions,
+    post_languages: &PostLanguages,
 ) -> Result<Languages> {
     let platform = posts.column("platform")?.str()?;
-    let lang = posts.column("lang")?.str()?;
+    anyhow::ensure!(
+        post_languages.len() == posts.height(),
+        "the post languages cover {} rows, the posts table {}: identify them in the same table",
+        post_languages.len(),
+        posts.height()
+    );
     anyhow::ensure!(
         index.rank_of_row.len() == posts.height(),
         "the account index has {} rows, the posts table {}: build it from the same table",
@@ -430,39 +439,32 @@ pub fn compute(
         posts.height()
     );
     let kind = posts.column("kind")?.str()?;
-    let text = posts.column("text")?.str()?;
     let country = posts.column("country")?.str()?;
     let times = crate::columns::times_ms(posts, "created_at")?;
     let suspicious_accounts: Option<Vec<bool>> = suspicion.map(|s| s.flags(index));
-    // (language, identified from text) per row; identification in parallel, in row order.
-    let languages: Vec<(String, bool)> = (0..posts.height())
-        .into_par_iter()
-        .map(|i| match lang.get(i) {
-            Some(tag) => (normalise_language_tag(tag), false),
-            None => (text.get(i).map_or_else(|| UND.to_string(), identify), true),
-        })
-        .collect();
     // Each account's language: the majority over its own (non-retweet) posts.
     let mut own: HashMap<u32, HashMap<&str, u64>> = HashMap::new();
-    for (i, (l, _)) in languages.iter().enumerate() {
+    for i in 0..posts.height() {
+        let (l, _) = post_languages.get(i);
         if let (Some(_), Some(a), false) = (
             platform.get(i),
             index.rank_of_row[i],
             kind.get(i) == Some(RETWEET) || l == UND,
         ) {
-            *own.entry(a).or_default().entry(l.as_str()).or_default() += 1;
+            *own.entry(a).or_default().entry(l).or_default() += 1;
         }
     }
-    let account_language: HashMap<u32, String> = own
+    let account_language: HashMap<u32, &str> = own
         .into_iter()
-        .map(|(key, counts)| (key, most_common(&counts).to_string()))
+        .map(|(key, counts)| (key, most_common(&counts)))
         .collect();
     let mut from_export = 0;
     let mut identified = 0;
     let mut undetermined = 0;
     let mut rows: Vec<Post> = Vec::with_capacity(posts.height());
-    for (i, (lang, from_text)) in languages.into_iter().enumerate() {
-        let (Some(p), Some(t)) = (platform.get(i), times[i]) else {
+    for (i, &time) in times.iter().enumerate() {
+        let (lang, from_text) = post_languages.get(i);
+        let (Some(p), Some(t)) = (platform.get(i), time) else {
             continue;
         };
         if lang == UND {
@@ -474,7 +476,7 @@ pub fn compute(
         }
         let a = index.rank_of_row[i];
         let lang = match (kind.get(i), a) {
-            (Some(RETWEET), Some(a)) => account_language.get(&a).cloned().unwrap_or(lang),
+            (Some(RETWEET), Some(a)) => account_language.get(&a).copied().unwrap_or(lang),
             _ => lang,
         };
         rows.push(Post {
@@ -500,7 +502,7 @@ pub fn compute(
     for r in &rows {
         let bin = r.time_ms.div_euclid(bin_ms) * bin_ms;
         let keys = [
-            Some(("language", r.lang.as_str())),
+            Some(("language", r.lang)),
             r.country.map(|c| ("country", c)),
         ];
         for (dimension, value) in keys.into_iter().flatten() {
@@ -553,7 +555,7 @@ pub fn compute(
         ],
     )?;
 
-    let languages = totals(rows.iter().map(|r| (r, r.lang.clone())), scored, |c| {
+    let languages = totals(rows.iter().map(|r| (r, r.lang.to_string())), scored, |c| {
         language_name(c)
     });
     let countries = totals(
@@ -583,7 +585,7 @@ pub fn compute(
         let own: Vec<&Post> = rows.iter().filter(|r| r.platform == *p).collect();
         let mut counts: HashMap<String, u64> = HashMap::new();
         for r in own.iter().take(options.first_posts) {
-            *counts.entry(r.lang.clone()).or_default() += 1;
+            *counts.entry(r.lang.to_string()).or_default() += 1;
         }
         first_posts.push(PlatformLanguages {
             platform: p.to_string(),
@@ -600,7 +602,7 @@ pub fn compute(
                 if langs.is_empty() {
                     order.push(a);
                 }
-                *langs.entry(r.lang.as_str()).or_default() += 1;
+                *langs.entry(r.lang).or_default() += 1;
             }
         }
         let mut counts: HashMap<String, u64> = HashMap::new();
@@ -656,7 +658,7 @@ pub fn compute(
     for r in &rows {
         let b = ((r.time_ms.div_euclid(figure_bin_ms) * figure_bin_ms - first_bin) / figure_bin_ms)
             as usize;
-        counts[band_of(&r.lang)][b] += 1;
+        counts[band_of(r.lang)][b] += 1;
         per_bin[b] += 1;
     }
     let bin_start_ms: Vec<i64> = (0..n_bins)
@@ -738,12 +740,12 @@ mod tests {
         assert_eq!(identify("lol ok"), UND);
     }
 
-    fn post(t: i64, lang: &str) -> Post<'static> {
+    fn post(t: i64, lang: &'static str) -> Post<'static> {
         Post {
             platform: "twitter",
             account: Some(0),
             time_ms: t,
-            lang: lang.to_string(),
+            lang,
             country: None,
             suspicious: false,
         }
@@ -793,7 +795,7 @@ mod tests {
 
     impl ClonePosts for Vec<Post<'static>> {
         fn clone_posts(&self) -> Vec<Post<'static>> {
-            self.iter().map(|p| post(p.time_ms, &p.lang)).collect()
+            self.iter().map(|p| post(p.time_ms, p.lang)).collect()
         }
     }
 }

@@ -287,8 +287,9 @@ const AFTER_INGEST: &[&str] = &[
     "lang",
     "country",
 ];
-/// Dropped after coordination, which alone reads the hashtags.
-const ONLY_COORDINATION: &[&str] = &["hashtags"];
+/// Dropped after coordination, which alone reads the hashtags and (with the post
+/// languages and the spread's first posts, taken right after it) the text and `lang`.
+const ONLY_COORDINATION: &[&str] = &["hashtags", "text", "lang"];
 /// Dropped after features, which alone reads the parents' times.
 const ONLY_FEATURES: &[&str] = &["parent_created_at"];
 /// Dropped after the graph, which alone reads mentions and parents' authors.
@@ -353,6 +354,14 @@ fn run_stages<'scope>(
         &dir.join("coordination"),
     )?;
     timed("coordination", began);
+
+    // What the later stages need of the text, taken now so that it can leave memory (it
+    // is dropped with the hashtags below).
+    progress.stage("post languages");
+    let began = Instant::now();
+    let post_languages = languages::PostLanguages::identify(&posts)?;
+    let first_posts = spread::first_posts(&posts)?;
+    timed("post languages", began);
 
     progress.stage("features and scores");
     let began = Instant::now();
@@ -436,7 +445,13 @@ fn run_stages<'scope>(
     // Authors numbered again (the coordination and features index was dropped to keep the
     // graph stage's peak lower), once for both stages.
     let index = AccountIndex::build(&posts)?;
-    let mut spread = spread::compute(&posts, &index, options.bin_ms, Some(&suspicion))?;
+    let mut spread = spread::compute(
+        &posts,
+        &index,
+        options.bin_ms,
+        Some(&suspicion),
+        first_posts,
+    )?;
     export::write_csv(&mut spread.bins, &dir.join("spread.csv"))?;
     let mut languages = languages::compute(
         &posts,
@@ -445,6 +460,7 @@ fn run_stages<'scope>(
         figures::figure_bin_ms(&spread)?,
         Some(&suspicion),
         &languages::LanguageOptions::default(),
+        &post_languages,
     )?;
     export::write_csv(&mut languages.bins, &dir.join("languages.csv"))?;
     let subject = match options.ingest.tags.as_slice() {

@@ -305,16 +305,50 @@ fn lagged_correlation(a: &[f64], b: &[f64], lag: i64) -> Option<f64> {
     (va > 0.0 && vb > 0.0).then(|| cov / (va * vb).sqrt())
 }
 
+/// The first post of each platform, in the order of the rows (`posts` comes sorted by time
+/// from ingest), with its text cut to 280 characters. Apart from [`compute`] so that `run`
+/// can take it while the text is still in memory (see [`crate::languages::PostLanguages`]).
+pub fn first_posts(posts: &DataFrame) -> Result<Vec<FirstPost>> {
+    let platform = posts.column("platform")?.str()?;
+    let author = posts.column("author_id")?.str()?;
+    let handle = posts.column("author_handle")?.str()?;
+    let post_id = posts.column("post_id")?.str()?;
+    let kind = posts.column("kind")?.str()?;
+    let text = posts.column("text")?.str()?;
+    let times = crate::columns::times_ms(posts, "created_at")?;
+    let mut first_posts: Vec<FirstPost> = Vec::new();
+    for (i, &time) in times.iter().enumerate() {
+        let (Some(p), Some(t)) = (platform.get(i), time) else {
+            continue;
+        };
+        if first_posts.iter().any(|f| f.platform == p) {
+            continue;
+        }
+        first_posts.push(FirstPost {
+            platform: p.to_string(),
+            at: iso_seconds(t).unwrap_or_default(),
+            at_ms: t,
+            post_id: post_id.get(i).unwrap_or_default().to_string(),
+            author_id: author.get(i).map(str::to_string),
+            author_handle: handle.get(i).map(str::to_string),
+            kind: kind.get(i).unwrap_or_default().to_string(),
+            text: text.get(i).map(|s| s.chars().take(280).collect()),
+        });
+    }
+    Ok(first_posts)
+}
+
 /// Computes the spread tables from the posts (sorted by time, as ingest writes them);
-/// `index` numbers their authors ([`AccountIndex::build`] of the same table).
+/// `index` numbers their authors ([`AccountIndex::build`] of the same table) and
+/// `first_posts` are [`first_posts`] of the same table.
 pub fn compute(
     posts: &DataFrame,
     index: &AccountIndex<'_>,
     bin_ms: i64,
     suspicion: Option<&Suspicion<'_>>,
+    first_posts: Vec<FirstPost>,
 ) -> Result<Spread> {
     let platform = posts.column("platform")?.str()?;
-    let author = posts.column("author_id")?.str()?;
     let handle = posts.column("author_handle")?.str()?;
     let post_id = posts.column("post_id")?.str()?;
     anyhow::ensure!(
@@ -325,7 +359,6 @@ pub fn compute(
     );
     let kind = posts.column("kind")?.str()?;
     let parent = posts.column("parent_post_id")?.str()?;
-    let text = posts.column("text")?.str()?;
     let urls = crate::columns::StringLists::new(posts.column("urls")?)?;
     let times = crate::columns::times_ms(posts, "created_at")?;
 
@@ -466,26 +499,6 @@ pub fn compute(
         ],
     )?;
 
-    // First post per platform, in time order.
-    let mut first_posts: Vec<FirstPost> = Vec::new();
-    for (i, &time) in times.iter().enumerate() {
-        let (Some(p), Some(t)) = (platform.get(i), time) else {
-            continue;
-        };
-        if first_posts.iter().any(|f| f.platform == p) {
-            continue;
-        }
-        first_posts.push(FirstPost {
-            platform: p.to_string(),
-            at: iso_seconds(t).unwrap_or_default(),
-            at_ms: t,
-            post_id: post_id.get(i).unwrap_or_default().to_string(),
-            author_id: author.get(i).map(str::to_string),
-            author_handle: handle.get(i).map(str::to_string),
-            kind: kind.get(i).unwrap_or_default().to_string(),
-            text: text.get(i).map(|s| s.chars().take(280).collect()),
-        });
-    }
     let mut lead_lag = Vec::new();
     for (i, leader) in first_posts.iter().enumerate() {
         for follower in &first_posts[i + 1..] {
