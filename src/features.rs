@@ -178,11 +178,16 @@ struct SortedPosts<'a> {
     account: Vec<u32>,
     /// (platform, author_id) by rank ([`AccountIndex::keys`]).
     keys: &'a [(&'a str, &'a str)],
-    handle: Vec<Option<&'a str>>,
+    /// The post's row in the posts table: handles and parents' authors are read from their
+    /// columns through it (4 bytes a post where a gathered copy of each took 16).
+    row: Vec<u32>,
+    handle: &'a StringChunked,
+    parent_author_of_row: &'a StringChunked,
     time_ms: Vec<i64>,
     is_retweet: Vec<bool>,
-    latency_s: Vec<Option<f64>>,
-    parent_author: Vec<Option<&'a str>>,
+    /// Seconds from the original to this retweet, NaN for posts that are not retweets with
+    /// a known original time (8 bytes a post, not an `Option`'s 16).
+    latency_s: Vec<f64>,
     /// Whether a retweet is among the first of a large cascade; `None` for posts that are
     /// not retweets of a large cascade.
     early_retweet: Vec<Option<bool>>,
@@ -192,6 +197,16 @@ impl<'a> SortedPosts<'a> {
     /// (platform, author_id) of the post at sorted position `i`.
     fn key(&self, i: usize) -> (&'a str, &'a str) {
         self.keys[self.account[i] as usize]
+    }
+
+    /// The handle on the post at sorted position `i`.
+    fn handle(&self, i: usize) -> Option<&'a str> {
+        self.handle.get(self.row[i] as usize)
+    }
+
+    /// The author of the post that the post at sorted position `i` answers or shares.
+    fn parent_author(&self, i: usize) -> Option<&'a str> {
+        self.parent_author_of_row.get(self.row[i] as usize)
     }
 }
 
@@ -333,25 +348,26 @@ fn sorted_view<'a>(posts: &'a DataFrame, index: &'a AccountIndex<'a>) -> Result<
     phase("sort: order", began);
     let began = std::time::Instant::now();
     let parent_ms = times_ms(posts, "parent_created_at")?;
-    let handle = strs(posts, "author_handle")?;
-    let parent_author = strs(posts, "parent_author_id")?;
     let rows = || order.iter().map(|&(_, _, row)| row as usize);
     let time_ms: Vec<i64> = rows().map(|i| time[i].unwrap_or(0)).collect();
+    drop(time);
     let latency_s = rows()
         .zip(&time_ms)
         .map(|(i, &t)| match (is_retweet[i], parent_ms[i]) {
-            (true, Some(p)) => Some(((t - p) as f64 / 1000.0).max(0.0)),
-            _ => None,
+            (true, Some(p)) => ((t - p) as f64 / 1000.0).max(0.0),
+            _ => f64::NAN,
         })
         .collect();
+    drop(parent_ms);
     let sorted = SortedPosts {
         account: order.iter().map(|&(rank, _, _)| rank).collect(),
         keys: &index.keys,
-        handle: rows().map(|i| handle[i]).collect(),
+        row: order.iter().map(|&(_, _, row)| row).collect(),
+        handle: posts.column("author_handle")?.str()?,
+        parent_author_of_row: posts.column("parent_author_id")?.str()?,
         time_ms,
         is_retweet: rows().map(|i| is_retweet[i]).collect(),
         latency_s,
-        parent_author: rows().map(|i| parent_author[i]).collect(),
         early_retweet: rows().map(|i| early[i]).collect(),
     };
     phase("sort: gather", began);
@@ -478,7 +494,8 @@ fn account_signals(
 
     let mut latencies: Vec<f64> = retweet_rows
         .iter()
-        .filter_map(|&i| sorted.latency_s[i])
+        .map(|&i| sorted.latency_s[i])
+        .filter(|l| !l.is_nan())
         .collect();
     if latencies.len() as u32 >= MIN_RETWEETS {
         let within =
@@ -505,8 +522,8 @@ fn account_signals(
     if retweets >= 5 {
         let mut sources: HashMap<&str, u32> = HashMap::new();
         for &i in &retweet_rows {
-            if let Some(source) = &sorted.parent_author[i] {
-                *sources.entry(*source).or_default() += 1;
+            if let Some(source) = sorted.parent_author(i) {
+                *sources.entry(source).or_default() += 1;
             }
         }
         let known: u32 = sources.values().sum();
@@ -519,14 +536,7 @@ fn account_signals(
     let handle = profile
         .as_ref()
         .and_then(|p| p.handle)
-        .or_else(|| {
-            sorted.handle[range.clone()]
-                .iter()
-                .rev()
-                .flatten()
-                .next()
-                .copied()
-        })
+        .or_else(|| range.clone().rev().find_map(|i| sorted.handle(i)))
         .map(str::to_string);
     if let Some(profile) = profile {
         let age_at_snapshot = match (profile.created_ms, profile.observed_ms) {
@@ -618,7 +628,7 @@ pub fn compute_indexed(
     let began = std::time::Instant::now();
     let mut received: foldhash::HashMap<(&str, &str), u32> = Default::default();
     for i in 0..sorted.account.len() {
-        if let (true, Some(parent)) = (sorted.is_retweet[i], sorted.parent_author[i]) {
+        if let (true, Some(parent)) = (sorted.is_retweet[i], sorted.parent_author(i)) {
             *received.entry((sorted.key(i).0, parent)).or_default() += 1;
         }
     }
