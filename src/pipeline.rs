@@ -303,8 +303,8 @@ fn drop_columns(posts: &mut DataFrame, done: &[&str]) {
 }
 
 /// The stages in order. The canonical tables are written on a background thread while
-/// the analysis goes on (they are read-only from here; writing them was 1.2 s of one core
-/// per million posts).
+/// the account index is built (they are read-only from here; writing them was 1.2 s of one
+/// core per million posts).
 fn run_stages<'scope>(
     dir: &'scope Path,
     options: &RunOptions,
@@ -337,16 +337,25 @@ fn run_stages<'scope>(
         export::write_parquet(&mut posts_out, &dir.join("posts.parquet"))?;
         export::write_parquet(&mut accounts_out, &dir.join("accounts.parquet"))
     });
-    // From here on only the columns the stages read: the others are freed as soon as the
-    // writer thread has written them.
+    // From here on only the columns the stages read: the others are freed once the writer
+    // thread has written them.
     posts = posts.select(AFTER_INGEST.iter().copied())?;
     timed("ingest", began);
 
     progress.stage("coordination");
     let began = Instant::now();
-    // Dense account ids, computed once for coordination and features.
-    let index = AccountIndex::build(&posts)?;
+    // Dense account ids, computed once for coordination and features, from the two columns
+    // they borrow (shared, not copied), so that `posts` can lose columns while it lives.
+    let authors = posts.select(["platform", "author_id"])?;
+    let index = AccountIndex::build(&authors)?;
     crate::measure::stage_timing("coordination", "account index", began);
+    // The sweeps start once the canonical tables are written (the writer ran beside the
+    // account index, one core's work): the columns only written are freed first, and the
+    // writer's copy of the text goes before features. Writing beside the whole of
+    // coordination held the full table into the features stage: +1.2 GB at 10 M posts.
+    let since = Instant::now();
+    joined(tables_written, "writing the canonical tables")?;
+    crate::measure::stage_timing("coordination", "waiting for the canonical tables", since);
     let mut found = export::write_coordination(
         &posts,
         &index,
@@ -361,6 +370,7 @@ fn run_stages<'scope>(
     let began = Instant::now();
     let post_languages = languages::PostLanguages::identify(&posts)?;
     let first_posts = spread::first_posts(&posts)?;
+    drop_columns(&mut posts, ONLY_COORDINATION);
     timed("post languages", began);
 
     progress.stage("features and scores");
@@ -368,7 +378,7 @@ fn run_stages<'scope>(
     let phase = |name: &str, since: Instant| crate::measure::stage_timing("features", name, since);
     let mut account_features = features::compute_indexed(&posts, &accounts, &index)?;
     drop(index);
-    drop_columns(&mut posts, ONLY_COORDINATION);
+    drop(authors);
     phase("signals", began);
     let since = Instant::now();
     features::apply_coordination(&mut account_features, &found.by_account);
@@ -498,6 +508,5 @@ fn run_stages<'scope>(
     export::write_text(&report::markdown(&summary), &dir.join("report.md"))?;
     timed("report", began);
 
-    joined(tables_written, "writing the canonical tables")?;
     Ok((summary, ingest_report, timings))
 }
