@@ -214,9 +214,13 @@ impl<W: Write> ParquetStream<W> {
         let (parquet_schema, options, encodings) =
             (&self.parquet_schema, self.options, &self.encodings);
         let encode = |column: usize| -> Result<Vec<Vec<CompressedPage>>> {
-            let array = group.columns()[column]
-                .as_materialized_series()
-                .to_arrow(chunk, CompatLevel::oldest());
+            let series = group.columns()[column].as_materialized_series();
+            let array = match series.dtype() {
+                DataType::List(_) => {
+                    list_chunk_with_own_values(series, chunk)?.to_arrow(0, CompatLevel::oldest())
+                }
+                _ => series.to_arrow(chunk, CompatLevel::oldest()),
+            };
             let mut leaves = Vec::new();
             for pages in array_to_columns(
                 &array,
@@ -249,6 +253,41 @@ impl<W: Write> ParquetStream<W> {
         self.batched.finish()?;
         Ok(())
     }
+}
+
+/// Chunk `chunk` of a list column as a one-chunk series holding only its own rows' values.
+/// A row group is a slice of the table, and a sliced list array keeps the values of every
+/// row: polars' Arrow conversion converted them all (a copy of the whole column's strings)
+/// for each row group, so writing grew with rows × row groups (10 M posts: 37 row groups,
+/// each converting every hashtag, URL and mention). The values and offsets written are the
+/// same.
+fn list_chunk_with_own_values(series: &Series, chunk: usize) -> Result<Series> {
+    use polars_arrow::array::{Array, ListArray};
+    use polars_arrow::offset::OffsetsBuffer;
+    let array = series.chunks()[chunk]
+        .as_any()
+        .downcast_ref::<ListArray<i64>>()
+        .with_context(|| format!("column `{}` is not a large list", series.name()))?;
+    let offsets = array.offsets().as_slice();
+    let (start, end) = (offsets[0], offsets[offsets.len() - 1]);
+    let values = array
+        .values()
+        .sliced(start as usize, (end - start) as usize);
+    let rebased: Vec<i64> = offsets.iter().map(|o| o - start).collect();
+    let list = ListArray::<i64>::try_new(
+        array.dtype().clone(),
+        OffsetsBuffer::try_from(rebased)?,
+        values,
+        array.validity().cloned(),
+    )?;
+    // SAFETY: the same list type as the column's, its values a slice of the column's.
+    Ok(unsafe {
+        Series::from_chunks_and_dtype_unchecked(
+            series.name().clone(),
+            vec![Box::new(list)],
+            series.dtype(),
+        )
+    })
 }
 
 /// Pretty JSON with a final newline.
@@ -365,6 +404,46 @@ pub fn write_text(text: &str, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A slice of a list column, trimmed: only its rows' values, the same lists.
+    #[test]
+    fn list_chunks_keep_only_their_rows_values() {
+        let mut tags = ListStringChunkedBuilder::new("tags".into(), 100, 300);
+        for i in 0..100 {
+            if i % 9 == 0 {
+                tags.append_null();
+            } else {
+                let row: Vec<String> = (0..i % 4).map(|j| format!("tag{i}-{j}")).collect();
+                tags.append_values_iter(row.iter().map(String::as_str));
+            }
+        }
+        let column = tags.finish().into_series();
+        let slice = column.slice(40, 30);
+        let trimmed = list_chunk_with_own_values(&slice, 0).unwrap();
+        assert!(trimmed.equals_missing(&slice));
+        let values = trimmed
+            .list()
+            .unwrap()
+            .downcast_iter()
+            .next()
+            .unwrap()
+            .values()
+            .len();
+        let expected: usize = (40..70).filter(|i| i % 9 != 0).map(|i| i % 4).sum();
+        assert_eq!(values, expected);
+        let full = slice
+            .list()
+            .unwrap()
+            .downcast_iter()
+            .next()
+            .unwrap()
+            .values()
+            .len();
+        assert!(
+            full > values,
+            "the untrimmed slice keeps every row's values"
+        );
+    }
 
     #[test]
     fn parquet_has_polars_layout_without_view_types() {
