@@ -344,38 +344,55 @@ pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
         .collect();
     // (platform, id) is unique in the map, so an unstable sort gives one order.
     rows.par_sort_unstable_by(|a, b| (a.platform, &a.account_id).cmp(&(b.platform, &b.account_id)));
-    let datetime = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+    let datetime = &DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+    let rows = &rows;
+    // Each column made by its own task (in order: the tasks are collected by position).
+    type MakeColumn<'r> = Box<dyn Fn() -> PolarsResult<Column> + Send + Sync + 'r>;
     macro_rules! col {
         ($name:literal, $field:ident) => {
-            Column::new(
-                $name.into(),
-                rows.iter().map(|r| r.$field).collect::<Vec<_>>(),
-            )
+            Box::new(move || {
+                Ok(Column::new(
+                    $name.into(),
+                    rows.iter().map(|r| r.$field).collect::<Vec<_>>(),
+                ))
+            }) as MakeColumn<'_>
+        };
+    }
+    macro_rules! time {
+        ($name:literal, $field:ident) => {
+            Box::new(move || {
+                Column::new(
+                    $name.into(),
+                    rows.iter().map(|r| r.$field).collect::<Vec<_>>(),
+                )
+                .cast(datetime)
+            }) as MakeColumn<'_>
         };
     }
     // Strings are copied once, into the column, not cloned first.
     macro_rules! text {
         ($name:literal, $field:ident) => {
-            Column::new(
-                $name.into(),
-                rows.iter().map(|r| r.$field.as_deref()).collect::<Vec<_>>(),
-            )
+            Box::new(move || {
+                Ok(Column::new(
+                    $name.into(),
+                    rows.iter().map(|r| r.$field.as_deref()).collect::<Vec<_>>(),
+                ))
+            }) as MakeColumn<'_>
         };
     }
-    let columns = vec![
-        Column::new(
-            "platform".into(),
-            rows.iter().map(|r| r.platform).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "account_id".into(),
-            rows.iter()
-                .map(|r| r.account_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
+    let makers: Vec<MakeColumn<'_>> = vec![
+        col!("platform", platform),
+        Box::new(move || {
+            Ok(Column::new(
+                "account_id".into(),
+                rows.iter()
+                    .map(|r| r.account_id.as_str())
+                    .collect::<Vec<_>>(),
+            ))
+        }),
         text!("handle", handle),
         text!("display_name", display_name),
-        col!("account_created_at", account_created_at_ms).cast(&datetime)?,
+        time!("account_created_at", account_created_at_ms),
         col!("followers", followers),
         col!("friends", friends),
         col!("statuses_count", statuses_count),
@@ -387,8 +404,12 @@ pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
         text!("description", description),
         text!("location", location),
         col!("bot", bot),
-        col!("profile_observed_at", observed_at_ms).cast(&datetime)?,
+        time!("profile_observed_at", observed_at_ms),
     ];
+    let columns = makers
+        .into_par_iter()
+        .map(|make| make())
+        .collect::<PolarsResult<Vec<Column>>>()?;
     super::timing("accounts table", started);
     DataFrame::new_infer_height(columns)
 }
