@@ -421,24 +421,19 @@ mod tests {
         let slice = column.slice(40, 30);
         let trimmed = list_chunk_with_own_values(&slice, 0).unwrap();
         assert!(trimmed.equals_missing(&slice));
-        let values = trimmed
-            .list()
-            .unwrap()
-            .downcast_iter()
-            .next()
-            .unwrap()
-            .values()
-            .len();
+        let values_held = |s: &Series| {
+            s.list()
+                .unwrap()
+                .downcast_iter()
+                .next()
+                .unwrap()
+                .values()
+                .len()
+        };
+        let values = values_held(&trimmed);
         let expected: usize = (40..70).filter(|i| i % 9 != 0).map(|i| i % 4).sum();
         assert_eq!(values, expected);
-        let full = slice
-            .list()
-            .unwrap()
-            .downcast_iter()
-            .next()
-            .unwrap()
-            .values()
-            .len();
+        let full = values_held(&slice);
         assert!(
             full > values,
             "the untrimmed slice keeps every row's values"
