@@ -181,7 +181,7 @@ struct SortedPosts<'a> {
     /// The post's row in the posts table: handles and parents' authors are read from their
     /// columns through it (4 bytes a post where a gathered copy of each took 16).
     row: Vec<u32>,
-    handle: &'a StringChunked,
+    handle_of_row: &'a StringChunked,
     parent_author_of_row: &'a StringChunked,
     time_ms: Vec<i64>,
     is_retweet: Vec<bool>,
@@ -201,7 +201,7 @@ impl<'a> SortedPosts<'a> {
 
     /// The handle on the post at sorted position `i`.
     fn handle(&self, i: usize) -> Option<&'a str> {
-        self.handle.get(self.row[i] as usize)
+        self.handle_of_row.get(self.row[i] as usize)
     }
 
     /// The author of the post that the post at sorted position `i` answers or shares.
@@ -363,7 +363,7 @@ fn sorted_view<'a>(posts: &'a DataFrame, index: &'a AccountIndex<'a>) -> Result<
         account: order.iter().map(|&(rank, _, _)| rank).collect(),
         keys: &index.keys,
         row: order.iter().map(|&(_, _, row)| row).collect(),
-        handle: posts.column("author_handle")?.str()?,
+        handle_of_row: posts.column("author_handle")?.str()?,
         parent_author_of_row: posts.column("parent_author_id")?.str()?,
         time_ms,
         is_retweet: rows().map(|i| is_retweet[i]).collect(),

@@ -25,7 +25,7 @@ impl SignalValues {
 
     /// Sets value `i`; a non-finite value is stored as absent. Panics if `i` is out of range.
     pub fn set(&mut self, i: usize, value: Option<f64>) {
-        self.0[i] = value.filter(|v| v.is_finite()).unwrap_or(f64::NAN);
+        self.0[i] = stored(value);
     }
 
     /// The values in order.
@@ -47,13 +47,13 @@ impl SignalValues {
 impl FromIterator<Option<f64>> for SignalValues {
     /// Non-finite values are stored as absent, as [`SignalValues::set`] does.
     fn from_iter<I: IntoIterator<Item = Option<f64>>>(values: I) -> Self {
-        SignalValues(
-            values
-                .into_iter()
-                .map(|v| v.filter(|v| v.is_finite()).unwrap_or(f64::NAN))
-                .collect(),
-        )
+        SignalValues(values.into_iter().map(stored).collect())
     }
+}
+
+/// How a value is stored: itself when finite, else NaN ("no value").
+fn stored(value: Option<f64>) -> f64 {
+    value.filter(|v| v.is_finite()).unwrap_or(f64::NAN)
 }
 
 #[cfg(test)]

@@ -344,69 +344,45 @@ pub fn accounts_dataframe(accounts: AccountMap) -> PolarsResult<DataFrame> {
         .collect();
     // (platform, id) is unique in the map, so an unstable sort gives one order.
     rows.par_sort_unstable_by(|a, b| (a.platform, &a.account_id).cmp(&(b.platform, &b.account_id)));
-    let datetime = &DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
     let rows = &rows;
-    // Each column made by its own task (in order: the tasks are collected by position).
-    type MakeColumn<'r> = Box<dyn Fn() -> PolarsResult<Column> + Send + Sync + 'r>;
-    macro_rules! col {
-        ($name:literal, $field:ident) => {
+    // One task per column, run in parallel and collected in order. Strings are copied
+    // once, into the column, not cloned first.
+    type Task<'r> = Box<dyn Fn() -> PolarsResult<Column> + Send + Sync + 'r>;
+    macro_rules! column {
+        ($name:literal, |$r:ident| $value:expr) => {
+            column!($name, |$r| $value, Ok)
+        };
+        ($name:literal, |$r:ident| $value:expr, $finish:expr) => {
             Box::new(move || {
-                Ok(Column::new(
+                $finish(Column::new(
                     $name.into(),
-                    rows.iter().map(|r| r.$field).collect::<Vec<_>>(),
+                    rows.iter().map(|$r| $value).collect::<Vec<_>>(),
                 ))
-            }) as MakeColumn<'_>
+            }) as Task<'_>
         };
     }
-    macro_rules! time {
-        ($name:literal, $field:ident) => {
-            Box::new(move || {
-                Column::new(
-                    $name.into(),
-                    rows.iter().map(|r| r.$field).collect::<Vec<_>>(),
-                )
-                .cast(datetime)
-            }) as MakeColumn<'_>
-        };
-    }
-    // Strings are copied once, into the column, not cloned first.
-    macro_rules! text {
-        ($name:literal, $field:ident) => {
-            Box::new(move || {
-                Ok(Column::new(
-                    $name.into(),
-                    rows.iter().map(|r| r.$field.as_deref()).collect::<Vec<_>>(),
-                ))
-            }) as MakeColumn<'_>
-        };
-    }
-    let makers: Vec<MakeColumn<'_>> = vec![
-        col!("platform", platform),
-        Box::new(move || {
-            Ok(Column::new(
-                "account_id".into(),
-                rows.iter()
-                    .map(|r| r.account_id.as_str())
-                    .collect::<Vec<_>>(),
-            ))
-        }),
-        text!("handle", handle),
-        text!("display_name", display_name),
-        time!("account_created_at", account_created_at_ms),
-        col!("followers", followers),
-        col!("friends", friends),
-        col!("statuses_count", statuses_count),
-        col!("favourites_count", favourites_count),
-        col!("listed_count", listed_count),
-        col!("verified", verified),
-        col!("default_profile", default_profile),
-        col!("default_profile_image", default_profile_image),
-        text!("description", description),
-        text!("location", location),
-        col!("bot", bot),
-        time!("profile_observed_at", observed_at_ms),
+    let datetime = &DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+    let as_time = move |column: Column| column.cast(datetime);
+    let tasks: Vec<Task<'_>> = vec![
+        column!("platform", |r| r.platform),
+        column!("account_id", |r| r.account_id.as_str()),
+        column!("handle", |r| r.handle.as_deref()),
+        column!("display_name", |r| r.display_name.as_deref()),
+        column!("account_created_at", |r| r.account_created_at_ms, as_time),
+        column!("followers", |r| r.followers),
+        column!("friends", |r| r.friends),
+        column!("statuses_count", |r| r.statuses_count),
+        column!("favourites_count", |r| r.favourites_count),
+        column!("listed_count", |r| r.listed_count),
+        column!("verified", |r| r.verified),
+        column!("default_profile", |r| r.default_profile),
+        column!("default_profile_image", |r| r.default_profile_image),
+        column!("description", |r| r.description.as_deref()),
+        column!("location", |r| r.location.as_deref()),
+        column!("bot", |r| r.bot),
+        column!("profile_observed_at", |r| r.observed_at_ms, as_time),
     ];
-    let columns = makers
+    let columns = tasks
         .into_par_iter()
         .map(|make| make())
         .collect::<PolarsResult<Vec<Column>>>()?;
