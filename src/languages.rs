@@ -18,8 +18,6 @@
 //! post of known language keeps the original's language. Profile `location` and time zones
 //! are not used: they are free text and far noisier than the post language.
 
-use std::collections::BTreeMap;
-
 use foldhash::{HashMap, HashMapExt, HashSet};
 
 use anyhow::Result;
@@ -264,12 +262,12 @@ struct Post<'a> {
 
 /// The most frequent language in `counts` (ties: the alphabetically first), which must not
 /// be empty.
-fn most_common<'a>(counts: &HashMap<&'a str, u64>) -> &'a str {
+/// The value counted most often; ties: the alphabetically first. `None` for no counts.
+fn most_common<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Option<&'a str> {
     counts
-        .iter()
-        .max_by(|x, y| x.1.cmp(y.1).then_with(|| y.0.cmp(x.0)))
-        .map(|(l, _)| *l)
-        .expect("counted at least one post")
+        .into_iter()
+        .max_by(|x, y| x.1.cmp(&y.1).then_with(|| y.0.cmp(x.0)))
+        .map(|(l, _)| l)
 }
 
 fn ranked(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
@@ -280,13 +278,13 @@ fn ranked(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
 
 /// Counts per group value over `posts`, with accounts and suspicious posts.
 fn totals<'a>(
-    posts: impl Iterator<Item = (&'a Post<'a>, String)>,
+    posts: impl Iterator<Item = (&'a Post<'a>, &'a str)>,
     scored: bool,
     name: impl Fn(&str) -> String,
 ) -> Vec<GroupTotal> {
-    // Per value: posts, accounts, suspicious posts.
+    // Per value: posts, accounts, suspicious posts (hashed per post, ordered once).
     type Tally = (u64, HashSet<u32>, u64);
-    let mut by: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by: HashMap<&str, Tally> = HashMap::new();
     let mut all = 0u64;
     for (post, value) in posts {
         let entry = by.entry(value).or_default();
@@ -297,11 +295,13 @@ fn totals<'a>(
         }
         entry.2 += u64::from(post.suspicious);
     }
+    let mut by: Vec<(&str, Tally)> = by.into_iter().collect();
+    by.sort_unstable_by_key(|(code, _)| *code);
     let mut out: Vec<GroupTotal> = by
         .into_iter()
         .map(|(code, (posts, accounts, suspicious))| GroupTotal {
-            name: name(&code),
-            code,
+            name: name(code),
+            code: code.to_string(),
             posts,
             share: round(posts as f64 / all.max(1) as f64),
             accounts: accounts.len() as u64,
@@ -443,7 +443,8 @@ pub fn compute(
     let times = crate::columns::times_ms(posts, "created_at")?;
     let suspicious_accounts: Option<Vec<bool>> = suspicion.map(|s| s.flags(index));
     // Each account's language: the majority over its own (non-retweet) posts.
-    let mut own: HashMap<u32, HashMap<&str, u64>> = HashMap::new();
+    // Per account (by rank) its languages and their counts: mostly one.
+    let mut own: Vec<Vec<(&str, u64)>> = vec![Vec::new(); index.len()];
     for i in 0..posts.height() {
         let (l, _) = post_languages.get(i);
         if let (Some(_), Some(a), false) = (
@@ -451,13 +452,14 @@ pub fn compute(
             index.rank_of_row[i],
             kind.get(i) == Some(RETWEET) || l == UND,
         ) {
-            *own.entry(a).or_default().entry(l).or_default() += 1;
+            let counts = &mut own[a as usize];
+            match counts.iter_mut().find(|(language, _)| *language == l) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((l, 1)),
+            }
         }
     }
-    let account_language: HashMap<u32, &str> = own
-        .into_iter()
-        .map(|(key, counts)| (key, most_common(&counts)))
-        .collect();
+    let account_language: Vec<Option<&str>> = own.into_iter().map(most_common).collect();
     let mut from_export = 0;
     let mut identified = 0;
     let mut undetermined = 0;
@@ -476,7 +478,7 @@ pub fn compute(
         }
         let a = index.rank_of_row[i];
         let lang = match (kind.get(i), a) {
-            (Some(RETWEET), Some(a)) => account_language.get(&a).copied().unwrap_or(lang),
+            (Some(RETWEET), Some(a)) => account_language[a as usize].unwrap_or(lang),
             _ => lang,
         };
         rows.push(Post {
@@ -555,12 +557,11 @@ pub fn compute(
         ],
     )?;
 
-    let languages = totals(rows.iter().map(|r| (r, r.lang.to_string())), scored, |c| {
+    let languages = totals(rows.iter().map(|r| (r, r.lang)), scored, |c| {
         language_name(c)
     });
     let countries = totals(
-        rows.iter()
-            .filter_map(|r| r.country.map(|c| (r, c.to_string()))),
+        rows.iter().filter_map(|r| r.country.map(|c| (r, c))),
         scored,
         str::to_string,
     );
@@ -594,22 +595,29 @@ pub fn compute(
         });
         // Early amplifiers: the first accounts to post, each with its majority language
         // over all its posts (ties: the alphabetically first).
-        let mut by_account: HashMap<u32, HashMap<&str, u64>> = HashMap::new();
+        // Languages are counted for the first accounts only, not for every account.
+        let mut seen: HashSet<u32> = HashSet::default();
         let mut order: Vec<u32> = Vec::new();
+        for a in own.iter().filter_map(|r| r.account) {
+            if seen.insert(a) {
+                order.push(a);
+            }
+        }
+        let early: HashSet<u32> = order.iter().take(options.early_accounts).copied().collect();
+        let mut by_account: HashMap<u32, HashMap<&str, u64>> = HashMap::new();
         for r in &own {
-            if let Some(a) = r.account {
-                let langs = by_account.entry(a).or_default();
-                if langs.is_empty() {
-                    order.push(a);
-                }
-                *langs.entry(r.lang).or_default() += 1;
+            if let Some(a) = r.account.filter(|a| early.contains(a)) {
+                *by_account.entry(a).or_default().entry(r.lang).or_default() += 1;
             }
         }
         let mut counts: HashMap<String, u64> = HashMap::new();
         for a in order.iter().take(options.early_accounts) {
-            *counts
-                .entry(most_common(&by_account[a]).to_string())
-                .or_default() += 1;
+            let language = by_account
+                .get(a)
+                .and_then(|c| most_common(c.iter().map(|(l, n)| (*l, *n))));
+            if let Some(language) = language {
+                *counts.entry(language.to_string()).or_default() += 1;
+            }
         }
         early_amplifiers.push(PlatformLanguages {
             platform: p.to_string(),
