@@ -3,9 +3,7 @@
 //! replaces the output folder atomically at the end.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -147,34 +145,26 @@ pub struct Manifest {
     pub timings: Vec<StageTiming>,
 }
 
-/// SHA-256 of every input file, by path as the ingest report names it. Runs beside the
-/// stages (it reads every input a second time: 1.5 s of one core for 3.3 GB); `stop`
-/// ends it early when the run fails.
-fn checksum_inputs(inputs: &[PathBuf], stop: &AtomicBool) -> Result<HashMap<String, String>> {
-    let mut sums = HashMap::new();
+/// SHA-256 of every input file, by path as the ingest report names it: `known` holds those
+/// taken as ingest read the files whole (`ingest::Ingested::sha256`); the others (refused,
+/// empty or partly read files) are read again here.
+fn checksum_inputs(
+    inputs: &[PathBuf],
+    mut known: HashMap<String, String>,
+) -> Result<HashMap<String, String>> {
     for (path, _) in ingest::source::expand_inputs(inputs)? {
+        let label = path.display().to_string();
+        if known.contains_key(&label) {
+            continue;
+        }
         let mut file =
             std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
         let mut hasher = Sha256::new();
-        let mut buffer = vec![0u8; 1 << 20];
-        loop {
-            if stop.load(Ordering::Relaxed) {
-                bail!("stopped");
-            }
-            let n = file
-                .read(&mut buffer)
-                .with_context(|| format!("reading {}", path.display()))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buffer[..n]);
-        }
-        sums.insert(
-            path.display().to_string(),
-            format!("{:x}", hasher.finalize()),
-        );
+        std::io::copy(&mut file, &mut hasher)
+            .with_context(|| format!("reading {}", path.display()))?;
+        known.insert(label, format!("{:x}", hasher.finalize()));
     }
-    Ok(sums)
+    Ok(known)
 }
 
 /// The result of a background thread (a panic becomes an error).
@@ -229,15 +219,10 @@ pub fn run(out: &Path, options: &RunOptions, progress: &dyn Progress) -> Result<
 
 fn write_all(dir: &Path, options: &RunOptions, progress: &dyn Progress) -> Result<report::Summary> {
     std::fs::create_dir_all(dir)?;
-    let stop = AtomicBool::new(false);
     std::thread::scope(|background| {
-        let checksums = background.spawn(|| checksum_inputs(&options.inputs, &stop));
-        let result = run_stages(dir, options, progress, background);
-        if result.is_err() {
-            stop.store(true, Ordering::Relaxed);
-        }
-        let (summary, ingest_report, timings) = result?;
-        let sums = joined(checksums, "checksumming the inputs")?;
+        let (summary, ingest_report, timings, read_whole) =
+            run_stages(dir, options, progress, background)?;
+        let sums = checksum_inputs(&options.inputs, read_whole)?;
         let inputs = ingest_report
             .files
             .iter()
@@ -302,6 +287,15 @@ fn drop_columns(posts: &mut DataFrame, done: &[&str]) {
     }
 }
 
+/// What the stages hand back: the summary, the ingest report, the stage timings and the
+/// checksums ingest took of the files it read whole.
+type StagesDone = (
+    report::Summary,
+    ingest::IngestReport,
+    Vec<StageTiming>,
+    HashMap<String, String>,
+);
+
 /// The stages in order. The canonical tables are written on a background thread while
 /// the account index is built (they are read-only from here; writing them was 1.2 s of one
 /// core per million posts).
@@ -310,7 +304,7 @@ fn run_stages<'scope>(
     options: &RunOptions,
     progress: &dyn Progress,
     background: &'scope std::thread::Scope<'scope, '_>,
-) -> Result<(report::Summary, ingest::IngestReport, Vec<StageTiming>)> {
+) -> Result<StagesDone> {
     let mut timings = Vec::new();
     let sampler = crate::measure::PeakSampler::start();
     let mut timed = |stage: &'static str, began: Instant| {
@@ -329,6 +323,7 @@ fn run_stages<'scope>(
     let read = |now: ingest::IngestProgress| progress.ingest(now);
     let ingested = ingest::ingest_with_progress(&options.inputs, &options.ingest, &read)?;
     let (mut posts, accounts, ingest_report) = (ingested.posts, ingested.accounts, ingested.report);
+    let read_whole = ingested.sha256;
     progress.counts(posts.height(), accounts.height());
     export::write_json(&ingest_report, &dir.join("ingest_report.json"))?;
     // Shallow copies (columns are shared) for the writer thread.
@@ -344,8 +339,10 @@ fn run_stages<'scope>(
 
     progress.stage("coordination");
     let began = Instant::now();
-    // Dense account ids, computed once for coordination and features, from the two columns
-    // they borrow (shared, not copied), so that `posts` can lose columns while it lives.
+    // Dense account ids, computed once for coordination, features, the graph and spread
+    // (8 bytes a post and 32 an account; numbering them again cost 3.6 s at 10 M posts),
+    // from the two columns they borrow (shared, not copied), so that `posts` can lose
+    // columns while it lives.
     let authors = posts.select(["platform", "author_id"])?;
     let index = AccountIndex::build(&authors)?;
     crate::measure::stage_timing("coordination", "account index", began);
@@ -377,8 +374,6 @@ fn run_stages<'scope>(
     let began = Instant::now();
     let phase = |name: &str, since: Instant| crate::measure::stage_timing("features", name, since);
     let mut account_features = features::compute_indexed(&posts, &accounts, &index)?;
-    drop(index);
-    drop(authors);
     phase("signals", began);
     let since = Instant::now();
     features::apply_coordination(&mut account_features, &found.by_account);
@@ -427,7 +422,7 @@ fn run_stages<'scope>(
 
     progress.stage("graph");
     let began = Instant::now();
-    let network = graph::build(&posts, &accounts, &options.graph)?;
+    let network = graph::build_indexed(&posts, &accounts, &index, &options.graph)?;
     let cluster_by_account: HashMap<crate::account_index::AccountKey, u32> = found
         .by_account
         .iter()
@@ -437,7 +432,9 @@ fn run_stages<'scope>(
         score: score_by_account,
         cluster: cluster_by_account,
     };
+    let since = Instant::now();
     let gephi = export::write_graph(&network, Some(&extra), &options.graph, &dir.join("graph"))?;
+    crate::measure::stage_timing("graph", "tables and Gephi files", since);
     let mut graph_summary = graph::summary(&network, 20);
     graph_summary.gephi = Some(gephi);
     drop(network);
@@ -452,9 +449,6 @@ fn run_stages<'scope>(
         scores: &score_by_account,
         threshold: options.threshold,
     };
-    // Authors numbered again (the coordination and features index was dropped to keep the
-    // graph stage's peak lower), once for both stages.
-    let index = AccountIndex::build(&posts)?;
     let mut spread = spread::compute(
         &posts,
         &index,
@@ -463,6 +457,8 @@ fn run_stages<'scope>(
         first_posts,
     )?;
     export::write_csv(&mut spread.bins, &dir.join("spread.csv"))?;
+    crate::measure::stage_timing("spread", "bins", began);
+    let since = Instant::now();
     let mut languages = languages::compute(
         &posts,
         &index,
@@ -473,6 +469,7 @@ fn run_stages<'scope>(
         &post_languages,
     )?;
     export::write_csv(&mut languages.bins, &dir.join("languages.csv"))?;
+    crate::measure::stage_timing("spread", "languages", since);
     let subject = match options.ingest.tags.as_slice() {
         [] => "All posts".to_string(),
         tags => tags
@@ -508,5 +505,5 @@ fn run_stages<'scope>(
     export::write_text(&report::markdown(&summary), &dir.join("report.md"))?;
     timed("report", began);
 
-    Ok((summary, ingest_report, timings))
+    Ok((summary, ingest_report, timings, read_whole))
 }

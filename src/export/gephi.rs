@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::io::{BufWriter, Write};
 
 use anyhow::{Result, ensure};
+use rayon::prelude::*;
 
 use crate::graph::attributes::{AttrValue, NodeAttributes};
 use crate::graph::network::{EDGE_DIRECTION, EdgeData, LayerGraph};
@@ -94,8 +95,14 @@ impl<'a> ExportPlan<'a> {
                 .iter()
                 .map(|&p| if p.is_finite() { p } else { f64::NEG_INFINITY })
                 .collect();
+            // Highest first, ties by index: a total order, so the first `top_n` are one set
+            // whichever way they are found; a selection, not a sort of every account.
             let mut order: Vec<usize> = (0..n).collect();
-            order.sort_by(|&a, &b| finite[b].total_cmp(&finite[a]).then(a.cmp(&b)));
+            if top_n < n {
+                order.select_nth_unstable_by(top_n, |&a, &b| {
+                    finite[b].total_cmp(&finite[a]).then(a.cmp(&b))
+                });
+            }
             for &v in order.iter().take(top_n) {
                 keep[v] = true;
             }
@@ -119,7 +126,18 @@ impl<'a> ExportPlan<'a> {
         }
         let nodes: Vec<usize> = (0..n).filter(|&v| keep[v]).collect();
 
-        let node_ids: Vec<Cow<'a, str>> = node_ids.iter().map(|s| xml_escape(s)).collect();
+        // Escaped only for the accounts written (edges join kept accounts only).
+        let node_ids: Vec<Cow<'a, str>> = node_ids
+            .iter()
+            .zip(&keep)
+            .map(|(s, &kept)| {
+                if kept {
+                    xml_escape(s)
+                } else {
+                    Cow::Borrowed("")
+                }
+            })
+            .collect();
         let mut seen = HashSet::with_capacity(nodes.len());
         for &v in &nodes {
             ensure!(
@@ -131,6 +149,7 @@ impl<'a> ExportPlan<'a> {
         let handle = attrs.handle_column();
         let labels = (0..n)
             .map(|v| match handle.map(|c| &attrs.rows[v][c]) {
+                _ if !keep[v] => Cow::Borrowed(""),
                 Some(AttrValue::Str(h)) if !h.is_empty() => xml_escape(h),
                 _ => node_ids[v].clone(),
             })
@@ -429,22 +448,45 @@ pub fn write_edges_csv<W: Write>(
     }
     let mut w = csv::Writer::from_writer(writer);
     w.write_record(EDGES_CSV_COLUMNS)?;
+    w.flush()?;
+    let mut out = w.into_inner().map_err(|e| e.into_error())?;
     for layer in layers {
         let name = layer.layer.to_string();
-        for (s, t, e) in layer.edges() {
-            w.write_record([
-                node_ids[s].as_str(),
-                node_ids[t].as_str(),
-                &name,
-                &e.count.to_string(),
-                &format_utc_ms(e.first_ms),
-                &format_utc_ms(e.last_ms),
-            ])?;
+        // Rows are formatted in parallel, a slice of edges per task, and written in order:
+        // the csv writer quotes field by field, so the pieces join into the same bytes
+        // (10 M posts: 8.3 M edges, two times each to format).
+        let edges = layer.graph.raw_edges();
+        for batch in edges.chunks(EDGE_ROWS_PER_TASK * 16) {
+            let pieces: Vec<Vec<u8>> = batch
+                .par_chunks(EDGE_ROWS_PER_TASK)
+                .map(|slice| -> Result<Vec<u8>> {
+                    let mut w = csv::WriterBuilder::new()
+                        .has_headers(false)
+                        .from_writer(Vec::new());
+                    for e in slice {
+                        w.write_record([
+                            node_ids[e.source().index()].as_str(),
+                            node_ids[e.target().index()].as_str(),
+                            &name,
+                            &e.weight.count.to_string(),
+                            &format_utc_ms(e.weight.first_ms),
+                            &format_utc_ms(e.weight.last_ms),
+                        ])?;
+                    }
+                    Ok(w.into_inner().map_err(|e| e.into_error())?)
+                })
+                .collect::<Result<_>>()?;
+            for piece in pieces {
+                out.write_all(&piece)?;
+            }
         }
     }
-    w.flush()?;
+    out.flush()?;
     Ok(())
 }
+
+/// Edges formatted by one task of [`write_edges_csv`].
+const EDGE_ROWS_PER_TASK: usize = 16_384;
 
 /// Whether `c` may appear in an XML 1.0 document (production `Char`).
 fn is_xml_char(c: char) -> bool {

@@ -377,17 +377,56 @@ pub fn write_graph(
         edges,
         limited: limit.is_some(),
     };
-    write_atomic(&dir.join("retweets.graphml"), |w| {
-        gephi::write_graphml(w, retweets, &graph.node_ids, &attributes, pagerank, &filter)
-    })?;
-    write_atomic(&dir.join("retweets.gexf"), |w| {
-        gephi::write_gexf(w, retweets, &graph.node_ids, &attributes, pagerank, &filter)
-    })?;
-    write_atomic(&dir.join("edges.csv"), |w| {
-        gephi::write_edges_csv(w, &graph.layers, &graph.node_ids)
-    })?;
-    let mut nodes = crate::graph::nodes_table(graph)?;
-    write_csv(&mut nodes, &dir.join("nodes.csv"))?;
+    // The four files are independent: written side by side (each writer is sequential).
+    let ((graphml, gexf), (edges, nodes)) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    write_atomic(&dir.join("retweets.graphml"), |w| {
+                        gephi::write_graphml(
+                            w,
+                            retweets,
+                            &graph.node_ids,
+                            &attributes,
+                            pagerank,
+                            &filter,
+                        )
+                    })
+                },
+                || {
+                    write_atomic(&dir.join("retweets.gexf"), |w| {
+                        gephi::write_gexf(
+                            w,
+                            retweets,
+                            &graph.node_ids,
+                            &attributes,
+                            pagerank,
+                            &filter,
+                        )
+                    })
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    write_atomic(&dir.join("edges.csv"), |w| {
+                        gephi::write_edges_csv(w, &graph.layers, &graph.node_ids)
+                    })
+                },
+                || {
+                    write_csv(
+                        &mut crate::graph::nodes_table(graph)?,
+                        &dir.join("nodes.csv"),
+                    )
+                },
+            )
+        },
+    );
+    graphml?;
+    gexf?;
+    edges?;
+    nodes?;
     Ok(gephi)
 }
 

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use anyhow::Result;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::ingest::record::PostKind;
 use attributes::{AttrColumn, AttrType, AttrValue, NodeAttributes};
@@ -106,12 +107,17 @@ fn joined_key<'b>(buffer: &'b mut String, platform: &str, id: &str) -> &'b str {
 }
 
 impl Nodes {
+    /// Gives node `i` the handle when it has none yet.
+    fn name_if_unnamed(&mut self, i: u32, handle: Option<&str>) {
+        if self.handles[i as usize].is_none() {
+            self.handles[i as usize] = handle.map(str::to_string);
+        }
+    }
+
     fn intern(&mut self, platform: &str, id: &str, handle: Option<&str>) -> u32 {
         let key = joined_key(&mut self.lookup, platform, id);
         if let Some(&i) = self.index.get(key) {
-            if self.handles[i as usize].is_none() {
-                self.handles[i as usize] = handle.map(str::to_string);
-            }
+            self.name_if_unnamed(i, handle);
             return i;
         }
         let i = self.keys.len() as u32;
@@ -130,8 +136,29 @@ pub fn build(
     accounts: &DataFrame,
     options: &GraphOptions,
 ) -> Result<AmplificationGraph> {
+    let authors = posts.select(["platform", "author_id"])?;
+    let index = crate::account_index::AccountIndex::build(&authors)?;
+    build_indexed(posts, accounts, &index, options)
+}
+
+/// [`build`] with the posts' authors already numbered (`index` of these `posts`): each
+/// author's node is found by its number, its strings hashed once rather than once a post.
+pub fn build_indexed(
+    posts: &DataFrame,
+    accounts: &DataFrame,
+    index: &crate::account_index::AccountIndex<'_>,
+    options: &GraphOptions,
+) -> Result<AmplificationGraph> {
+    anyhow::ensure!(
+        index.rank_of_row.len() == posts.height(),
+        "the account index has {} rows, the posts {}",
+        index.rank_of_row.len(),
+        posts.height()
+    );
+    let phase = |name: &str, since| crate::measure::stage_timing("graph", name, since);
+    let began = std::time::Instant::now();
     // Handles (lower case) to account ids, for mentions.
-    let mut by_handle: HashMap<String, String> = HashMap::new();
+    let mut by_handle: foldhash::HashMap<String, String> = Default::default();
     let mut handle_key = String::new();
     {
         let platform = accounts.column("platform")?.str()?;
@@ -151,12 +178,26 @@ pub fn build(
     let mentions = crate::columns::StringLists::new(posts.column("mentions")?)?;
     let times = crate::columns::times_ms(posts, "created_at")?;
     let mut nodes = Nodes::default();
+    let mut node_of_rank = vec![u32::MAX; index.len()];
     let mut interactions = Vec::new();
     for (i, &time) in times.iter().enumerate() {
         let (Some(p), Some(a), Some(t)) = (platform.get(i), author.get(i), time) else {
             continue;
         };
-        let source = nodes.intern(p, a, author_handle.get(i));
+        let source = match index.rank_of_row[i].map(|rank| rank as usize) {
+            Some(rank) if node_of_rank[rank] != u32::MAX => {
+                let source = node_of_rank[rank];
+                nodes.name_if_unnamed(source, author_handle.get(i));
+                source
+            }
+            rank => {
+                let source = nodes.intern(p, a, author_handle.get(i));
+                if let Some(rank) = rank {
+                    node_of_rank[rank] = source;
+                }
+                source
+            }
+        };
         nodes.posts[source as usize] += 1;
         let layer = match kind.get(i).and_then(PostKind::parse) {
             Some(PostKind::Retweet) => Some(Layer::Retweet),
@@ -193,9 +234,15 @@ pub fn build(
             }
         }
     }
+    phase("interactions", began);
+    let since = std::time::Instant::now();
     let n = nodes.keys.len();
     let layers = network::build_layers(n, &interactions)?;
+    drop(interactions);
+    phase("layers", since);
+    let since = std::time::Instant::now();
     let metrics = network::node_metrics(n, &layers, options.seed)?;
+    phase("metrics", since);
     Ok(AmplificationGraph {
         node_ids: nodes
             .keys
@@ -314,6 +361,7 @@ pub fn node_attributes(
         columns.push(AttrColumn::new("cluster_id", AttrType::Long));
     }
     let rows = (0..graph.keys.len())
+        .into_par_iter()
         .map(|i| {
             let mut row = vec![
                 graph.handles[i]

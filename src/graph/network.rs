@@ -295,27 +295,36 @@ pub fn node_metrics(n_accounts: usize, layers: &[LayerGraph], seed: u64) -> Resu
         }
     };
 
-    let degrees = layers.iter().map(layer_degrees).collect();
-    let rank = pagerank(
-        retweets,
-        PAGERANK_DAMPING,
-        PAGERANK_TOLERANCE,
-        PAGERANK_MAX_ITERATIONS,
+    // Louvain, the longest, runs beside the others; each is deterministic on its own.
+    let (communities, (degrees, rank, components, core_number, top_source_share)) = rayon::join(
+        || louvain_communities(retweets, seed),
+        || {
+            (
+                layers.iter().map(layer_degrees).collect::<Vec<_>>(),
+                pagerank(
+                    retweets,
+                    PAGERANK_DAMPING,
+                    PAGERANK_TOLERANCE,
+                    PAGERANK_MAX_ITERATIONS,
+                ),
+                weak_components(retweets),
+                core_numbers(retweets),
+                top_source_share(retweets),
+            )
+        },
     );
-    let components = weak_components(retweets);
-    let communities = louvain_communities(retweets, seed);
     Ok(NodeMetrics {
         degrees,
         pagerank: rank.scores,
         pagerank_iterations: rank.iterations,
         pagerank_converged: rank.converged,
-        core_number: core_numbers(retweets),
+        core_number,
         component: components.membership,
         component_sizes: components.sizes,
         community: communities.partition.membership,
         community_sizes: communities.partition.sizes,
         modularity: communities.modularity,
-        top_source_share: top_source_share(retweets),
+        top_source_share,
     })
 }
 

@@ -26,7 +26,7 @@ pub mod text;
 pub mod twitter_v1;
 pub mod twitter_v2;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -207,6 +207,9 @@ pub struct Ingested {
     pub accounts: DataFrame,
     /// How every input record was accounted for (`ingest_report.json`).
     pub report: IngestReport,
+    /// SHA-256 (lower-case hex) of each file read whole, by path as the report names it,
+    /// taken as it was read; files refused, empty or read only in part are not here.
+    pub sha256: HashMap<String, String>,
 }
 
 /// Reads every input into the canonical tables.
@@ -280,7 +283,7 @@ pub fn ingest_with_progress(
         result
     })?;
     progress(now(true));
-    let (frames, accounts, counts, file_reports) = read_all;
+    let (frames, accounts, counts, file_reports, sha256) = read_all;
     if options.strict {
         if let Some(refused) = file_reports.iter().find(|f| f.status == "refused") {
             return Err(IngestError::Format {
@@ -318,11 +321,19 @@ pub fn ingest_with_progress(
         posts,
         accounts,
         report,
+        sha256,
     })
 }
 
-/// What the files gave: piece tables, account snapshots, counts, per-file reports.
-type ReadFiles = (Vec<DataFrame>, AccountMap, Counts, Vec<FileReport>);
+/// What the files gave: piece tables, account snapshots, counts, per-file reports, the
+/// checksums of the files read whole.
+type ReadFiles = (
+    Vec<DataFrame>,
+    AccountMap,
+    Counts,
+    Vec<FileReport>,
+    HashMap<String, String>,
+);
 
 /// Reads the files one after another; `read` counts their stored bytes as they are read.
 fn read_files(
@@ -338,13 +349,33 @@ fn read_files(
     let mut accounts = AccountMap::default();
     let mut counts = Counts::default();
     let mut file_reports = Vec::new();
+    let mut sha256 = HashMap::new();
     let mut before = 0u64;
     for (index, (path, explicit)) in files.iter().enumerate() {
         // The count first: whoever sees the new file sees its bytes start (Release/Acquire).
         read.store(before, Ordering::Relaxed);
         current_file.store(index, Ordering::Release);
         file_started();
-        let (report, output) = read_file(index as u32, path, *explicit, options, &filter, read)?;
+        let digest = source::StoredDigest::default();
+        let (report, output) = read_file(
+            index as u32,
+            path,
+            *explicit,
+            options,
+            &filter,
+            read,
+            &digest,
+        )?;
+        // Every reader of the file is dropped by now, so its digest is in the slot.
+        let whole = digest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .filter(|(hashed, _)| *hashed == report.bytes);
+        if let Some((_, digest)) = whole {
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            sha256.insert(report.path.clone(), hex);
+        }
         file_reports.push(report);
         frames.extend(output.frames);
         accounts.absorb(output.accounts);
@@ -352,7 +383,7 @@ fn read_files(
         before += sizes[index];
     }
     read.store(before, Ordering::Relaxed);
-    Ok((frames, accounts, counts, file_reports))
+    Ok((frames, accounts, counts, file_reports, sha256))
 }
 
 /// With `TAGSCOPE_TIMINGS` set, phase durations go to stderr (for benchmarking).
@@ -392,6 +423,7 @@ fn read_file(
     options: &IngestOptions,
     filter: &RecordFilter,
     read: &Arc<AtomicU64>,
+    digest: &source::StoredDigest,
 ) -> Result<(FileReport, FileOutput), IngestError> {
     let label = path.display().to_string();
     let bytes = std::fs::metadata(path)
@@ -401,7 +433,8 @@ fn read_file(
         })?
         .len();
     let head = source::read_head(path)?;
-    let (reader, compression) = source::open_counted(path, Some(read.clone()))?;
+    let (reader, compression) =
+        source::open_counted(path, Some(read.clone()), Some(digest.clone()))?;
     let mut report = FileReport {
         path: label.clone(),
         format: None,
