@@ -321,7 +321,7 @@ fn run_stages<'scope>(
     progress.stage("ingest");
     let began = Instant::now();
     let read = |now: ingest::IngestProgress| progress.ingest(now);
-    let ingested = ingest::ingest_with_progress(&options.inputs, &options.ingest, &read)?;
+    let ingested = ingest::ingest_with_checksums(&options.inputs, &options.ingest, &read)?;
     let (mut posts, accounts, ingest_report) = (ingested.posts, ingested.accounts, ingested.report);
     let read_whole = ingested.sha256;
     progress.counts(posts.height(), accounts.height());

@@ -208,7 +208,8 @@ pub struct Ingested {
     /// How every input record was accounted for (`ingest_report.json`).
     pub report: IngestReport,
     /// SHA-256 (lower-case hex) of each file read whole, by path as the report names it,
-    /// taken as it was read; files refused, empty or read only in part are not here.
+    /// taken as it was read ([`ingest_with_checksums`]; empty otherwise); files refused,
+    /// empty or read only in part are not here.
     pub sha256: HashMap<String, String>,
 }
 
@@ -245,6 +246,25 @@ pub fn ingest_with_progress(
     options: &IngestOptions,
     progress: &(dyn Fn(IngestProgress) + Sync),
 ) -> Result<Ingested, IngestError> {
+    ingest_checked(inputs, options, progress, false)
+}
+
+/// [`ingest_with_progress`], also taking the SHA-256 of each file as it is read
+/// ([`Ingested::sha256`]; the run's manifest).
+pub fn ingest_with_checksums(
+    inputs: &[PathBuf],
+    options: &IngestOptions,
+    progress: &(dyn Fn(IngestProgress) + Sync),
+) -> Result<Ingested, IngestError> {
+    ingest_checked(inputs, options, progress, true)
+}
+
+fn ingest_checked(
+    inputs: &[PathBuf],
+    options: &IngestOptions,
+    progress: &(dyn Fn(IngestProgress) + Sync),
+    checksums: bool,
+) -> Result<Ingested, IngestError> {
     let started = std::time::Instant::now();
     let files = source::expand_inputs(inputs)?;
     if files.is_empty() {
@@ -276,9 +296,15 @@ pub fn ingest_with_progress(
                 progress(now(false));
             }
         });
-        let result = read_files(&files, &sizes, options, &read, &current_file, &|| {
-            progress(now(false))
-        });
+        let result = read_files(
+            &files,
+            &sizes,
+            options,
+            checksums,
+            &read,
+            &current_file,
+            &|| progress(now(false)),
+        );
         drop(done_reading);
         result
     })?;
@@ -340,6 +366,7 @@ fn read_files(
     files: &[(PathBuf, bool)],
     sizes: &[u64],
     options: &IngestOptions,
+    checksums: bool,
     read: &Arc<AtomicU64>,
     current_file: &AtomicUsize,
     file_started: &dyn Fn(),
@@ -356,7 +383,7 @@ fn read_files(
         read.store(before, Ordering::Relaxed);
         current_file.store(index, Ordering::Release);
         file_started();
-        let digest = source::StoredDigest::default();
+        let digest = checksums.then(source::StoredDigest::default);
         let (report, output) = read_file(
             index as u32,
             path,
@@ -364,13 +391,15 @@ fn read_files(
             options,
             &filter,
             read,
-            &digest,
+            digest.clone(),
         )?;
         // Every reader of the file is dropped by now, so its digest is in the slot.
         let whole = digest
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
+            .and_then(|slot| {
+                slot.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+            })
             .filter(|(hashed, _)| *hashed == report.bytes);
         if let Some((_, digest)) = whole {
             let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
@@ -423,7 +452,7 @@ fn read_file(
     options: &IngestOptions,
     filter: &RecordFilter,
     read: &Arc<AtomicU64>,
-    digest: &source::StoredDigest,
+    digest: Option<source::StoredDigest>,
 ) -> Result<(FileReport, FileOutput), IngestError> {
     let label = path.display().to_string();
     let bytes = std::fs::metadata(path)
@@ -433,8 +462,7 @@ fn read_file(
         })?
         .len();
     let head = source::read_head(path)?;
-    let (reader, compression) =
-        source::open_counted(path, Some(read.clone()), Some(digest.clone()))?;
+    let (reader, compression) = source::open_counted(path, Some(read.clone()), digest)?;
     let mut report = FileReport {
         path: label.clone(),
         format: None,
