@@ -378,31 +378,30 @@ pub fn write_graph(
         limited: limit.is_some(),
     };
     // The four files are independent: written side by side (each writer is sequential).
+    type GephiWriter = fn(
+        &mut BufWriter<File>,
+        &network::LayerGraph,
+        &[String],
+        &crate::graph::attributes::NodeAttributes,
+        &[f64],
+        &ExportFilter,
+    ) -> Result<()>;
+    let gephi_file = |name: &str, write: GephiWriter| {
+        write_atomic(&dir.join(name), |w| {
+            write(w, retweets, &graph.node_ids, &attributes, pagerank, &filter)
+        })
+    };
     let ((graphml, gexf), (edges, nodes)) = rayon::join(
         || {
             rayon::join(
                 || {
-                    write_atomic(&dir.join("retweets.graphml"), |w| {
-                        gephi::write_graphml(
-                            w,
-                            retweets,
-                            &graph.node_ids,
-                            &attributes,
-                            pagerank,
-                            &filter,
-                        )
+                    gephi_file("retweets.graphml", |w, l, n, a, p, f| {
+                        gephi::write_graphml(w, l, n, a, p, f)
                     })
                 },
                 || {
-                    write_atomic(&dir.join("retweets.gexf"), |w| {
-                        gephi::write_gexf(
-                            w,
-                            retweets,
-                            &graph.node_ids,
-                            &attributes,
-                            pagerank,
-                            &filter,
-                        )
+                    gephi_file("retweets.gexf", |w, l, n, a, p, f| {
+                        gephi::write_gexf(w, l, n, a, p, f)
                     })
                 },
             )
