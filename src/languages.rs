@@ -260,8 +260,6 @@ struct Post<'a> {
     suspicious: bool,
 }
 
-/// The most frequent language in `counts` (ties: the alphabetically first), which must not
-/// be empty.
 /// The value counted most often; ties: the alphabetically first. `None` for no counts.
 fn most_common<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Option<&'a str> {
     counts
@@ -595,15 +593,17 @@ pub fn compute(
         });
         // Early amplifiers: the first accounts to post, each with its majority language
         // over all its posts (ties: the alphabetically first).
-        // Languages are counted for the first accounts only, not for every account.
-        let mut seen: HashSet<u32> = HashSet::default();
+        // Only the first accounts are found and their languages counted, not every account's.
+        let mut early: HashSet<u32> = HashSet::default();
         let mut order: Vec<u32> = Vec::new();
         for a in own.iter().filter_map(|r| r.account) {
-            if seen.insert(a) {
+            if order.len() == options.early_accounts {
+                break;
+            }
+            if early.insert(a) {
                 order.push(a);
             }
         }
-        let early: HashSet<u32> = order.iter().take(options.early_accounts).copied().collect();
         let mut by_account: HashMap<u32, HashMap<&str, u64>> = HashMap::new();
         for r in &own {
             if let Some(a) = r.account.filter(|a| early.contains(a)) {
@@ -611,7 +611,7 @@ pub fn compute(
             }
         }
         let mut counts: HashMap<String, u64> = HashMap::new();
-        for a in order.iter().take(options.early_accounts) {
+        for a in &order {
             let language = by_account
                 .get(a)
                 .and_then(|c| most_common(c.iter().map(|(l, n)| (*l, *n))));
@@ -621,7 +621,7 @@ pub fn compute(
         }
         early_amplifiers.push(PlatformLanguages {
             platform: p.to_string(),
-            counted: order.len().min(options.early_accounts) as u64,
+            counted: order.len() as u64,
             languages: ranked(counts),
         });
         if let Some((from, to, at)) = majority_switch(&own, options.min_switch_posts) {

@@ -402,8 +402,7 @@ fn read_files(
             })
             .filter(|(hashed, _)| *hashed == report.bytes);
         if let Some((_, digest)) = whole {
-            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-            sha256.insert(report.path.clone(), hex);
+            sha256.insert(report.path.clone(), digest);
         }
         file_reports.push(report);
         frames.extend(output.frames);

@@ -130,8 +130,9 @@ pub fn open_decompressed(path: &Path) -> Result<(Box<dyn Read + Send>, Compressi
 }
 
 /// Where a reader leaves the SHA-256 of the stored bytes it read, when it is dropped: the
-/// number of bytes and their digest (the file's checksum when that is the file's size).
-pub type StoredDigest = Arc<Mutex<Option<(u64, [u8; 32])>>>;
+/// number of bytes and their digest in lower-case hex (the file's checksum when that is the
+/// file's size).
+pub type StoredDigest = Arc<Mutex<Option<(u64, String)>>>;
 
 /// As [`open_decompressed`], adding the bytes read from the file (as stored) to `read`,
 /// and hashing them into `digest`: the run's checksums come from the one read of each
@@ -204,7 +205,7 @@ impl<R: Read> Read for Counted<R> {
 impl<R> Drop for Counted<R> {
     fn drop(&mut self) {
         if let Some((hasher, hashed, slot)) = self.digest.take() {
-            let digest = (hashed, hasher.finalize().into());
+            let digest = (hashed, format!("{:x}", hasher.finalize()));
             *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(digest);
         }
     }
@@ -535,7 +536,7 @@ mod tests {
             drop(reader);
             let (hashed, digest) = slot.lock().unwrap().take().unwrap();
             assert_eq!(hashed, stored.len() as u64);
-            assert_eq!(digest, <[u8; 32]>::from(Sha256::digest(&stored)));
+            assert_eq!(digest, format!("{:x}", Sha256::digest(&stored)));
         }
         let slot = StoredDigest::default();
         let (mut reader, _) = open_counted(&plain, None, Some(slot.clone())).unwrap();
