@@ -265,9 +265,6 @@ fn cut_blocks(
     cutting: Cutting,
 ) {
     let block_bytes = cutting.block_bytes;
-    // A block's bytes after a carry of at most a quarter block (a longer one is read on
-    // into), with two bytes to spare.
-    let block_room = block_bytes + block_bytes / 4 + 2;
     let mut carry: Vec<u8> = Vec::new();
     // A buffer kept back when a line runs past a block (the pool must not lose it).
     let mut spare: Option<Vec<u8>> = None;
@@ -288,10 +285,6 @@ fn cut_blocks(
         // long_line_start) becomes the block itself and is read on into, never copied;
         // reads into it stop two bytes past the record bound (room for a "\r\n"), so it
         // never holds more than that.
-        // Room for a block and the carry it starts with, so that a recycled buffer is never
-        // grown (a grown 32 MB buffer was copied, shrunk back below, and its fresh pages
-        // faulted in again: 4% of ingest's samples in perf).
-        block.reserve(block_room.saturating_sub(block.len()));
         let long_line = carry.len() > block_bytes / 4;
         let read_limit = if long_line {
             std::mem::swap(&mut block, &mut carry);
@@ -299,12 +292,16 @@ fn cut_blocks(
                 .saturating_sub(block.len())
                 .min(block_bytes)
         } else {
+            // The (empty) buffer takes the carry, at most a quarter block, and a block read
+            // after it: reserved whole before the carry goes in, so that a recycled buffer
+            // is never grown (a grown 32 MB buffer was copied, shrunk back above, and its
+            // fresh pages faulted in again: 4% of ingest's samples in perf).
+            block.reserve(block_bytes + block_bytes / 4 + 2);
             block.extend_from_slice(&carry);
             carry.clear();
             if carry.capacity() > 2 * block_bytes {
                 carry.shrink_to(block_bytes);
             }
-            block.reserve(block_bytes);
             block_bytes
         };
         let read = if read_limit == 0 {
