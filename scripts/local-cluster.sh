@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A real local Ballista cluster (one scheduler, two executors, separate processes on
 # loopback ports) running tagscope's distributed reductions, each compared with the
-# single-machine results (issue 18). Exit status 0 only when every reduced table equals the
-# single-machine one on every dataset; the cluster is stopped whatever happens.
+# single-machine results (issue 18), then `tagscope run --engine` (the co-action pairs
+# counted on the cluster), whose every output must equal the single-machine run's. Exit
+# status 0 only when every comparison holds on every dataset; the cluster is stopped
+# whatever happens.
 #
 #   scripts/local-cluster.sh                 # demo data and a 100,000-post simulated set
 #   POSTS=1000000 scripts/local-cluster.sh   # a larger simulated set
@@ -11,7 +13,8 @@
 #   SIM=target/bench-scale/sim-1000000 ...   # an existing `tagscope simulate` folder
 #   DATA="exports/ more.jsonl.gz" ARGS="--tag MacronLeaks" OUT=out scripts/local-cluster.sh
 #                                            # your own data instead: OUT/run (tagscope run),
-#                                            # OUT/reduced (the cluster's tables, checked)
+#                                            # OUT/reduced (the cluster's tables, checked),
+#                                            # OUT/run-engine (run --engine, compared)
 #
 # Environment: PORT (scheduler, default 50050; executors use PORT+1..PORT+4), POSTS
 # (simulated posts, 0 = demo only), SIM (a simulated folder to use instead), DATA (inputs of
@@ -106,6 +109,41 @@ check() {
         -o "$reduced" --check; then
         failed=1
     fi
+    echo "== $name: run --engine (co-action pairs counted on the cluster), compared with the run"
+    if ! /usr/bin/time -f "$name run --engine: %e s wall, client peak %M KB" \
+        "$bin/tagscope" -q run "$@" --force -o "$run-engine" \
+        --engine "df://127.0.0.1:$PORT"; then
+        failed=1
+    elif ! diff -r --exclude=manifest.json --exclude=reduced "$run" "$run-engine"; then
+        echo "$name: run --engine differs from the single-machine run" >&2
+        failed=1
+    else
+        echo "$name: every output of run --engine equals the single-machine run's" \
+            "(manifest.json aside)"
+    fi
+}
+
+# engine_only NAME RUN_DIR RUN_ARGS...: `tagscope run` and `run --engine` with a window cap
+# of 2 accounts, so that windows are truncated (the cluster counts them by a windowed min
+# over ranks, the sweep by its two pointers): every output must still agree.
+engine_only() {
+    local name=$1 run=$2
+    shift 2
+    echo "== $name: run and run --engine with --max-accounts-in-window 2"
+    "$bin/tagscope" -q run "$@" --max-accounts-in-window 2 --force -o "$run"
+    if ! "$bin/tagscope" -q run "$@" --max-accounts-in-window 2 --force -o "$run-engine" \
+        --engine "df://127.0.0.1:$PORT"; then
+        failed=1
+    elif ! grep -q '"truncated_windows": [1-9]' "$run/summary.json"; then
+        echo "$name: no window was truncated: nothing was compared" >&2
+        failed=1
+    elif ! diff -r --exclude=manifest.json --exclude=reduced "$run" "$run-engine"; then
+        echo "$name: run --engine differs from the single-machine run" >&2
+        failed=1
+    else
+        echo "$name: every output of run --engine equals the single-machine run's," \
+            "truncated windows included"
+    fi
 }
 
 if [ -n "${DATA:-}" ]; then
@@ -117,9 +155,11 @@ if [ -n "${DATA:-}" ]; then
     done
     read -r -a args <<< "${ARGS:-}"
     check data "$OUT/run" "$OUT" "${data[@]}" "${args[@]}"
-    echo "results: $OUT/run (single machine), $OUT/reduced (the cluster's tables, check.json)"
+    echo "results: $OUT/run (single machine), $OUT/reduced (the cluster's tables, check.json)," \
+        "$OUT/run-engine (run --engine)"
 else
     check demo "$WORK/demo-run" "$WORK/demo-reduced" data/demo --tag MacronLeaks
+    engine_only "demo, 2 accounts a window" "$WORK/demo-cap-run" data/demo --tag MacronLeaks
 fi
 if [ -n "${DATA:-}" ]; then
     :

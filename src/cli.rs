@@ -369,6 +369,10 @@ pub struct CoordFlags {
     /// Seed of the null model.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Memory guard: each action pairs with at most this many earlier actions of its
+    /// window; past it counts are lower bounds (`truncated_windows` in summary.json).
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub max_accounts_in_window: usize,
 }
 
 impl CoordFlags {
@@ -386,6 +390,7 @@ impl CoordFlags {
             null: self.null,
             alpha: self.alpha,
             seed: self.seed,
+            max_accounts_in_window: self.max_accounts_in_window,
             ..defaults
         }
     }
@@ -447,6 +452,16 @@ pub struct RunArgs {
     pub graph: GraphFlags,
     #[command(flatten)]
     pub figures: FigureFlags,
+    /// Count the co-action pairs on a Ballista cluster (df://HOST:PORT) that reads this
+    /// run's canonical tables: the output folder must be at a path every executor sees; the
+    /// cluster's tables go to OUT/reduced/, the results are the same as without it.
+    #[cfg(feature = "distributed")]
+    #[arg(long, value_name = "URL")]
+    pub engine: Option<String>,
+    /// Partitions of each scan and shuffle on the cluster.
+    #[cfg(feature = "distributed")]
+    #[arg(long, default_value_t = 4, requires = "engine")]
+    pub partitions: usize,
 }
 
 /// Options of the spread stage and its figures.

@@ -216,7 +216,21 @@ fn run_options(args: &RunArgs) -> Result<pipeline::RunOptions> {
         min_posts: args.score.min_posts,
         top: args.score.top,
         force: args.force,
+        engine: engine(args),
     })
+}
+
+#[cfg(feature = "distributed")]
+fn engine(args: &RunArgs) -> Option<pipeline::Engine> {
+    args.engine.as_ref().map(|url| pipeline::Engine {
+        url: url.clone(),
+        partitions: args.partitions,
+    })
+}
+
+#[cfg(not(feature = "distributed"))]
+fn engine(_: &RunArgs) -> Option<pipeline::Engine> {
+    None
 }
 
 fn run_all(args: &RunArgs, quiet: bool) -> Result<report::Summary> {
@@ -388,8 +402,13 @@ fn run_coord(args: &CoordArgs, quiet: bool) -> Result<()> {
     let dir = args.out.join("coordination");
     let staged = Staged::begin(&dir, true)?;
     let index = tagscope::account_index::AccountIndex::build(&posts)?;
-    let found =
-        export::write_coordination(&posts, &index, &args.options.to_options(), staged.path())?;
+    let found = export::write_coordination(
+        &posts,
+        &index,
+        &args.options.to_options(),
+        tagscope::coordination::reduced::PairSource::Sweep,
+        staged.path(),
+    )?;
     export::write_json(&found.summary, &staged.path().join("summary.json"))?;
     staged.commit()?;
     if !quiet {
@@ -520,20 +539,12 @@ fn run_reduce(args: &crate::cli::ReduceArgs, quiet: bool) -> Result<()> {
     };
     let mut options = distributed::ReduceOptions::new(args.bin_ms, &coordination)?;
     options.partitions = args.partitions;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
     // OUT/reduced is built aside and swapped in whole, as every other output folder.
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let staged = Staged::begin(&args.out.join("reduced"), false)?;
-    let summary = runtime.block_on(distributed::reduce(
-        &args.engine,
-        &args.tables,
-        staged.path(),
-        &options,
-    ))?;
+    let summary =
+        distributed::reduce_blocking(&args.engine, &args.tables, staged.path(), &options)?;
     if !quiet {
         for (table, rows) in &summary.rows {
             eprintln!(
@@ -572,11 +583,6 @@ fn run_reduce(args: &crate::cli::ReduceArgs, quiet: bool) -> Result<()> {
             serde_json::to_writer_pretty(&mut *w, &checks)?;
             Ok(())
         })?;
-    }
-    // The executors' intermediate tables (per-kind actions and pairs) are not results.
-    let tmp = staged.path().join("tmp");
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).with_context(|| format!("removing {}", tmp.display()))?;
     }
     staged.commit()?;
     if !differ.is_empty() {

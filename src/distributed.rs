@@ -39,6 +39,7 @@ use polars::prelude::{
     ParquetReader, SerReader, col, lit,
 };
 
+use crate::coordination::reduced::{ReducedPair, ReducedPairs, ReducedSweep};
 use crate::coordination::{
     CoordOptions, HASHTAG_SEQUENCE_WINDOW_S, MIN_COTWEET_WORDS, MIN_HASHTAG_SEQUENCE_TAGS,
     ObjectKind,
@@ -99,8 +100,25 @@ pub struct ReduceSummary {
     pub rows: BTreeMap<String, u64>,
     /// The bin the spread counts used, ms.
     pub bin_ms: i64,
-    /// Wall time of each reduction, s.
+    /// Wall time of each reduction, s (left out of `run --engine`'s `reduced/summary.json`,
+    /// whose files are the same run to run).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub seconds: BTreeMap<String, f64>,
+    /// What each co-action sweep counted besides its candidate edges.
+    pub sweeps: Vec<SweepCounts>,
+}
+
+/// The counts of one co-action sweep on the cluster that its candidate edges do not hold.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SweepCounts {
+    /// The object kind.
+    pub object_kind: ObjectKind,
+    /// The window, ms (a day for hashtag sequences).
+    pub window_ms: i64,
+    /// Distinct account pairs with at least one co-action (the Bonferroni denominator).
+    pub distinct_pairs: u64,
+    /// Actions whose window held more than `max_accounts_in_window` earlier actions.
+    pub truncated_windows: u64,
 }
 
 /// Connects to the Ballista scheduler at `url` (`df://host:port`) and registers
@@ -312,11 +330,11 @@ fn actions_sql(kind: ObjectKind, min_objects: u32) -> String {
     )
 }
 
-/// Pairs of actions on one object within `window` ms and `cap` ranks, from a join on
-/// (object, bucket) and (object, next bucket) of `window`-wide buckets, aggregated per
-/// pair; pairs with at least `min_coactions` objects, named and ordered as the local sweep
-/// orders them.
-fn pairs_sql(kind: ObjectKind, window: i64, cap: u32, min_coactions: u32) -> String {
+/// Every pair of accounts with a co-action on one object within `window` ms and `cap`
+/// ranks, from a join on (object, bucket) and (object, next bucket) of `window`-wide
+/// buckets, aggregated per pair (accounts as numbers, `a < b`): the sweep's distinct pairs,
+/// of which those with `min_coactions` are its candidate edges ([`pairs_sql`]).
+fn pair_groups_sql(window: i64, cap: u32) -> String {
     let w = window;
     let wb = window.max(1);
     format!(
@@ -330,19 +348,42 @@ fn pairs_sql(kind: ObjectKind, window: i64, cap: u32, min_coactions: u32) -> Str
                  FROM a x JOIN a y ON x.label = y.label AND y.bkt = x.bkt + 1 \
                  WHERE y.r - x.r <= {cap} AND y.t - x.t <= {w}), \
          d AS (SELECT least(ax, ay) AS a, greatest(ax, ay) AS b, ty - tx AS dt, \
-                      CASE WHEN ty = tx THEN 0 WHEN ax < ay THEN 1 ELSE 2 END AS who FROM rec), \
-         e AS (SELECT a, b, count(*) AS coactions, \
-                      sum(CASE WHEN who = 1 THEN 1 ELSE 0 END) AS a_first, \
-                      sum(CASE WHEN who = 2 THEN 1 ELSE 0 END) AS b_first, \
-                      min(dt) AS min_dt_ms, median(dt) AS median_dt_ms \
-               FROM d GROUP BY a, b HAVING count(*) >= {min_coactions}) \
-         SELECT '{kind_name}' AS object_kind, CAST({window} AS DOUBLE) / 1000.0 AS window_s, \
+                      CASE WHEN ty = tx THEN 0 WHEN ax < ay THEN 1 ELSE 2 END AS who FROM rec) \
+         SELECT a, b, count(*) AS coactions, \
+                sum(CASE WHEN who = 1 THEN 1 ELSE 0 END) AS a_first, \
+                sum(CASE WHEN who = 2 THEN 1 ELSE 0 END) AS b_first, \
+                min(dt) AS min_dt_ms, median(dt) AS median_dt_ms \
+         FROM d GROUP BY a, b"
+    )
+}
+
+/// The pairs of `pair_groups` with at least `min_coactions` co-actions, named and ordered
+/// as the local sweep orders them.
+fn pairs_sql(kind: ObjectKind, window: i64, min_coactions: u32) -> String {
+    format!(
+        "SELECT '{kind_name}' AS object_kind, CAST({window} AS DOUBLE) / 1000.0 AS window_s, \
                 pa.platform AS platform_a, pa.author_id AS account_a, \
                 pb.platform AS platform_b, pb.author_id AS account_b, \
                 e.coactions, e.a_first, e.b_first, e.min_dt_ms, e.median_dt_ms \
-         FROM e JOIN coord_accounts pa ON pa.id = e.a JOIN coord_accounts pb ON pb.id = e.b \
+         FROM pair_groups e JOIN coord_accounts pa ON pa.id = e.a \
+         JOIN coord_accounts pb ON pb.id = e.b \
+         WHERE e.coactions >= {min_coactions} \
          ORDER BY e.a, e.b",
         kind_name = kind.as_str()
+    )
+}
+
+/// Actions whose window (`window` ms back in their object's time order) held more than
+/// `cap` earlier actions, so were paired with the `cap` nearest only: the sweep's
+/// `truncated_windows` (earlier actions are those of lower rank from the first within the
+/// window on).
+fn truncated_sql(window: i64, cap: u32) -> String {
+    format!(
+        "SELECT CAST(count(*) AS BIGINT) FROM (\
+           SELECT r, min(r) OVER (PARTITION BY label ORDER BY t \
+                                  RANGE BETWEEN {window} PRECEDING AND CURRENT ROW) AS lo \
+           FROM actions) \
+         WHERE r - lo > {cap}"
     )
 }
 
@@ -406,21 +447,22 @@ pub async fn reduce(
     let began = std::time::Instant::now();
     let accounts = tmp.join("coord_accounts.parquet");
     write_table(&context, &accounts_sql(), &accounts).await?;
-    context
-        .register_parquet(
-            "coord_accounts",
-            path_str(&accounts)?,
-            ParquetReadOptions::default(),
-        )
-        .await?;
+    register(&context, "coord_accounts", &accounts).await?;
     // One sweep per kind, as `run` with one window does: the window for every kind but
     // hashtag sequences, which always use a day.
     let mut parts = Vec::new();
+    let mut sweeps = Vec::new();
     for kind in ObjectKind::ALL {
         let window_ms = if kind == ObjectKind::HashtagSequence {
             (HASHTAG_SEQUENCE_WINDOW_S * 1000.0) as i64
         } else {
             options.window_ms
+        };
+        let mut counts = SweepCounts {
+            object_kind: kind,
+            window_ms,
+            distinct_pairs: 0,
+            truncated_windows: 0,
         };
         // A kind without labelled posts (none with five hashtags, say) is left out: Ballista
         // 55 did not finish writing the empty result of its window functions.
@@ -436,6 +478,7 @@ pub async fn reduce(
         // (The last kind still runs when every other was empty: the union needs a part.)
         let last = kind == ObjectKind::ALL[ObjectKind::ALL.len() - 1];
         if labelled == 0 && !(parts.is_empty() && last) {
+            sweeps.push(counts);
             continue;
         }
         let actions = tmp.join(format!("actions_{}.parquet", kind.as_str()));
@@ -445,30 +488,34 @@ pub async fn reduce(
             &actions,
         )
         .await?;
-        context.deregister_table("actions")?;
-        context
-            .register_parquet(
-                "actions",
-                path_str(&actions)?,
-                ParquetReadOptions::default(),
+        register(&context, "actions", &actions).await?;
+        let groups = tmp.join(format!("pair_groups_{}.parquet", kind.as_str()));
+        write_table(
+            &context,
+            &pair_groups_sql(window_ms, options.max_accounts_in_window),
+            &groups,
+        )
+        .await?;
+        register(&context, "pair_groups", &groups).await?;
+        counts.distinct_pairs = count_rows(&context, "pair_groups").await?;
+        if count_rows(&context, "actions").await? > 0 {
+            counts.truncated_windows = scalar_i64(
+                &context,
+                &truncated_sql(window_ms, options.max_accounts_in_window),
             )
-            .await?;
+            .await?
+            .unwrap_or(0) as u64;
+        }
+        sweeps.push(counts);
         let pairs = tmp.join(format!("pairs_{}.parquet", kind.as_str()));
         write_table(
             &context,
-            &pairs_sql(
-                kind,
-                window_ms,
-                options.max_accounts_in_window,
-                options.min_coactions,
-            ),
+            &pairs_sql(kind, window_ms, options.min_coactions),
             &pairs,
         )
         .await?;
         let table = format!("pairs_{}", kind.as_str());
-        context
-            .register_parquet(&table, path_str(&pairs)?, ParquetReadOptions::default())
-            .await?;
+        register(&context, &table, &pairs).await?;
         parts.push(format!("SELECT * FROM {table}"));
     }
     write_table(
@@ -482,24 +529,128 @@ pub async fn reduce(
     let mut rows = BTreeMap::new();
     for name in TABLES {
         let table = format!("reduced_{name}");
-        let path = dir.join(format!("{name}.parquet"));
-        context
-            .register_parquet(&table, path_str(&path)?, ParquetReadOptions::default())
-            .await?;
-        let n = scalar_i64(
-            &context,
-            &format!("SELECT CAST(count(*) AS BIGINT) FROM {table}"),
-        )
-        .await?
-        .unwrap_or(0);
-        rows.insert(name.to_string(), n as u64);
+        register(&context, &table, &dir.join(format!("{name}.parquet"))).await?;
+        rows.insert(name.to_string(), count_rows(&context, &table).await?);
     }
     Ok(ReduceSummary {
         engine: url.to_string(),
         rows,
         bin_ms,
         seconds,
+        sweeps,
     })
+}
+
+/// Registers the Parquet file at `path` as table `name`, replacing a table of that name.
+async fn register(context: &SessionContext, name: &str, path: &Path) -> Result<()> {
+    context.deregister_table(name)?;
+    context
+        .register_parquet(name, path_str(path)?, ParquetReadOptions::default())
+        .await?;
+    Ok(())
+}
+
+/// Rows of the registered table `name`.
+async fn count_rows(context: &SessionContext, name: &str) -> Result<u64> {
+    Ok(scalar_i64(
+        context,
+        &format!("SELECT CAST(count(*) AS BIGINT) FROM {name}"),
+    )
+    .await?
+    .unwrap_or(0) as u64)
+}
+
+/// [`reduce`] on a runtime of its own, for callers that are not async (`tagscope reduce`,
+/// `run --engine`); the executors' intermediate tables (`reduced/tmp`: per-kind actions and
+/// pairs) are removed once done: they are not results.
+pub fn reduce_blocking(
+    url: &str,
+    tables: &Path,
+    reduced: &Path,
+    options: &ReduceOptions,
+) -> Result<ReduceSummary> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let summary = runtime.block_on(reduce(url, tables, reduced, options))?;
+    let tmp = reduced.join("tmp");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).with_context(|| format!("removing {}", tmp.display()))?;
+    }
+    Ok(summary)
+}
+
+/// The co-action candidate edges of `reduced/coaction_pairs.parquet` with the sweeps'
+/// counts of `summary`, for the coordination stage to take in place of its own sweep
+/// ([`crate::coordination::detect_from`]).
+pub fn read_pairs(reduced: &Path, summary: &ReduceSummary) -> Result<ReducedPairs> {
+    let mut pairs = ReducedPairs::default();
+    for counts in &summary.sweeps {
+        pairs.sweeps.insert(
+            (counts.object_kind, counts.window_ms),
+            ReducedSweep {
+                pairs: Vec::new(),
+                distinct_pairs: usize::try_from(counts.distinct_pairs)?,
+                truncated_windows: counts.truncated_windows,
+            },
+        );
+    }
+    let path = reduced.join("coaction_pairs.parquet");
+    let table = read_parquet(&path)?;
+    let text = |name: &str| -> Result<Vec<String>> {
+        Ok(table
+            .column(name)?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect())
+    };
+    let int = |name: &str| -> Result<Vec<i64>> {
+        let column = table.column(name)?.cast(&DataType::Int64)?;
+        column
+            .i64()?
+            .iter()
+            .map(|v| v.with_context(|| format!("{}: {name} is null", path.display())))
+            .collect()
+    };
+    let count = |name: &str| -> Result<Vec<u32>> {
+        int(name)?
+            .into_iter()
+            .map(|v| u32::try_from(v).with_context(|| format!("{}: {name} {v}", path.display())))
+            .collect()
+    };
+    let (kinds, windows_s) = (
+        text("object_kind")?,
+        table.column("window_s")?.f64()?.clone(),
+    );
+    let (mut platform_a, mut account_a) = (text("platform_a")?, text("account_a")?);
+    let (mut platform_b, mut account_b) = (text("platform_b")?, text("account_b")?);
+    let (coactions, a_first, b_first) = (count("coactions")?, count("a_first")?, count("b_first")?);
+    let (min_dt, median_dt) = (int("min_dt_ms")?, int("median_dt_ms")?);
+    for i in 0..table.height() {
+        let kind = ObjectKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == kinds[i])
+            .with_context(|| format!("{}: object kind {:?}", path.display(), kinds[i]))?;
+        let window_ms = (windows_s.get(i).unwrap_or(f64::NAN) * 1000.0).round() as i64;
+        let sweep = pairs
+            .sweeps
+            .get_mut(&(kind, window_ms))
+            .with_context(|| format!("{}: a sweep the summary does not list", path.display()))?;
+        sweep.pairs.push(ReducedPair {
+            platform_a: std::mem::take(&mut platform_a[i]),
+            account_a: std::mem::take(&mut account_a[i]),
+            platform_b: std::mem::take(&mut platform_b[i]),
+            account_b: std::mem::take(&mut account_b[i]),
+            coactions: coactions[i],
+            a_first: a_first[i],
+            b_first: b_first[i],
+            min_dt_ms: min_dt[i],
+            median_dt_ms: median_dt[i],
+        });
+    }
+    Ok(pairs)
 }
 
 /// One reduced table compared with the single-machine result.

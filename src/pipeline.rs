@@ -49,6 +49,21 @@ pub struct RunOptions {
     pub top: Option<usize>,
     /// Replace an existing output folder.
     pub force: bool,
+    /// Count the co-action pairs on a Ballista cluster instead of this machine (`--engine`).
+    pub engine: Option<Engine>,
+}
+
+/// A Ballista cluster that counts the co-action pairs of `run` (`--engine df://HOST:PORT`,
+/// issue 18; needs `--features distributed`): the cluster reads the run's canonical tables,
+/// writes its reduced tables into the run folder's `reduced/`, and the coordination stage
+/// takes the pairs from there (null model, significance, clusters and everything after run
+/// here, as without the cluster; the outputs are the same).
+#[derive(Debug, Clone)]
+pub struct Engine {
+    /// The scheduler, `df://HOST:PORT`.
+    pub url: String,
+    /// Partitions of each scan and shuffle.
+    pub partitions: usize,
 }
 
 /// `--bin` when not given: 10 minutes.
@@ -75,6 +90,7 @@ impl RunOptions {
             min_posts: 1,
             top: None,
             force: false,
+            engine: None,
         }
     }
 
@@ -143,6 +159,9 @@ pub struct Manifest {
     pub inputs: Vec<InputFile>,
     /// Time and memory per stage, in stage order.
     pub timings: Vec<StageTiming>,
+    /// The Ballista cluster that counted the co-action pairs (`--engine`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
 }
 
 /// SHA-256 of every input file, by path as the ingest report names it: `known` holds those
@@ -165,6 +184,48 @@ fn checksum_inputs(
         known.insert(label, format!("{:x}", hasher.finalize()));
     }
     Ok(known)
+}
+
+/// The cluster's reductions of the canonical tables in `dir` (written there: the executors
+/// read them and write `dir/reduced/`, so `dir` must be a path every executor sees), and
+/// the co-action pairs they hold for the coordination stage.
+#[cfg(feature = "distributed")]
+fn reduce_on_cluster(
+    dir: &Path,
+    engine: &Engine,
+    options: &RunOptions,
+) -> Result<crate::coordination::reduced::ReducedPairs> {
+    use crate::distributed;
+    anyhow::ensure!(
+        options.coordination.windows_s.len() == 1,
+        "--engine counts co-actions in one window: give one --window"
+    );
+    let mut reduce = distributed::ReduceOptions::new(options.bin_ms, &options.coordination)?;
+    reduce.partitions = engine.partitions;
+    let reduced = dir.join("reduced");
+    let mut summary = distributed::reduce_blocking(&engine.url, dir, &reduced, &reduce)?;
+    let pairs = distributed::read_pairs(&reduced, &summary)?;
+    // Wall times differ run to run: they go to the timing lines, not to the folder.
+    for (table, seconds) in std::mem::take(&mut summary.seconds) {
+        if std::env::var_os("TAGSCOPE_TIMINGS").is_some() {
+            eprintln!("coordination: cluster: {table}: {seconds:.2} s");
+        }
+    }
+    export::write_json(&summary, &reduced.join("summary.json"))?;
+    Ok(pairs)
+}
+
+#[cfg(not(feature = "distributed"))]
+fn reduce_on_cluster(
+    _: &Path,
+    engine: &Engine,
+    _: &RunOptions,
+) -> Result<crate::coordination::reduced::ReducedPairs> {
+    bail!(
+        "--engine {}: this tagscope was built without the distributed path \
+         (cargo build --release --features distributed)",
+        engine.url
+    )
 }
 
 /// The result of a background thread (a panic becomes an error).
@@ -243,6 +304,7 @@ fn write_all(dir: &Path, options: &RunOptions, progress: &dyn Progress) -> Resul
             options: options.recorded(),
             inputs,
             timings,
+            engine: options.engine.as_ref().map(|e| e.url.clone()),
         };
         export::write_json(&manifest, &dir.join("manifest.json"))?;
         Ok(summary)
@@ -353,12 +415,27 @@ fn run_stages<'scope>(
     let since = Instant::now();
     joined(tables_written, "writing the canonical tables")?;
     crate::measure::stage_timing("coordination", "waiting for the canonical tables", since);
+    let reduced = match &options.engine {
+        Some(engine) => {
+            let since = Instant::now();
+            let pairs = reduce_on_cluster(dir, engine, options)?;
+            crate::measure::stage_timing("coordination", "reductions on the cluster", since);
+            Some(pairs)
+        }
+        None => None,
+    };
+    let source = match &reduced {
+        Some(pairs) => crate::coordination::reduced::PairSource::Reduced(pairs),
+        None => crate::coordination::reduced::PairSource::Sweep,
+    };
     let mut found = export::write_coordination(
         &posts,
         &index,
         &options.coordination,
+        source,
         &dir.join("coordination"),
     )?;
+    drop(reduced);
     timed("coordination", began);
 
     // What the later stages need of the text, taken now so that it can leave memory (it

@@ -9,6 +9,7 @@
 //! sweep and the null model are in [`sweep`]; this module turns posts into actions and the
 //! results into tables.
 
+pub mod reduced;
 pub mod sweep;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -19,6 +20,7 @@ use anyhow::Result;
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use reduced::PairSource;
 use sweep::{Action, SweepConfig};
 
 use crate::ingest::record::RETWEET;
@@ -452,6 +454,20 @@ pub fn detect_streaming(
     options: &CoordOptions,
     candidates: &mut dyn FnMut(DataFrame) -> Result<()>,
 ) -> Result<Coordination> {
+    detect_from(posts, index, options, PairSource::Sweep, candidates)
+}
+
+/// [`detect_streaming`] with the candidate pairs of each sweep from `source`: the local
+/// sweep, or pairs counted elsewhere (`run --engine`: a Ballista cluster's
+/// `coaction_pairs`), which then go through the same null model, significance test,
+/// clusters and tables.
+pub fn detect_from(
+    posts: &DataFrame,
+    index: &AccountIndex,
+    options: &CoordOptions,
+    source: PairSource,
+    candidates: &mut dyn FnMut(DataFrame) -> Result<()>,
+) -> Result<Coordination> {
     anyhow::ensure!(
         !options.windows_s.is_empty(),
         "at least one window is needed"
@@ -463,6 +479,15 @@ pub fn detect_streaming(
     phase("actions", began);
     let n_accounts = accounts.keys.len();
     let primary_window_s = options.windows_s[0];
+    // Accounts' numbers by name, for pairs counted elsewhere.
+    let id_by_key: foldhash::HashMap<(&str, &str), u32> = match source {
+        PairSource::Sweep => Default::default(),
+        PairSource::Reduced(_) => (0u32..)
+            .zip(accounts.keys.iter())
+            .map(|(id, &key)| (key, id))
+            .collect(),
+    };
+    let id_of = |platform: &str, account: &str| id_by_key.get(&(platform, account)).copied();
 
     let mut edge_rows = EdgeRows::default();
     let mut significant_rows = EdgeRows::default();
@@ -483,7 +508,10 @@ pub fn detect_streaming(
                 max_accounts_in_window: options.max_accounts_in_window,
             };
             let began = std::time::Instant::now();
-            let report = sweep::sweep(&object_actions.actions, &config)?;
+            let report = match source {
+                PairSource::Sweep => sweep::sweep(&object_actions.actions, &config)?,
+                PairSource::Reduced(reduced) => reduced.report(kind, config.window_ms, &id_of)?,
+            };
             phase(&format!("{} {window_s} s sweep", kind.as_str()), began);
             let began = std::time::Instant::now();
             let threshold = options.alpha / report.distinct_pairs.max(1) as f64;
@@ -860,6 +888,191 @@ mod tests {
             "a retweet is not the retweeter's sequence"
         );
         assert_eq!(of_row(3), ["a b c d e @1970-01-02"]);
+    }
+
+    /// A small world: six accounts retweet, link and post the same things within seconds,
+    /// thirty others at random through a day.
+    fn coordinated_world() -> DataFrame {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        let mut rows: Vec<(String, &str, Option<String>, String, Vec<String>, i64)> = Vec::new();
+        for object in 0..12u64 {
+            let base = 3_600_000 * object as i64;
+            for member in 0..6u64 {
+                let t = base + 700 * member as i64 + next(900) as i64;
+                rows.push((
+                    format!("a{member}"),
+                    "retweet",
+                    Some(format!("o{object}")),
+                    format!("RT o{object}"),
+                    vec![],
+                    t,
+                ));
+                if object % 3 == 0 {
+                    let text = format!("the leak number {object} is real read it");
+                    let url = format!("https://www.Example.org/leak/{object}?utm_source=x");
+                    rows.push((
+                        format!("a{member}"),
+                        "tweet",
+                        None,
+                        text,
+                        vec![url],
+                        t + 1_000,
+                    ));
+                }
+            }
+        }
+        for _ in 0..400 {
+            let account = 6 + next(30);
+            let t = next(86_400_000) as i64;
+            if next(2) == 0 {
+                let object = next(12);
+                rows.push((
+                    format!("a{account}"),
+                    "retweet",
+                    Some(format!("o{object}")),
+                    format!("RT o{object}"),
+                    vec![],
+                    t,
+                ));
+            } else {
+                let url = format!("https://example.org/leak/{}", next(8));
+                rows.push((
+                    format!("a{account}"),
+                    "tweet",
+                    None,
+                    format!("my own words {} about it all", next(5)),
+                    vec![url],
+                    t,
+                ));
+            }
+        }
+        rows.sort_by_key(|r| r.5);
+        let n = rows.len();
+        let urls: Vec<Series> = rows
+            .iter()
+            .map(|r| Series::new("".into(), r.4.clone()))
+            .collect();
+        let no_tags: Vec<Series> = (0..n)
+            .map(|_| Series::new("".into(), Vec::<String>::new()))
+            .collect();
+        let mut posts = df! {
+            "platform" => vec!["twitter"; n],
+            "author_id" => rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            "author_handle" => rows.iter().map(|r| format!("@{}", r.0)).collect::<Vec<_>>(),
+            "kind" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "parent_post_id" => rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>(),
+            "text" => rows.iter().map(|r| r.3.clone()).collect::<Vec<_>>(),
+            "urls" => urls,
+            "hashtags" => no_tags,
+            "created_at" => rows.iter().map(|r| r.5).collect::<Vec<_>>(),
+        }
+        .unwrap();
+        let utc = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+        let times = posts.column("created_at").unwrap().cast(&utc).unwrap();
+        posts.with_column(times).unwrap();
+        posts
+    }
+
+    /// `run --engine` takes the cluster's pairs in place of the sweep: given the sweep's own
+    /// candidate edges (each pair turned round, the rows reversed), every table and count
+    /// must come out as from the sweep.
+    #[test]
+    fn pairs_counted_elsewhere_give_the_sweeps_results() {
+        use reduced::{ReducedPair, ReducedPairs, ReducedSweep};
+        let posts = coordinated_world();
+        let index = AccountIndex::build(&posts).unwrap();
+        let options = CoordOptions::default();
+        let detect = |source: PairSource| {
+            let mut candidates = Vec::new();
+            let found = detect_from(&posts, &index, &options, source, &mut |table| {
+                candidates.push(table);
+                Ok(())
+            })
+            .unwrap();
+            let mut all = empty_edges().unwrap();
+            for table in &candidates {
+                all.vstack_mut(table).unwrap();
+            }
+            (found, all)
+        };
+        let (local, local_candidates) = detect(PairSource::Sweep);
+        assert!(local.edges.height() > 0, "the world has significant edges");
+        assert!(local_candidates.height() > local.edges.height());
+
+        let kind_of = |name: &str| {
+            ObjectKind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == name)
+                .unwrap()
+        };
+        let ms = |s: f64| (s * 1000.0).round() as i64;
+        let mut pairs = ReducedPairs::default();
+        for sweep in &local.summary.sweeps {
+            pairs.sweeps.insert(
+                (kind_of(sweep.object_kind), ms(sweep.window_s)),
+                ReducedSweep {
+                    pairs: Vec::new(),
+                    distinct_pairs: sweep.candidate_pairs,
+                    truncated_windows: sweep.truncated_windows,
+                },
+            );
+        }
+        let c = &local_candidates;
+        let text = |name: &str, i: usize| {
+            c.column(name)
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(i)
+                .unwrap()
+                .to_string()
+        };
+        let int = |name: &str, i: usize| c.column(name).unwrap().u32().unwrap().get(i).unwrap();
+        let float = |name: &str, i: usize| c.column(name).unwrap().f64().unwrap().get(i).unwrap();
+        for i in 0..c.height() {
+            let key = (kind_of(&text("object_kind", i)), ms(float("window_s", i)));
+            pairs.sweeps.get_mut(&key).unwrap().pairs.push(ReducedPair {
+                platform_a: text("platform_b", i),
+                account_a: text("account_b", i),
+                platform_b: text("platform_a", i),
+                account_b: text("account_a", i),
+                coactions: int("coactions", i),
+                a_first: int("b_first", i),
+                b_first: int("a_first", i),
+                min_dt_ms: ms(float("min_dt_s", i)),
+                median_dt_ms: ms(float("median_dt_s", i)),
+            });
+        }
+        for sweep in pairs.sweeps.values_mut() {
+            sweep.pairs.reverse();
+        }
+        let (elsewhere, elsewhere_candidates) = detect(PairSource::Reduced(&pairs));
+        assert!(local_candidates.equals_missing(&elsewhere_candidates));
+        assert!(local.edges.equals_missing(&elsewhere.edges));
+        assert!(local.clusters.equals_missing(&elsewhere.clusters));
+        assert_eq!(
+            serde_json::to_string(&local.summary).unwrap(),
+            serde_json::to_string(&elsewhere.summary).unwrap()
+        );
+
+        // A pair the cluster never counted changes the result: the test can fail.
+        let first = pairs
+            .sweeps
+            .values_mut()
+            .find(|s| !s.pairs.is_empty())
+            .unwrap();
+        first.pairs.pop();
+        let (fewer, _) = detect(PairSource::Reduced(&pairs));
+        assert_ne!(
+            serde_json::to_string(&local.summary).unwrap(),
+            serde_json::to_string(&fewer.summary).unwrap()
+        );
     }
 
     #[test]

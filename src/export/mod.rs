@@ -326,16 +326,18 @@ pub fn write_coordination(
     posts: &DataFrame,
     index: &crate::account_index::AccountIndex,
     options: &crate::coordination::CoordOptions,
+    source: crate::coordination::reduced::PairSource,
     dir: &Path,
 ) -> Result<crate::coordination::Coordination> {
     let mut found = None;
     write_atomic(&dir.join("edges.parquet"), |writer| {
         let like = crate::coordination::empty_edges()?;
         let mut stream = ParquetStream::new(writer, &like, ROW_GROUP_ROWS)?;
-        found = Some(crate::coordination::detect_streaming(
+        found = Some(crate::coordination::detect_from(
             posts,
             index,
             options,
+            source,
             &mut |mut candidates| stream.write(&mut candidates),
         )?);
         stream.finish()
