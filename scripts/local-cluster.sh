@@ -16,7 +16,9 @@
 #                                            # OUT/reduced (the cluster's tables, checked),
 #                                            # OUT/run-engine (run --engine, compared)
 #
-# Environment: PORT (scheduler, default 50050; executors use PORT+1..PORT+4), POSTS
+# Environment: S3 (1, the default: also hand the demo's tables over through a local S3
+# server, moto's, on PORT+5, installed with pip when missing; 0: not), PORT (scheduler,
+# default 50050; executors use PORT+1..PORT+4), POSTS
 # (simulated posts, 0 = demo only), SIM (a simulated folder to use instead), DATA (inputs of
 # your own, space-separated; then ARGS are extra `tagscope run` options and OUT, default
 # `out`, keeps the results), WORK (work folder, default a new temporary one),
@@ -60,6 +62,20 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# An S3 object store on loopback (moto's server, from PyPI) for `--store s3://...`: the
+# tables go to the cluster through it, as on a cluster without a shared file system. Every
+# process reads the endpoint and credentials from the standard AWS_* variables.
+S3=${S3:-1}
+S3_PORT=$((PORT + 5))
+if [ "$S3" = 1 ]; then
+    if ! python3 -c "import moto.server, boto3" 2> /dev/null; then
+        echo "== installing moto[server] (an S3 server for the --store test)"
+        python3 -m pip install -q 'moto[server]'
+    fi
+    export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 \
+        AWS_ENDPOINT="http://127.0.0.1:$S3_PORT" AWS_ALLOW_HTTP=true
+fi
+
 echo "== starting the scheduler on 127.0.0.1:$PORT and two executors"
 "$bin/tagscope-scheduler" --port "$PORT" --min-ready-executors 2 \
     > "$WORK/scheduler.log" 2>&1 &
@@ -94,6 +110,18 @@ if [ "$ready" != 1 ]; then
     exit 1
 fi
 echo "ready: scheduler and two executors"
+if [ "$S3" = 1 ]; then
+    python3 -m moto.server -H 127.0.0.1 -p "$S3_PORT" > "$WORK/s3.log" 2>&1 &
+    pids+=($!)
+    s3() { # s3 PYTHON: runs PYTHON with `client`, a boto3 S3 client of the local server
+        python3 -c "import boto3; client = boto3.client('s3', endpoint_url='$AWS_ENDPOINT'); $1"
+    }
+    for _ in $(seq 1 60); do
+        s3 "client.create_bucket(Bucket='tagscope')" 2> /dev/null && break
+        sleep 0.5
+    done
+    echo "ready: S3 server on 127.0.0.1:$S3_PORT, bucket tagscope"
+fi
 
 failed=0
 # check NAME RUN_DIR OUT_DIR RUN_ARGS...: `tagscope run` into RUN_DIR, then the
@@ -146,6 +174,31 @@ engine_only() {
     fi
 }
 
+# through_store NAME RUN_DIR RUN_ARGS...: `run --engine --store s3://tagscope/NAME` (the
+# tables handed over through the S3 server, not the folder) against the single-machine run
+# in RUN_DIR; the store must then hold the tables and the reduced tables, not the
+# intermediate ones.
+through_store() {
+    local name=$1 run=$2
+    shift 2
+    echo "== $name: run --engine --store s3://tagscope/$name, compared with the run"
+    if ! "$bin/tagscope" -q run "$@" --force -o "$run-store" \
+        --engine "df://127.0.0.1:$PORT" --store "s3://tagscope/$name"; then
+        failed=1
+    elif ! diff -r --exclude=manifest.json --exclude=reduced "$run" "$run-store"; then
+        echo "$name: run --engine --store differs from the single-machine run" >&2
+        failed=1
+    elif ! s3 "
+keys = sorted(o['Key'] for o in client.list_objects_v2(Bucket='tagscope', Prefix='$name/')['Contents'])
+want = ['$name/reduced/' + t + '.parquet' for t in ['account_activity', 'coaction_pairs', 'graph_edges', 'spread_bins']] + ['$name/tables/accounts.parquet', '$name/tables/posts.parquet']
+assert keys == want, keys
+print('$name: the store holds', len(keys), 'objects:', ', '.join(k.split('/', 1)[1] for k in keys))"; then
+        failed=1
+    else
+        echo "$name: every output of run --engine --store equals the single-machine run's"
+    fi
+}
+
 if [ -n "${DATA:-}" ]; then
     OUT=${OUT:-out}
     [[ "$OUT" = /* ]] || OUT="$caller/$OUT"
@@ -160,6 +213,9 @@ if [ -n "${DATA:-}" ]; then
 else
     check demo "$WORK/demo-run" "$WORK/demo-reduced" data/demo --tag MacronLeaks
     engine_only "demo, 2 accounts a window" "$WORK/demo-cap-run" data/demo --tag MacronLeaks
+    if [ "$S3" = 1 ]; then
+        through_store demo "$WORK/demo-run" data/demo --tag MacronLeaks
+    fi
 fi
 if [ -n "${DATA:-}" ]; then
     :

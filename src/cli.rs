@@ -119,6 +119,11 @@ pub struct ReduceArgs {
     /// Partitions of each scan and shuffle.
     #[arg(long, default_value_t = 4)]
     pub partitions: usize,
+    /// Hand the tables to the cluster through this object store (s3://BUCKET/PREFIX;
+    /// credentials and endpoint from the AWS_* variables of every process): TABLES and OUT
+    /// then need not be visible to the executors.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -462,6 +467,12 @@ pub struct RunArgs {
     #[cfg(feature = "distributed")]
     #[arg(long, default_value_t = 4, requires = "engine")]
     pub partitions: usize,
+    /// Hand the tables to the cluster through this object store (s3://BUCKET/PREFIX;
+    /// credentials and endpoint from the AWS_* variables of every process) when its
+    /// executors do not see the output folder.
+    #[cfg(feature = "distributed")]
+    #[arg(long, value_name = "URL", requires = "engine")]
+    pub store: Option<String>,
 }
 
 /// Options of the spread stage and its figures.

@@ -225,6 +225,7 @@ fn engine(args: &RunArgs) -> Option<pipeline::Engine> {
     args.engine.as_ref().map(|url| pipeline::Engine {
         url: url.clone(),
         partitions: args.partitions,
+        store: args.store.clone(),
     })
 }
 
@@ -543,8 +544,18 @@ fn run_reduce(args: &crate::cli::ReduceArgs, quiet: bool) -> Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let staged = Staged::begin(&args.out.join("reduced"), false)?;
-    let summary =
-        distributed::reduce_blocking(&args.engine, &args.tables, staged.path(), &options)?;
+    let store = args
+        .store
+        .as_deref()
+        .map(distributed::Store::parse)
+        .transpose()?;
+    let summary = distributed::reduce_blocking(
+        &args.engine,
+        &args.tables,
+        staged.path(),
+        store.as_ref(),
+        &options,
+    )?;
     if !quiet {
         for (table, rows) in &summary.rows {
             eprintln!(

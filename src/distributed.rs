@@ -28,12 +28,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, ensure};
-use ballista::prelude::{SessionConfigExt, SessionContextExt};
+use ballista::prelude::SessionContextExt;
+use ballista_core::object_store::{runtime_env_with_s3_support, session_config_with_s3_support};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::Int64Type;
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::execution::SessionStateBuilder;
-use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use polars::prelude::{
     AnyValue, ChunkApply, Column, CsvReadOptions, DataFrame, DataType, IntoColumn, IntoLazy,
     ParquetReader, SerReader, col, lit,
@@ -121,32 +122,104 @@ pub struct SweepCounts {
     pub truncated_windows: u64,
 }
 
-/// Connects to the Ballista scheduler at `url` (`df://host:port`) and registers
-/// `posts.parquet` and `accounts.parquet` of `tables` (a path every executor can read).
-pub async fn connect(url: &str, tables: &Path, partitions: usize) -> Result<SessionContext> {
+/// Where the cluster reads the canonical tables or writes reduced ones: an absolute local
+/// path every executor sees, or an object-store URL (`s3://bucket/prefix`).
+#[derive(Debug, Clone)]
+pub struct Place(String);
+
+impl Place {
+    /// A local folder (made if missing), as an absolute path.
+    fn folder(path: &Path) -> Result<Place> {
+        std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
+        let path = path
+            .canonicalize()
+            .with_context(|| format!("{}", path.display()))?;
+        Ok(Place(path_str(&path)?.to_string()))
+    }
+
+    /// `name` inside this place.
+    fn join(&self, name: impl AsRef<str>) -> Place {
+        Place(format!(
+            "{}/{}",
+            self.0.trim_end_matches('/'),
+            name.as_ref()
+        ))
+    }
+
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An object store the client copies the canonical tables to and the reduced tables from,
+/// for clusters without a shared file system: `s3://BUCKET[/PREFIX]`, with credentials,
+/// region and endpoint from the `AWS_*` variables (`AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`) of every process:
+/// this client, the scheduler and the executors (Ballista's S3 object-store registry).
+#[derive(Debug, Clone)]
+pub struct Store {
+    bucket: String,
+    prefix: String,
+}
+
+impl Store {
+    /// Parses `s3://BUCKET[/PREFIX]`.
+    pub fn parse(url: &str) -> Result<Store> {
+        let rest = url
+            .strip_prefix("s3://")
+            .with_context(|| format!("--store {url}: an object store as s3://BUCKET/PREFIX"))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        ensure!(!bucket.is_empty(), "--store {url}: no bucket");
+        Ok(Store {
+            bucket: bucket.to_string(),
+            prefix: prefix.trim_matches('/').to_string(),
+        })
+    }
+
+    /// The URL of `name` under the prefix.
+    fn place(&self, name: &str) -> Place {
+        let key = self.key(name);
+        Place(format!("s3://{}/{key}", self.bucket))
+    }
+
+    /// The object key of `name` under the prefix.
+    fn key(&self, name: &str) -> String {
+        if self.prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{name}", self.prefix)
+        }
+    }
+}
+
+/// Connects to the Ballista scheduler at `url` (`df://host:port`), with Ballista's S3
+/// object-store registry (for [`Store`]; local paths as before).
+pub async fn connect(url: &str, partitions: usize) -> Result<SessionContext> {
     ensure!(
         url.starts_with("df://"),
         "--engine {url}: a Ballista scheduler as df://HOST:PORT"
     );
-    let config = SessionConfig::new_with_ballista().with_target_partitions(partitions.max(1));
+    let config = session_config_with_s3_support().with_target_partitions(partitions.max(1));
+    let runtime = runtime_env_with_s3_support(&config)?;
     let state = SessionStateBuilder::new()
         .with_config(config)
+        .with_runtime_env(runtime)
         .with_default_features()
         .build();
-    let context = SessionContext::remote_with_state(url, state)
+    SessionContext::remote_with_state(url, state)
         .await
-        .with_context(|| format!("connecting to the Ballista scheduler at {url}"))?;
+        .with_context(|| format!("connecting to the Ballista scheduler at {url}"))
+}
+
+/// Registers `posts.parquet` and `accounts.parquet` of `tables`.
+async fn register_tables(context: &SessionContext, tables: &Place) -> Result<()> {
     for name in ["posts", "accounts"] {
-        let path = tables.join(format!("{name}.parquet"));
-        let path = path
-            .canonicalize()
-            .with_context(|| format!("{}", path.display()))?;
-        context
-            .register_parquet(name, path_str(&path)?, ParquetReadOptions::default())
+        let place = tables.join(&format!("{name}.parquet"));
+        register(context, name, &place)
             .await
-            .with_context(|| format!("registering {}", path.display()))?;
+            .with_context(|| format!("registering {}", place.as_str()))?;
     }
-    Ok(context)
+    Ok(())
 }
 
 fn path_str(path: &Path) -> Result<&str> {
@@ -155,12 +228,13 @@ fn path_str(path: &Path) -> Result<&str> {
 }
 
 /// Runs `sql` on the cluster; one executor writes the result as one Parquet file at `out`.
-async fn write_table(context: &SessionContext, sql: &str, out: &Path) -> Result<()> {
+async fn write_table(context: &SessionContext, sql: &str, out: &Place) -> Result<()> {
     context
         .sql(sql)
         .await?
-        .write_parquet(path_str(out)?, DataFrameWriteOptions::new(), None)
-        .await?;
+        .write_parquet(out.as_str(), DataFrameWriteOptions::new(), None)
+        .await
+        .with_context(|| format!("writing {}", out.as_str()))?;
     Ok(())
 }
 
@@ -387,22 +461,120 @@ fn truncated_sql(window: i64, cap: u32) -> String {
     )
 }
 
-/// Runs every reduction on the cluster at `url` over the tables in `tables`, writing
-/// `reduced/NAME.parquet` for each of [`TABLES`] (and intermediate tables under
-/// `reduced/tmp/`, which `tagscope reduce` removes once done); `reduced` must be a path
-/// every executor can write.
+/// Runs every reduction on the cluster at `url` over the tables in `tables` (a folder
+/// every executor reads), writing `reduced/NAME.parquet` for each of [`TABLES`] (and
+/// intermediate tables under `reduced/tmp/`, removed by [`reduce_blocking`]); `reduced` must
+/// be a folder every executor can write.
 pub async fn reduce(
     url: &str,
     tables: &Path,
     reduced: &Path,
     options: &ReduceOptions,
 ) -> Result<ReduceSummary> {
-    let context = connect(url, tables, options.partitions).await?;
-    let dir = reduced.to_path_buf();
+    let context = connect(url, options.partitions).await?;
+    register_tables(&context, &Place::folder(tables)?).await?;
+    let dir = Place::folder(reduced)?;
+    Place::folder(&reduced.join("tmp"))?;
+    reduce_at(&context, url, &dir, options).await
+}
+
+/// [`reduce`] through the object store `store`: the client puts the canonical tables of
+/// `tables` at `STORE/tables/`, the cluster reads them there and writes the reduced tables
+/// to `STORE/reduced/`, and the client fetches those into `reduced` and deletes the
+/// intermediate ones. No file system is shared with the cluster.
+pub async fn reduce_via_store(
+    url: &str,
+    tables: &Path,
+    reduced: &Path,
+    store: &Store,
+    options: &ReduceOptions,
+) -> Result<ReduceSummary> {
+    use datafusion::execution::object_store::ObjectStoreUrl;
+    use datafusion::object_store::ObjectStoreExt;
+    use datafusion::object_store::path::Path as Key;
+    let context = connect(url, options.partitions).await?;
+    let bucket = context
+        .runtime_env()
+        .object_store(ObjectStoreUrl::parse(format!("s3://{}", store.bucket))?)?;
+    for name in ["posts.parquet", "accounts.parquet"] {
+        let from = tables.join(name);
+        let key = Key::from(store.key(&format!("tables/{name}")));
+        upload(bucket.as_ref(), &from, &key)
+            .await
+            .with_context(|| {
+                format!(
+                    "copying {} to {}",
+                    from.display(),
+                    store.place(&format!("tables/{name}")).as_str()
+                )
+            })?;
+    }
+    register_tables(&context, &store.place("tables")).await?;
+    let summary = reduce_at(&context, url, &store.place("reduced"), options).await?;
+    std::fs::create_dir_all(reduced).with_context(|| format!("creating {}", reduced.display()))?;
+    for name in TABLES {
+        let key = Key::from(store.key(&format!("reduced/{name}.parquet")));
+        let bytes = bucket
+            .get(&key)
+            .await
+            .with_context(|| format!("fetching {key}"))?
+            .bytes()
+            .await?;
+        let to = reduced.join(format!("{name}.parquet"));
+        std::fs::write(&to, &bytes).with_context(|| format!("writing {}", to.display()))?;
+    }
+    for name in intermediate_tables() {
+        let key = Key::from(store.key(&format!("reduced/tmp/{name}")));
+        match bucket.delete(&key).await {
+            Ok(()) | Err(datafusion::object_store::Error::NotFound { .. }) => {}
+            Err(error) => return Err(error).with_context(|| format!("deleting {key}")),
+        }
+    }
+    Ok(summary)
+}
+
+/// Copies the file `from` to the object `key`, 8 MB at a time (at most 4 parts in flight).
+async fn upload(
+    store: &dyn datafusion::object_store::ObjectStore,
+    from: &Path,
+    key: &datafusion::object_store::path::Path,
+) -> Result<()> {
+    use datafusion::object_store::ObjectStoreExt;
+    use std::io::Read;
+    let mut file = std::fs::File::open(from)?;
+    let mut write = datafusion::object_store::WriteMultipart::new(store.put_multipart(key).await?);
+    let mut buffer = vec![0u8; 8 << 20];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        write.wait_for_capacity(4).await?;
+        write.write(&buffer[..n]);
+    }
+    write.finish().await?;
+    Ok(())
+}
+
+/// The names of the intermediate tables [`reduce_at`] writes under `tmp/`.
+fn intermediate_tables() -> Vec<String> {
+    let mut names = vec!["coord_accounts.parquet".to_string()];
+    for kind in ObjectKind::ALL {
+        for stem in ["actions", "pair_groups", "pairs"] {
+            names.push(format!("{stem}_{}.parquet", kind.as_str()));
+        }
+    }
+    names
+}
+
+/// The reductions over the registered `posts` and `accounts`, written under `dir`.
+async fn reduce_at(
+    context: &SessionContext,
+    url: &str,
+    dir: &Place,
+    options: &ReduceOptions,
+) -> Result<ReduceSummary> {
     let tmp = dir.join("tmp");
-    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    let dir = dir.canonicalize()?;
-    let tmp = tmp.canonicalize()?;
     let mut seconds = BTreeMap::new();
     let mut timed = |name: &str, began: std::time::Instant| {
         seconds.insert(name.to_string(), began.elapsed().as_secs_f64());
@@ -541,11 +713,11 @@ pub async fn reduce(
     })
 }
 
-/// Registers the Parquet file at `path` as table `name`, replacing a table of that name.
-async fn register(context: &SessionContext, name: &str, path: &Path) -> Result<()> {
+/// Registers the Parquet file at `place` as table `name`, replacing a table of that name.
+async fn register(context: &SessionContext, name: &str, place: &Place) -> Result<()> {
     context.deregister_table(name)?;
     context
-        .register_parquet(name, path_str(path)?, ParquetReadOptions::default())
+        .register_parquet(name, place.as_str(), ParquetReadOptions::default())
         .await?;
     Ok(())
 }
@@ -560,20 +732,27 @@ async fn count_rows(context: &SessionContext, name: &str) -> Result<u64> {
     .unwrap_or(0) as u64)
 }
 
-/// [`reduce`] on a runtime of its own, for callers that are not async (`tagscope reduce`,
-/// `run --engine`); the executors' intermediate tables (`reduced/tmp`: per-kind actions and
-/// pairs) are removed once done: they are not results.
+/// [`reduce`] (or [`reduce_via_store`] with a `store`) on a runtime of its own, for callers
+/// that are not async (`tagscope reduce`, `run --engine`); the executors' intermediate
+/// tables (`reduced/tmp`: per-kind actions and pairs) are removed once done: they are not
+/// results.
 pub fn reduce_blocking(
     url: &str,
     tables: &Path,
     reduced: &Path,
+    store: Option<&Store>,
     options: &ReduceOptions,
 ) -> Result<ReduceSummary> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let summary = runtime.block_on(reduce(url, tables, reduced, options))?;
+    let summary = runtime.block_on(async {
+        match store {
+            Some(store) => reduce_via_store(url, tables, reduced, store, options).await,
+            None => reduce(url, tables, reduced, options).await,
+        }
+    })?;
     let tmp = reduced.join("tmp");
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).with_context(|| format!("removing {}", tmp.display()))?;

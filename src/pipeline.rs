@@ -64,6 +64,9 @@ pub struct Engine {
     pub url: String,
     /// Partitions of each scan and shuffle.
     pub partitions: usize,
+    /// An object store (`s3://BUCKET/PREFIX`) to hand the tables over through, for a cluster
+    /// that does not see the output folder; `None`: the executors read the folder itself.
+    pub store: Option<String>,
 }
 
 /// `--bin` when not given: 10 minutes.
@@ -186,9 +189,9 @@ fn checksum_inputs(
     Ok(known)
 }
 
-/// The cluster's reductions of the canonical tables in `dir` (written there: the executors
-/// read them and write `dir/reduced/`, so `dir` must be a path every executor sees), and
-/// the co-action pairs they hold for the coordination stage.
+/// The cluster's reductions of the canonical tables in `dir` (the executors read them there
+/// and write `dir/reduced/`, so `dir` must be a path every executor sees; or through the
+/// engine's object store), and the co-action pairs they hold for the coordination stage.
 #[cfg(feature = "distributed")]
 fn reduce_on_cluster(
     dir: &Path,
@@ -203,7 +206,13 @@ fn reduce_on_cluster(
     let mut reduce = distributed::ReduceOptions::new(options.bin_ms, &options.coordination)?;
     reduce.partitions = engine.partitions;
     let reduced = dir.join("reduced");
-    let mut summary = distributed::reduce_blocking(&engine.url, dir, &reduced, &reduce)?;
+    let store = engine
+        .store
+        .as_deref()
+        .map(distributed::Store::parse)
+        .transpose()?;
+    let mut summary =
+        distributed::reduce_blocking(&engine.url, dir, &reduced, store.as_ref(), &reduce)?;
     let pairs = distributed::read_pairs(&reduced, &summary)?;
     // Wall times differ run to run: they go to the timing lines, not to the folder.
     for (table, seconds) in std::mem::take(&mut summary.seconds) {

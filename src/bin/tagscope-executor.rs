@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use ballista_core::object_store::{runtime_env_with_s3_support, session_config_with_s3_support};
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
 use clap::Parser;
@@ -59,6 +60,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         vcores: args.concurrent_tasks,
         work_dir: Some(args.work_dir),
         override_function_registry: Some(Arc::new(registry)),
+        // Ballista's S3 object-store registry (`--store s3://...`; credentials and endpoint
+        // from the AWS_* variables), as Ballista's own executor binary has it.
+        override_config_producer: Some(Arc::new(session_config_with_s3_support)),
+        override_runtime_producer: Some(Arc::new(runtime_env_with_s3_support)),
         ..ExecutorProcessConfig::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

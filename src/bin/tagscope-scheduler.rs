@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use ballista_core::object_store::{session_config_with_s3_support, session_state_with_s3_support};
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
@@ -42,7 +43,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..SchedulerConfig::default()
         }
         .with_hostname(args.host.clone())
-        .with_port(args.port);
+        .with_port(args.port)
+        // Ballista's S3 object-store registry (`--store s3://...`), as its own scheduler
+        // binary has it: the scheduler lists the tables' files when it plans.
+        .with_override_config_producer(Arc::new(session_config_with_s3_support))
+        .with_override_session_builder(Arc::new(session_state_with_s3_support));
         let cluster = BallistaCluster::new_from_config(&config).await?;
         start_server(cluster, address, Arc::new(config)).await?;
         Ok(())

@@ -891,7 +891,7 @@ mod tests {
     }
 
     /// A small world: six accounts retweet, link and post the same things within seconds,
-    /// thirty others at random through a day.
+    /// thirty others at random through twenty minutes.
     fn coordinated_world() -> DataFrame {
         let mut state = 0x2545_F491_4F6C_DD1Du64;
         let mut next = |n: u64| {
@@ -927,9 +927,10 @@ mod tests {
                 }
             }
         }
-        for _ in 0..400 {
+        // Crowded enough that chance pairs reach three co-actions without being significant.
+        for _ in 0..600 {
             let account = 6 + next(30);
-            let t = next(86_400_000) as i64;
+            let t = next(1_200_000) as i64;
             if next(2) == 0 {
                 let object = next(12);
                 rows.push((
@@ -987,7 +988,12 @@ mod tests {
         use reduced::{ReducedPair, ReducedPairs, ReducedSweep};
         let posts = coordinated_world();
         let index = AccountIndex::build(&posts).unwrap();
-        let options = CoordOptions::default();
+        // Two windows (a wide one first, in which chance pairs of the crowd reach three
+        // co-actions without being significant, and 10 s), as `run --window 300 --window 10`.
+        let options = CoordOptions {
+            windows_s: vec![300.0, 10.0],
+            ..CoordOptions::default()
+        };
         let detect = |source: PairSource| {
             let mut candidates = Vec::new();
             let found = detect_from(&posts, &index, &options, source, &mut |table| {
