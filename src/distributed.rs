@@ -214,7 +214,7 @@ pub async fn connect(url: &str, partitions: usize) -> Result<SessionContext> {
 /// Registers `posts.parquet` and `accounts.parquet` of `tables`.
 async fn register_tables(context: &SessionContext, tables: &Place) -> Result<()> {
     for name in ["posts", "accounts"] {
-        let place = tables.join(&format!("{name}.parquet"));
+        let place = tables.join(format!("{name}.parquet"));
         register(context, name, &place)
             .await
             .with_context(|| format!("registering {}", place.as_str()))?;
@@ -582,7 +582,7 @@ async fn reduce_at(
 
     let began = std::time::Instant::now();
     write_table(
-        &context,
+        context,
         &account_activity_sql(),
         &dir.join("account_activity.parquet"),
     )
@@ -591,7 +591,7 @@ async fn reduce_at(
 
     let began = std::time::Instant::now();
     write_table(
-        &context,
+        context,
         &graph_edges_sql(),
         &dir.join("graph_edges.parquet"),
     )
@@ -600,7 +600,7 @@ async fn reduce_at(
 
     let began = std::time::Instant::now();
     let span = scalar_i64(
-        &context,
+        context,
         "SELECT max(CAST(created_at AS BIGINT)) - min(CAST(created_at AS BIGINT)) FROM posts \
          WHERE platform IS NOT NULL AND created_at IS NOT NULL",
     )
@@ -608,7 +608,7 @@ async fn reduce_at(
     .unwrap_or(0);
     let bin_ms = effective_bin_ms(options.bin_ms, span);
     write_table(
-        &context,
+        context,
         &spread_bins_sql(bin_ms),
         &dir.join("spread_bins.parquet"),
     )
@@ -618,8 +618,8 @@ async fn reduce_at(
     // Intermediates read twice are materialised: a CTE would be planned (and run) twice.
     let began = std::time::Instant::now();
     let accounts = tmp.join("coord_accounts.parquet");
-    write_table(&context, &accounts_sql(), &accounts).await?;
-    register(&context, "coord_accounts", &accounts).await?;
+    write_table(context, &accounts_sql(), &accounts).await?;
+    register(context, "coord_accounts", &accounts).await?;
     // One sweep per kind, as `run` with one window does: the window for every kind but
     // hashtag sequences, which always use a day.
     let mut parts = Vec::new();
@@ -639,7 +639,7 @@ async fn reduce_at(
         // A kind without labelled posts (none with five hashtags, say) is left out: Ballista
         // 55 did not finish writing the empty result of its window functions.
         let labelled = scalar_i64(
-            &context,
+            context,
             &format!(
                 "WITH p AS ({AUTHORED}) SELECT CAST(count(*) AS BIGINT) FROM ({})",
                 labels_sql(kind)
@@ -655,24 +655,24 @@ async fn reduce_at(
         }
         let actions = tmp.join(format!("actions_{}.parquet", kind.as_str()));
         write_table(
-            &context,
+            context,
             &actions_sql(kind, options.min_objects_per_account),
             &actions,
         )
         .await?;
-        register(&context, "actions", &actions).await?;
+        register(context, "actions", &actions).await?;
         let groups = tmp.join(format!("pair_groups_{}.parquet", kind.as_str()));
         write_table(
-            &context,
+            context,
             &pair_groups_sql(window_ms, options.max_accounts_in_window),
             &groups,
         )
         .await?;
-        register(&context, "pair_groups", &groups).await?;
-        counts.distinct_pairs = count_rows(&context, "pair_groups").await?;
-        if count_rows(&context, "actions").await? > 0 {
+        register(context, "pair_groups", &groups).await?;
+        counts.distinct_pairs = count_rows(context, "pair_groups").await?;
+        if count_rows(context, "actions").await? > 0 {
             counts.truncated_windows = scalar_i64(
-                &context,
+                context,
                 &truncated_sql(window_ms, options.max_accounts_in_window),
             )
             .await?
@@ -681,17 +681,17 @@ async fn reduce_at(
         sweeps.push(counts);
         let pairs = tmp.join(format!("pairs_{}.parquet", kind.as_str()));
         write_table(
-            &context,
+            context,
             &pairs_sql(kind, window_ms, options.min_coactions),
             &pairs,
         )
         .await?;
         let table = format!("pairs_{}", kind.as_str());
-        register(&context, &table, &pairs).await?;
+        register(context, &table, &pairs).await?;
         parts.push(format!("SELECT * FROM {table}"));
     }
     write_table(
-        &context,
+        context,
         &parts.join(" UNION ALL "),
         &dir.join("coaction_pairs.parquet"),
     )
@@ -701,8 +701,8 @@ async fn reduce_at(
     let mut rows = BTreeMap::new();
     for name in TABLES {
         let table = format!("reduced_{name}");
-        register(&context, &table, &dir.join(format!("{name}.parquet"))).await?;
-        rows.insert(name.to_string(), count_rows(&context, &table).await?);
+        register(context, &table, &dir.join(format!("{name}.parquet"))).await?;
+        rows.insert(name.to_string(), count_rows(context, &table).await?);
     }
     Ok(ReduceSummary {
         engine: url.to_string(),

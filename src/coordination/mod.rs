@@ -900,7 +900,16 @@ mod tests {
                 .wrapping_add(1_442_695_040_888_963_407);
             (state >> 33) % n
         };
-        let mut rows: Vec<(String, &str, Option<String>, String, Vec<String>, i64)> = Vec::new();
+        /// Author, kind, parent, text, URLs, time (ms).
+        type Row = (
+            String,
+            &'static str,
+            Option<String>,
+            String,
+            Vec<String>,
+            i64,
+        );
+        let mut rows: Vec<Row> = Vec::new();
         for object in 0..12u64 {
             let base = 3_600_000 * object as i64;
             for member in 0..6u64 {
