@@ -70,7 +70,7 @@ S3_PORT=$((PORT + 5))
 if [ "$S3" = 1 ]; then
     if ! python3 -c "import moto.server, boto3" 2> /dev/null; then
         echo "== installing moto[server] (an S3 server for the --store test)"
-        python3 -m pip install -q 'moto[server]'
+        python3 -m pip install -q 'moto[server]' || python3 -m pip install -q 'moto[server]'
     fi
     export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 \
         AWS_ENDPOINT="http://127.0.0.1:$S3_PORT" AWS_ALLOW_HTTP=true
