@@ -124,6 +124,17 @@ if [ "$S3" = 1 ]; then
 fi
 
 failed=0
+# same_as_run NAME RUN_DIR OTHER_DIR WHAT: every output in OTHER_DIR (made by WHAT) equals
+# the single-machine run's in RUN_DIR, manifest.json (timings, engine) and reduced/ aside.
+same_as_run() {
+    if diff -r --exclude=manifest.json --exclude=reduced "$2" "$3"; then
+        echo "$1: every output of $4 equals the single-machine run's (manifest.json aside)"
+    else
+        echo "$1: $4 differs from the single-machine run" >&2
+        failed=1
+    fi
+}
+
 # check NAME RUN_DIR OUT_DIR RUN_ARGS...: `tagscope run` into RUN_DIR, then the
 # reductions on the cluster into OUT_DIR/reduced, each compared with the run.
 check() {
@@ -138,16 +149,12 @@ check() {
         failed=1
     fi
     echo "== $name: run --engine (co-action pairs counted on the cluster), compared with the run"
-    if ! /usr/bin/time -f "$name run --engine: %e s wall, client peak %M KB" \
+    if /usr/bin/time -f "$name run --engine: %e s wall, client peak %M KB" \
         "$bin/tagscope" -q run "$@" --force -o "$run-engine" \
         --engine "df://127.0.0.1:$PORT"; then
-        failed=1
-    elif ! diff -r --exclude=manifest.json --exclude=reduced "$run" "$run-engine"; then
-        echo "$name: run --engine differs from the single-machine run" >&2
-        failed=1
+        same_as_run "$name" "$run" "$run-engine" "run --engine"
     else
-        echo "$name: every output of run --engine equals the single-machine run's" \
-            "(manifest.json aside)"
+        failed=1
     fi
 }
 
@@ -165,12 +172,8 @@ engine_only() {
     elif ! grep -q '"truncated_windows": [1-9]' "$run/summary.json"; then
         echo "$name: no window was truncated: nothing was compared" >&2
         failed=1
-    elif ! diff -r --exclude=manifest.json --exclude=reduced "$run" "$run-engine"; then
-        echo "$name: run --engine differs from the single-machine run" >&2
-        failed=1
     else
-        echo "$name: every output of run --engine equals the single-machine run's," \
-            "truncated windows included"
+        same_as_run "$name" "$run" "$run-engine" "run --engine (truncated windows included)"
     fi
 }
 
@@ -185,9 +188,6 @@ through_store() {
     if ! "$bin/tagscope" -q run "$@" --force -o "$run-store" \
         --engine "df://127.0.0.1:$PORT" --store "s3://tagscope/$name"; then
         failed=1
-    elif ! diff -r --exclude=manifest.json --exclude=reduced "$run" "$run-store"; then
-        echo "$name: run --engine --store differs from the single-machine run" >&2
-        failed=1
     elif ! s3 "
 keys = sorted(o['Key'] for o in client.list_objects_v2(Bucket='tagscope', Prefix='$name/')['Contents'])
 want = ['$name/reduced/' + t + '.parquet' for t in ['account_activity', 'coaction_pairs', 'graph_edges', 'spread_bins']] + ['$name/tables/accounts.parquet', '$name/tables/posts.parquet']
@@ -195,7 +195,7 @@ assert keys == want, keys
 print('$name: the store holds', len(keys), 'objects:', ', '.join(k.split('/', 1)[1] for k in keys))"; then
         failed=1
     else
-        echo "$name: every output of run --engine --store equals the single-machine run's"
+        same_as_run "$name" "$run" "$run-store" "run --engine --store"
     fi
 }
 
@@ -213,6 +213,17 @@ if [ -n "${DATA:-}" ]; then
 else
     check demo "$WORK/demo-run" "$WORK/demo-reduced" data/demo --tag MacronLeaks
     engine_only "demo, 2 accounts a window" "$WORK/demo-cap-run" data/demo --tag MacronLeaks
+    # The cluster counts one window: two are refused before anything is read or written.
+    if "$bin/tagscope" -q run data/demo --window 1 --window 10 -o "$WORK/two-windows" \
+        --engine "df://127.0.0.1:$PORT" 2> "$WORK/two-windows.err"; then
+        echo "run --engine with two windows did not fail" >&2
+        failed=1
+    elif ! grep -q "one window" "$WORK/two-windows.err" || [ -e "$WORK/two-windows" ]; then
+        cat "$WORK/two-windows.err" >&2
+        failed=1
+    else
+        echo "demo: run --engine with two windows refused: $(cat "$WORK/two-windows.err")"
+    fi
     if [ "$S3" = 1 ]; then
         through_store demo "$WORK/demo-run" data/demo --tag MacronLeaks
     fi

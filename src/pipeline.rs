@@ -199,10 +199,6 @@ fn reduce_on_cluster(
     options: &RunOptions,
 ) -> Result<crate::coordination::reduced::ReducedPairs> {
     use crate::distributed;
-    anyhow::ensure!(
-        options.coordination.windows_s.len() == 1,
-        "--engine counts co-actions in one window: give one --window"
-    );
     let mut reduce = distributed::ReduceOptions::new(options.bin_ms, &options.coordination)?;
     reduce.partitions = engine.partitions;
     let reduced = dir.join("reduced");
@@ -215,8 +211,9 @@ fn reduce_on_cluster(
         distributed::reduce_blocking(&engine.url, dir, &reduced, store.as_ref(), &reduce)?;
     let pairs = distributed::read_pairs(&reduced, &summary)?;
     // Wall times differ run to run: they go to the timing lines, not to the folder.
-    for (table, seconds) in std::mem::take(&mut summary.seconds) {
-        if std::env::var_os("TAGSCOPE_TIMINGS").is_some() {
+    let seconds = std::mem::take(&mut summary.seconds);
+    if std::env::var_os("TAGSCOPE_TIMINGS").is_some() {
+        for (table, seconds) in seconds {
             eprintln!("coordination: cluster: {table}: {seconds:.2} s");
         }
     }
@@ -275,6 +272,13 @@ pub struct RunResult {
 pub fn run(out: &Path, options: &RunOptions, progress: &dyn Progress) -> Result<RunResult> {
     if out.exists() && !options.force {
         bail!("{} exists: use --force to replace it", out.display());
+    }
+    if let Some(engine) = &options.engine {
+        anyhow::ensure!(
+            options.coordination.windows_s.len() == 1,
+            "--engine {}: the cluster counts co-actions in one window; give one --window",
+            engine.url
+        );
     }
     // Built aside and swapped in whole (crate::staged): a kill, a full disk or an
     // unwritable folder leaves the previous output complete.
