@@ -523,12 +523,13 @@ pub async fn reduce_via_store(
         let to = reduced.join(format!("{name}.parquet"));
         std::fs::write(&to, &bytes).with_context(|| format!("writing {}", to.display()))?;
     }
-    for name in intermediate_tables() {
-        let key = Key::from(store.key(&format!("reduced/tmp/{name}")));
-        match bucket.delete(&key).await {
-            Ok(()) | Err(datafusion::object_store::Error::NotFound { .. }) => {}
-            Err(error) => return Err(error).with_context(|| format!("deleting {key}")),
-        }
+    // Whatever the executors left under tmp/, as the store lists it.
+    let tmp = Key::from(store.key("reduced/tmp"));
+    for object in bucket.list_with_delimiter(Some(&tmp)).await?.objects {
+        bucket
+            .delete(&object.location)
+            .await
+            .with_context(|| format!("deleting {}", object.location))?;
     }
     Ok(summary)
 }
@@ -554,17 +555,6 @@ async fn upload(
     }
     write.finish().await?;
     Ok(())
-}
-
-/// The names of the intermediate tables [`reduce_at`] writes under `tmp/`.
-fn intermediate_tables() -> Vec<String> {
-    let mut names = vec!["coord_accounts.parquet".to_string()];
-    for kind in ObjectKind::ALL {
-        for stem in ["actions", "pair_groups", "pairs"] {
-            names.push(format!("{stem}_{}.parquet", kind.as_str()));
-        }
-    }
-    names
 }
 
 /// The reductions over the registered `posts` and `accounts`, written under `dir`.
