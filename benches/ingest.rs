@@ -1,12 +1,23 @@
 //! Ingest throughput on simulated Twitter v1.1 JSONL (criterion). The end-to-end figure
 //! with peak memory comes from `scripts/bench.sh`; this one isolates parsing + columns.
 //!
+//! The `parse_ceiling` group measures, on one thread and on the same bytes, how far ingest
+//! is from the JSON parser itself: serde_json skipping every record whole (the least any
+//! reader of these bytes does), the v1.1 reader turning them into canonical records and
+//! columns, and whole-file ingest (two threads, with deduplication and the tables).
+//!
 //! Run: `cargo bench --bench ingest` (release profile).
 
 use std::path::PathBuf;
 
+/// The binary's allocator, so that the figures are the binary's (glibc's malloc and free
+/// were a fifth of the records benchmark's samples).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tagscope::ingest::{IngestOptions, ingest};
+use tagscope::ingest::record::{Collector, RecordFilter};
+use tagscope::ingest::{IngestOptions, ingest, twitter_v1};
 use tagscope::simulate::{SimConfig, simulate};
 
 fn v1_sample(posts: u64) -> (tempfile::TempDir, PathBuf, u64) {
@@ -41,5 +52,35 @@ fn bench_ingest(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_ingest);
+fn bench_parse_ceiling(c: &mut Criterion) {
+    let (_dir, file, bytes) = v1_sample(20_000);
+    let data = std::fs::read(&file).expect("v1 file");
+    let lines = || data.split(|&b| b == b'\n').filter(|line| !line.is_empty());
+    let mut group = c.benchmark_group("parse_ceiling");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes));
+    group.bench_function("serde_json_skip_one_thread", |b| {
+        b.iter(|| {
+            lines()
+                .filter(|line| serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok())
+                .count()
+        })
+    });
+    let filter = RecordFilter::default();
+    group.bench_function("v1_records_and_columns_one_thread", |b| {
+        b.iter(|| {
+            let mut collector = Collector::new(&filter, 0, "tweets.jsonl");
+            for (i, line) in lines().enumerate() {
+                twitter_v1::parse_status(line, i as u64 + 1, &mut collector);
+            }
+            collector.posts.into_dataframe().expect("columns").height()
+        })
+    });
+    group.bench_function("ingest_two_threads", |b| {
+        b.iter(|| ingest(std::slice::from_ref(&file), &IngestOptions::default()).expect("ingest"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_ingest, bench_parse_ceiling);
 criterion_main!(benches);
