@@ -1,24 +1,25 @@
 //! Ingest throughput on simulated Twitter v1.1 JSONL (criterion). The end-to-end figure
 //! with peak memory comes from `scripts/bench.sh`; this one isolates parsing + columns.
 //!
-//! The `parse_ceiling` group measures, on one thread and on the same bytes, how far ingest
-//! is from the JSON parser itself: serde_json skipping every record whole (the least any
+//! The `parse_ceiling` group measures, on the same bytes, how far ingest is from the JSON
+//! parser itself: serde_json skipping every record whole on one thread (the least any
 //! reader of these bytes does), the v1.1 reader turning them into canonical records and
-//! columns, and whole-file ingest (two threads, with deduplication and the tables).
+//! columns on one thread, and whole-file ingest on every core (deduplication, parents,
+//! accounts; no Parquet).
 //!
 //! Run: `cargo bench --bench ingest` (release profile).
 
 use std::path::PathBuf;
 
-/// The binary's allocator, so that the figures are the binary's (glibc's malloc and free
-/// were a fifth of the records benchmark's samples).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tagscope::ingest::record::{Collector, RecordFilter};
 use tagscope::ingest::{IngestOptions, ingest, twitter_v1};
 use tagscope::simulate::{SimConfig, simulate};
+
+/// The binary's allocator, so that the figures are the binary's (glibc's malloc and free
+/// were a fifth of the records benchmark's samples).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn v1_sample(posts: u64) -> (tempfile::TempDir, PathBuf, u64) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -76,7 +77,7 @@ fn bench_parse_ceiling(c: &mut Criterion) {
             collector.posts.into_dataframe().expect("columns").height()
         })
     });
-    group.bench_function("ingest_two_threads", |b| {
+    group.bench_function("ingest_all_cores", |b| {
         b.iter(|| ingest(std::slice::from_ref(&file), &IngestOptions::default()).expect("ingest"))
     });
     group.finish();
