@@ -190,7 +190,7 @@ fn languages_markdown(md: &mut String, l: &LanguageSummary) {
             language_name(&switch.from),
             language_name(&switch.to),
             switch.at,
-            minutes(switch.bin_s),
+            duration_text(switch.bin_s),
             switch.bin_start
         );
     }
@@ -422,13 +422,22 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-fn minutes(seconds: f64) -> String {
-    if seconds.abs() < 120.0 {
+/// A duration in the unit a reader takes in at a glance: "45 s", "14.1 min", "19.1 h",
+/// "12.5 d", then years (of 365.25 days) from two years on, so that leads and halves over a
+/// multi-year archive read "11.1 years", not "97051.9 h".
+fn duration_text(seconds: f64) -> String {
+    const DAY: f64 = 86_400.0;
+    let s = seconds.abs();
+    if s < 120.0 {
         format!("{seconds:.0} s")
-    } else if seconds.abs() < 7200.0 {
+    } else if s < 7_200.0 {
         format!("{:.1} min", seconds / 60.0)
+    } else if s < 2.0 * DAY {
+        format!("{:.1} h", seconds / 3_600.0)
+    } else if s < 730.0 * DAY {
+        format!("{:.1} d", seconds / DAY)
     } else {
-        format!("{:.1} h", seconds / 3600.0)
+        format!("{:.1} years", seconds / (365.25 * DAY))
     }
 }
 
@@ -514,7 +523,7 @@ pub fn markdown(summary: &Summary) -> String {
             volume.and_then(|v| v.peak_bin.clone()).unwrap_or_default(),
             volume
                 .and_then(|v| v.time_to_half_s)
-                .map(minutes)
+                .map(duration_text)
                 .unwrap_or_default()
         );
     }
@@ -527,13 +536,13 @@ pub fn markdown(summary: &Summary) -> String {
             md,
             "- {} posted first, {} before {}{}.",
             lag.leader,
-            minutes(lag.first_post_lead_s),
+            duration_text(lag.first_post_lead_s),
             lag.follower,
             match (lag.xcorr_lag_bins, lag.xcorr) {
                 (Some(bins), Some(r)) if r >= 0.5 => format!(
                     "; per-bin volumes correlate best with {} lagging by {bins} bin(s) of {} (r = {r:.2})",
                     lag.follower,
-                    minutes(s.bin_s)
+                    duration_text(s.bin_s)
                 ),
                 _ => String::new(),
             }
@@ -542,7 +551,7 @@ pub fn markdown(summary: &Summary) -> String {
     if let Some(first) = &s.first_tweet {
         let _ = writeln!(
             md,
-            "- The first tweet in the data ({} by @{}, {}) was retweeted {} times within 1 minute, {} within 5 minutes and {} within 60 minutes ({} in all). DFRLab counted 15 and 87 at 1 and 5 minutes for the first #MacronLeaks tweet.",
+            "- The first tweet in the data that is not a retweet ({} by @{}, {}) was retweeted {} times within 1 minute, {} within 5 minutes and {} within 60 minutes ({} in all). DFRLab counted 15 and 87 at 1 and 5 minutes for the first #MacronLeaks tweet.",
             first.post_id,
             cell(first.author_handle.as_deref().unwrap_or("?")),
             first.at,
@@ -822,7 +831,7 @@ fn lead_lag_matrix(md: &mut String, s: &SpreadSummary) {
                 match found {
                     None => "–".to_string(),
                     Some(lag) => {
-                        let mut cell = minutes(lag.first_post_lead_s);
+                        let mut cell = duration_text(lag.first_post_lead_s);
                         if let (Some(bins), Some(r)) = (lag.xcorr_lag_bins, lag.xcorr)
                             && r >= 0.5
                         {
@@ -836,4 +845,29 @@ fn lead_lag_matrix(md: &mut String, s: &SpreadSummary) {
         let _ = writeln!(md, "| **{leader}** | {} |", cells.join(" | "));
     }
     let _ = writeln!(md);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_text;
+
+    #[test]
+    fn durations_in_the_unit_a_reader_takes_in() {
+        let cases = [
+            (45.0, "45 s"),
+            (846.0, "14.1 min"),
+            (68_760.0, "19.1 h"),
+            (172_799.0, "48.0 h"),
+            (172_800.0, "2.0 d"),
+            (1_080_000.0, "12.5 d"),
+            (63_071_999.0, "730.0 d"),
+            (63_115_200.0, "2.0 years"),
+            (349_386_840.0, "11.1 years"),
+            (-846.0, "-14.1 min"),
+            (-350_000_000.0, "-11.1 years"),
+        ];
+        for (seconds, text) in cases {
+            assert_eq!(duration_text(seconds), text, "{seconds} s");
+        }
+    }
 }

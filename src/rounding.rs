@@ -10,9 +10,11 @@ pub const MICRO: f64 = 1e6;
 pub const NANO: f64 = 1e9;
 
 /// `value` rounded to the decimal places of `scale` (`MICRO`, `NANO`): half away from zero,
-/// as `(value * scale).round() / scale`, bit for bit.
+/// as `(value * scale).round() / scale`, bit for bit, except that zero is never negative: a
+/// tiny negative (or an entropy of `-0.0`) would otherwise be written `-0.0` in a CSV and
+/// `-0` in a reason. Adding `+0.0` changes no other value.
 pub fn rounded(value: f64, scale: f64) -> f64 {
-    round_half_away(value * scale) / scale
+    round_half_away(value * scale) / scale + 0.0
 }
 
 /// `x.round()` (half away from zero, the sign of zero kept), without libm: below 2^52 the
@@ -94,9 +96,19 @@ mod tests {
     }
 
     #[test]
+    fn rounded_zero_is_never_negative() {
+        for x in [-0.0, -1e-9, -4.9e-7, 0.0, 1e-12] {
+            let r = rounded(x, MICRO);
+            assert_eq!(r.to_bits(), 0.0f64.to_bits(), "rounded({x:e}) = {r:e}");
+        }
+        assert_eq!(rounded(-6e-7, MICRO), -1e-6);
+        assert_eq!(rounded(-2.6e-9, NANO), -3e-9);
+        assert!(rounded(f64::NAN, MICRO).is_nan());
+    }
+
+    #[test]
     fn rounds_to_places() {
         assert_eq!(rounded(0.123_456_75, MICRO), 0.123_457);
-        assert_eq!(rounded(-0.000_000_4, MICRO).to_bits(), (-0.0f64).to_bits());
         assert_eq!(rounded(1.000_000_000_6, NANO), 1.000_000_001);
     }
 }

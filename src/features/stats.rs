@@ -24,7 +24,8 @@ pub(super) fn memory_coefficient(gaps: &[f64]) -> Option<f64> {
     Some(sum / (n * s1 * s2))
 }
 
-/// Normalised Shannon entropy of counts (0 = one bin, 1 = uniform over `bins`).
+/// Normalised Shannon entropy of counts (0 = one bin, 1 = uniform over `bins`). One full bin
+/// gives `-1 · ln 1 = -0.0`; `+ 0.0` makes that the zero a reason prints as `0`.
 pub(super) fn normalised_entropy(counts: &[u32], bins: usize) -> f64 {
     let total: u32 = counts.iter().sum();
     if total == 0 || bins < 2 {
@@ -38,7 +39,7 @@ pub(super) fn normalised_entropy(counts: &[u32], bins: usize) -> f64 {
             -p * p.ln()
         })
         .sum();
-    h / (bins as f64).ln()
+    h / (bins as f64).ln() + 0.0
 }
 
 /// p-value of Pearson's chi-square test that `counts` are uniform.
