@@ -341,7 +341,8 @@ pub fn languages(
     )
 }
 
-/// "14 min", "2.5 h", "3 d", "45 s".
+/// "45 s", "14 min", "2.5 h", "3.0 d", then years (of 365.25 days) from two years on, as in
+/// `report.md`: an archive's leads read "+11.1 years", not "+4043.8 d".
 fn duration_words(seconds: f64) -> String {
     let s = seconds.abs();
     if s < 120.0 {
@@ -350,7 +351,29 @@ fn duration_words(seconds: f64) -> String {
         format!("{:.0} min", s / 60.0)
     } else if s < 172_800.0 {
         format!("{:.1} h", s / 3_600.0)
-    } else {
+    } else if s < 730.0 * 86_400.0 {
         format!("{:.1} d", s / 86_400.0)
+    } else {
+        format!("{:.1} years", s / (365.25 * 86_400.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_words;
+
+    #[test]
+    fn leads_in_the_unit_a_reader_takes_in() {
+        let cases = [
+            (45.0, "45 s"),
+            (846.0, "14 min"),
+            (9_000.0, "2.5 h"),
+            (172_800.0, "2.0 d"),
+            (349_386_840.0, "11.1 years"),
+            (-846.0, "14 min"),
+        ];
+        for (seconds, text) in cases {
+            assert_eq!(duration_words(seconds), text, "{seconds} s");
+        }
     }
 }

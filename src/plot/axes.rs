@@ -227,12 +227,13 @@ impl ValueAxis {
             } else {
                 lo + 1.0
             };
-            Self::linear_axis(lo, hi, target)
+            // Counts are whole: a panel with one post gets ticks 0, 1, 2, not 0.0, 0.5, 1.0, 1.5.
+            let step = nice_step((hi - lo) / target.max(1) as f64).max(1.0);
+            Self::linear_with_step(lo, hi, step)
         }
     }
 
-    pub(super) fn linear_axis(lo: f64, hi: f64, target: usize) -> Self {
-        let step = nice_step((hi - lo) / target.max(1) as f64);
+    fn linear_with_step(lo: f64, hi: f64, step: f64) -> Self {
         let lo_t = (lo / step).floor() * step;
         let hi_t = (hi * 1.04 / step).ceil() * step;
         let n = ((hi_t - lo_t) / step).round() as usize;

@@ -604,6 +604,22 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn count_axes_tick_whole_numbers() {
+        for (max, target) in [(1.0, 4), (2.0, 5), (3.0, 8), (1.0, 20)] {
+            let axis = ValueAxis::for_counts(&[0.0, max], false, target);
+            assert!(
+                axis.ticks.iter().all(|t| t.fract() == 0.0),
+                "max {max}, target {target}: {:?}",
+                axis.ticks
+            );
+            assert!(axis.hi >= max && axis.ticks.len() >= 2);
+        }
+        // Larger counts keep their usual steps.
+        let axis = ValueAxis::for_counts(&[0.0, 600.0], false, 4);
+        assert_eq!(axis.ticks, vec![0.0, 200.0, 400.0, 600.0, 800.0]);
+    }
+
+    #[test]
     fn ticks_follow_local_wall_clock() {
         let tz = chrono_tz::Europe::Paris;
         let ticks = time_ticks(tz, &(T0..T0 + 6 * 3_600_000), TickStep::Minutes(60));

@@ -118,6 +118,12 @@ fn total(points: &[(i64, f64)]) -> f64 {
     points.iter().map(|p| p.1).sum()
 }
 
+/// "1 post", "1,059 posts": the count a panel heading or legend entry names.
+fn posts_phrase(count: f64) -> String {
+    let n = count as u64;
+    format!("{} {}", group_int(n), if n == 1 { "post" } else { "posts" })
+}
+
 /// Label of a first-post marker: "first 4chan post (05 May 20:35)", with the year when
 /// the axis crosses one.
 fn first_post_label(
@@ -200,7 +206,7 @@ pub fn timeline_png(
                 title: "",
                 heading: platforms.get(i).map(|p| {
                     (
-                        format!("{}: {} posts", p.name, group_int(total(&series[i]) as u64)),
+                        format!("{}: {}", p.name, posts_phrase(total(&series[i]))),
                         p.color,
                     )
                 }),
@@ -328,7 +334,7 @@ pub fn spread_png(
         .iter()
         .zip(&series)
         .map(|(p, pts)| LegendEntry {
-            label: format!("{} ({} posts)", p.name, group_int(total(pts) as u64)),
+            label: format!("{} ({})", p.name, posts_phrase(total(pts))),
             swatch: Swatch::Line(p.color),
         })
         .collect();
@@ -351,12 +357,17 @@ pub fn spread_png(
         y_desc: "% of platform",
         y2_desc: None,
     };
+    // "First hours" only where the window is hours: when the first posts are days or years
+    // apart (an archive), the window spans them all.
+    let within_two_days = zoom.is_none_or(|z| z.end_ms - z.start_ms <= 48 * 60 * MINUTE_MS);
+    let zoom_heading = if within_two_days {
+        "First hours: cumulative posts (log scale), first post of each platform marked"
+    } else {
+        "From the first posts: cumulative posts (log scale), first post of each platform marked"
+    };
     let zoom_spec = FigureSpec {
         title: "",
-        heading: Some((
-            "First hours: cumulative posts (log scale), first post of each platform marked".into(),
-            TEXT,
-        )),
+        heading: Some((zoom_heading.into(), TEXT)),
         subtitle: Vec::new(),
         legend: Vec::new(),
         y_desc: "posts",
