@@ -25,7 +25,7 @@ pub(super) fn memory_coefficient(gaps: &[f64]) -> Option<f64> {
 }
 
 /// Normalised Shannon entropy of counts (0 = one bin, 1 = uniform over `bins`). One full bin
-/// gives `-1 · ln 1 = -0.0`; `+ 0.0` makes that the zero a reason prints as `0`.
+/// gives `-1 · ln 1 = -0.0`; `+ 0.0` turns it into +0, which a reason prints as `0`, not `-0`.
 pub(super) fn normalised_entropy(counts: &[u32], bins: usize) -> f64 {
     let total: u32 = counts.iter().sum();
     if total == 0 || bins < 2 {
