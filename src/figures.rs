@@ -7,7 +7,7 @@ use polars::prelude::*;
 use plotters::style::RGBColor;
 
 use crate::plot::{self, FigureStyle, PlatformSeries, TimeSeries, Zoom};
-use crate::spread::Spread;
+use crate::spread::{Spread, duration_text};
 
 /// Display names of platforms in figures.
 fn platform_label(platform: &str) -> String {
@@ -200,7 +200,7 @@ pub fn render(
                     format!(
                         "{} +{}",
                         platform_label(&f.platform),
-                        duration_words((f.at_ms - first.at_ms) as f64 / 1000.0)
+                        duration_text(((f.at_ms - first.at_ms) as f64 / 1000.0).abs(), 0)
                     )
                 })
                 .collect();
@@ -215,7 +215,7 @@ pub fn render(
                 "{} led {} by {} (first posts)",
                 platform_label(&l.leader),
                 platform_label(&l.follower),
-                duration_words(l.first_post_lead_s)
+                duration_text(l.first_post_lead_s.abs(), 0)
             )
         }),
     };
@@ -339,41 +339,4 @@ pub fn languages(
         &markers,
         style,
     )
-}
-
-/// "45 s", "14 min", "2.5 h", "3.0 d", then years (of 365.25 days) from two years on, as in
-/// `report.md`: an archive's leads read "+11.1 years", not "+4043.8 d".
-fn duration_words(seconds: f64) -> String {
-    let s = seconds.abs();
-    if s < 120.0 {
-        format!("{s:.0} s")
-    } else if s < 7_200.0 {
-        format!("{:.0} min", s / 60.0)
-    } else if s < 172_800.0 {
-        format!("{:.1} h", s / 3_600.0)
-    } else if s < 730.0 * 86_400.0 {
-        format!("{:.1} d", s / 86_400.0)
-    } else {
-        format!("{:.1} years", s / (365.25 * 86_400.0))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::duration_words;
-
-    #[test]
-    fn leads_in_the_unit_a_reader_takes_in() {
-        let cases = [
-            (45.0, "45 s"),
-            (846.0, "14 min"),
-            (9_000.0, "2.5 h"),
-            (172_800.0, "2.0 d"),
-            (349_386_840.0, "11.1 years"),
-            (-846.0, "14 min"),
-        ];
-        for (seconds, text) in cases {
-            assert_eq!(duration_words(seconds), text, "{seconds} s");
-        }
-    }
 }

@@ -15,7 +15,7 @@ use crate::graph::{GraphOptions, GraphSummary};
 use crate::ingest::IngestReport;
 use crate::languages::{LanguageSummary, language_name};
 use crate::score::ScoredAccount;
-use crate::spread::SpreadSummary;
+use crate::spread::{SpreadSummary, duration_text};
 
 /// The dataset and its data quality (`dataset` in `summary.json`), from the ingest report.
 #[derive(Debug, Clone, Serialize)]
@@ -190,7 +190,7 @@ fn languages_markdown(md: &mut String, l: &LanguageSummary) {
             language_name(&switch.from),
             language_name(&switch.to),
             switch.at,
-            duration_text(switch.bin_s),
+            duration_text(switch.bin_s, 1),
             switch.bin_start
         );
     }
@@ -422,25 +422,6 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-/// A duration in the unit a reader takes in at a glance: "45 s", "14.1 min", "19.1 h",
-/// "12.5 d", then years (of 365.25 days) from two years on, so that leads and halves over a
-/// multi-year archive read "11.1 years", not "97051.9 h".
-fn duration_text(seconds: f64) -> String {
-    const DAY: f64 = 86_400.0;
-    let s = seconds.abs();
-    if s < 120.0 {
-        format!("{seconds:.0} s")
-    } else if s < 7_200.0 {
-        format!("{:.1} min", seconds / 60.0)
-    } else if s < 2.0 * DAY {
-        format!("{:.1} h", seconds / 3_600.0)
-    } else if s < 730.0 * DAY {
-        format!("{:.1} d", seconds / DAY)
-    } else {
-        format!("{:.1} years", seconds / (365.25 * DAY))
-    }
-}
-
 /// `report.md`.
 pub fn markdown(summary: &Summary) -> String {
     let mut md = String::new();
@@ -523,7 +504,7 @@ pub fn markdown(summary: &Summary) -> String {
             volume.and_then(|v| v.peak_bin.clone()).unwrap_or_default(),
             volume
                 .and_then(|v| v.time_to_half_s)
-                .map(duration_text)
+                .map(|seconds| duration_text(seconds, 1))
                 .unwrap_or_default()
         );
     }
@@ -536,13 +517,13 @@ pub fn markdown(summary: &Summary) -> String {
             md,
             "- {} posted first, {} before {}{}.",
             lag.leader,
-            duration_text(lag.first_post_lead_s),
+            duration_text(lag.first_post_lead_s, 1),
             lag.follower,
             match (lag.xcorr_lag_bins, lag.xcorr) {
                 (Some(bins), Some(r)) if r >= 0.5 => format!(
                     "; per-bin volumes correlate best with {} lagging by {bins} bin(s) of {} (r = {r:.2})",
                     lag.follower,
-                    duration_text(s.bin_s)
+                    duration_text(s.bin_s, 1)
                 ),
                 _ => String::new(),
             }
@@ -831,7 +812,7 @@ fn lead_lag_matrix(md: &mut String, s: &SpreadSummary) {
                 match found {
                     None => "–".to_string(),
                     Some(lag) => {
-                        let mut cell = duration_text(lag.first_post_lead_s);
+                        let mut cell = duration_text(lag.first_post_lead_s, 1);
                         if let (Some(bins), Some(r)) = (lag.xcorr_lag_bins, lag.xcorr)
                             && r >= 0.5
                         {
@@ -845,29 +826,4 @@ fn lead_lag_matrix(md: &mut String, s: &SpreadSummary) {
         let _ = writeln!(md, "| **{leader}** | {} |", cells.join(" | "));
     }
     let _ = writeln!(md);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::duration_text;
-
-    #[test]
-    fn durations_in_the_unit_a_reader_takes_in() {
-        let cases = [
-            (45.0, "45 s"),
-            (846.0, "14.1 min"),
-            (68_760.0, "19.1 h"),
-            (172_799.0, "48.0 h"),
-            (172_800.0, "2.0 d"),
-            (1_080_000.0, "12.5 d"),
-            (63_071_999.0, "730.0 d"),
-            (63_115_200.0, "2.0 years"),
-            (349_386_840.0, "11.1 years"),
-            (-846.0, "-14.1 min"),
-            (-350_000_000.0, "-11.1 years"),
-        ];
-        for (seconds, text) in cases {
-            assert_eq!(duration_text(seconds), text, "{seconds} s");
-        }
-    }
 }

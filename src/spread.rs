@@ -38,6 +38,26 @@ pub fn parse_duration_ms(text: &str) -> Result<i64> {
     Ok(ms)
 }
 
+/// A duration in the unit a reader takes in at a glance, for the report and the figures:
+/// "45 s", "14.1 min" (minutes to `minute_decimals` places), "19.1 h", "12.5 d", then years
+/// (of 365.25 days) from two years on, so that leads over a multi-year archive read
+/// "11.1 years", not "97051.9 h". The sign is kept.
+pub fn duration_text(seconds: f64, minute_decimals: usize) -> String {
+    const DAY: f64 = 86_400.0;
+    let s = seconds.abs();
+    if s < 120.0 {
+        format!("{seconds:.0} s")
+    } else if s < 7_200.0 {
+        format!("{:.*} min", minute_decimals, seconds / 60.0)
+    } else if s < 2.0 * DAY {
+        format!("{:.1} h", seconds / 3_600.0)
+    } else if s < 730.0 * DAY {
+        format!("{:.1} d", seconds / DAY)
+    } else {
+        format!("{:.1} years", seconds / (365.25 * DAY))
+    }
+}
+
 /// Most bins a timeline may have; a wider bin is chosen beyond it (data spanning years at
 /// minute bins would otherwise make millions of empty rows). Figures sum bins into at most
 /// 500 steps on their own (`figures::display_bin_ms`), so this bounds only the table:
@@ -669,6 +689,40 @@ mod tests {
         assert_eq!(parse_duration_ms("30s").unwrap(), 30_000);
         assert!(parse_duration_ms("10").is_err());
         assert!(parse_duration_ms("0m").is_err());
+    }
+
+    #[test]
+    fn durations_in_the_unit_a_reader_takes_in() {
+        // The report's minutes, to one place.
+        let cases = [
+            (45.0, "45 s"),
+            (846.0, "14.1 min"),
+            (68_760.0, "19.1 h"),
+            (172_799.0, "48.0 h"),
+            (172_800.0, "2.0 d"),
+            (1_080_000.0, "12.5 d"),
+            (63_071_999.0, "730.0 d"),
+            (63_115_200.0, "2.0 years"),
+            (349_386_840.0, "11.1 years"),
+            (-846.0, "-14.1 min"),
+            (-350_000_000.0, "-11.1 years"),
+        ];
+        for (seconds, text) in cases {
+            assert_eq!(duration_text(seconds, 1), text, "{seconds} s");
+        }
+        // The figures' whole minutes.
+        let cases = [
+            (45.0, "45 s"),
+            (846.0, "14 min"),
+            (9_000.0, "2.5 h"),
+            (172_800.0, "2.0 d"),
+            (349_386_840.0, "11.1 years"),
+        ];
+        for (seconds, text) in cases {
+            assert_eq!(duration_text(seconds, 0), text, "{seconds} s");
+        }
+        // The figures pass a lead's magnitude: its direction is in the words around it.
+        assert_eq!(duration_text(f64::abs(-846.0), 0), "14 min");
     }
 
     #[test]
